@@ -1,0 +1,49 @@
+/**
+ * The `astrix` executable: builds the CLI from `commands/` and runs it. This
+ * is the only module that exits the process.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { Command, CommanderError } from "commander";
+import pkg from "./package.json" with { type: "json" };
+
+/** Exit code of a usage error (unknown flag, bad value). */
+export const EXIT_USAGE = 2;
+
+/** Builds the `astrix` command line with every subcommand that is ready. */
+export function buildCli(): Command {
+  return new Command("astrix")
+    .description(
+      "One executable around an Asterisk/Issabel PBX's Manager Interface (AMI).\n" +
+        "Ops run the proxy in front of the PBX, developers run the mock stack,\n" +
+        "auditors query who listened to which call.",
+    )
+    .version(pkg.version, "-V, --version", "print the version and exit")
+    .helpOption("-h, --help", "show help for astrix or a subcommand")
+    .showHelpAfterError("(run with --help for usage)");
+}
+
+/** Runs the CLI on `args` and returns the process exit code. */
+export async function run(args: string[]): Promise<number> {
+  const program = buildCli().exitOverride();
+  if (args.length === 0) {
+    program.outputHelp();
+    return 0;
+  }
+  try {
+    await program.parseAsync(args, { from: "user" });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    console.error(`astrix: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+if (import.meta.main) {
+  process.exitCode = await run(process.argv.slice(2));
+}

@@ -1,0 +1,543 @@
+/**
+ * `AmiClient`: one logged-in AMI connection shared by many callers. Actions
+ * are correlated by ActionID (any number in flight, answered in any order),
+ * list actions are collected until their `...Complete` event, events fan out
+ * to bounded subscriptions, a keepalive Ping detects a dead peer, and a lost
+ * connection is re-established with backoff and a fresh login while the
+ * subscriptions carry on. Actions pending at a disconnect reject at once and
+ * are never re-sent: re-sending an Originate would place a second call.
+ *
+ * @example
+ * ```ts
+ * import { AmiClient } from "./client.ts";
+ *
+ * const ami = new AmiClient({ host: "127.0.0.1", port: 5038, username: "ops", secret: "s3cret" });
+ * await ami.connect();
+ * const pong = await ami.send({ Action: "Ping" });
+ * const { events } = await ami.collect({ Action: "CoreShowChannels" });
+ * for await (const event of ami.events()) console.log(event.name);
+ * await ami.close();
+ * ```
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import { backoffDelay, type BackoffOptions } from "./backoff.ts";
+import {
+  AmiAuthError,
+  AmiConnectionError,
+  AmiDisconnectedError,
+  AmiError,
+  AmiProtocolError,
+  AmiTimeoutError,
+} from "./errors.ts";
+import { EventSubscription, type SubscriptionOptions } from "./event_stream.ts";
+import { type AmiFieldsInit, type AmiHeader, AmiMessage, serializeMessage } from "./message.ts";
+import { AmiParser } from "./parser.ts";
+import {
+  type AmiConn,
+  defaultTransport,
+  type TlsClientOptions,
+  type Transport,
+} from "./transport.ts";
+import { WriteQueue } from "./write_queue.ts";
+
+/** Connection states, in the order a client normally goes through them. */
+export type AmiClientState =
+  | "disconnected"
+  | "connecting"
+  | "connected"
+  | "reconnecting"
+  | "closed";
+
+/** A state transition, as seen by {@linkcode AmiClient.onState} listeners. */
+export interface AmiStateChange {
+  state: AmiClientState;
+  previous: AmiClientState;
+  /** Why the connection was lost or why the last attempt failed. */
+  error?: Error;
+  /** Reconnect attempt number (1-based) while reconnecting. */
+  attempt?: number;
+  /** Wait before this reconnect attempt, in ms. */
+  delayMs?: number;
+}
+
+/** Options of {@linkcode AmiClient}. */
+export interface AmiClientOptions {
+  host: string;
+  /** Default 5038. */
+  port?: number;
+  username: string;
+  secret: string;
+  /** `md5` logs in with Action: Challenge, so the secret never crosses the wire. Default `plain`. */
+  authType?: "plain" | "md5";
+  /** The Login's `Events:` header: `on`, `off` or a class list such as `call,user`. Default `on`. */
+  events?: string;
+  /** Limit on TCP connect + banner + login, in ms. Default 10,000. */
+  connectTimeoutMs?: number;
+  /** Default limit on one action, in ms. Default 10,000. */
+  actionTimeoutMs?: number;
+  /** Ping interval; a Ping unanswered for this long means the peer is dead. 0 disables. Default 30,000. */
+  keepaliveMs?: number;
+  /** Reconnect after a loss with exponential backoff; `false` disables. Default 500 ms to 30 s. */
+  reconnect?: Partial<BackoffOptions> | false;
+  /** Connect with TLS (manager.conf `tlsenable`), trusting these CA certificates. */
+  tls?: TlsClientOptions;
+  /** Largest message accepted from the server. Default 1 MiB. */
+  maxMessageBytes?: number;
+  /** ActionID generator; must never repeat. Default: random UUIDs. */
+  actionId?: () => string;
+  /** Socket implementation. Default: the running runtime's fastest. */
+  transport?: Transport;
+  /** Random source in [0, 1) for backoff jitter. */
+  random?: () => number;
+}
+
+/** Per-action options. */
+export interface ActionOptions {
+  /** Overrides the client's `actionTimeoutMs`. */
+  timeoutMs?: number;
+}
+
+/** A list action's answer: the response, its items, and the completion event. */
+export interface AmiListResult {
+  response: AmiMessage;
+  events: AmiMessage[];
+  /** The `...Complete` event (absent when the response was an error). */
+  complete?: AmiMessage;
+}
+
+interface Pending {
+  action: string;
+  collect: boolean;
+  timer: ReturnType<typeof setTimeout>;
+  resolve: (value: AmiMessage | AmiListResult) => void;
+  reject: (error: Error) => void;
+  response?: AmiMessage;
+  events: AmiMessage[];
+}
+
+interface Session {
+  conn: AmiConn;
+  parser: AmiParser;
+  writer: WriteQueue;
+  banner: PromiseWithResolvers<string>;
+  keepalive?: ReturnType<typeof setInterval>;
+}
+
+const DEFAULTS = {
+  port: 5038,
+  connectTimeoutMs: 10_000,
+  actionTimeoutMs: 10_000,
+  keepaliveMs: 30_000,
+  backoff: { initialMs: 500, maxMs: 30_000 },
+};
+
+/** A reconnecting AMI client; see the module doc. */
+export class AmiClient {
+  readonly #options: AmiClientOptions;
+  readonly #transport: Transport;
+  readonly #nextActionId: () => string;
+  readonly #backoff: BackoffOptions | false;
+  readonly #pending = new Map<string, Pending>();
+  readonly #subscriptions = new Set<EventSubscription>();
+  readonly #listeners = new Set<(change: AmiStateChange) => void>();
+  #state: AmiClientState = "disconnected";
+  #session: Session | undefined;
+  #collecting = 0;
+  #banner: string | undefined;
+  #unmatched = 0;
+  #wake: (() => void) | undefined;
+
+  constructor(options: AmiClientOptions) {
+    this.#options = options;
+    this.#transport = options.transport ?? defaultTransport();
+    this.#nextActionId = options.actionId ?? (() => crypto.randomUUID());
+    this.#backoff = options.reconnect === false
+      ? false
+      : { ...DEFAULTS.backoff, ...options.reconnect };
+  }
+
+  /** The current connection state. */
+  get state(): AmiClientState {
+    return this.#state;
+  }
+
+  /** The server's banner line, e.g. `Asterisk Call Manager/11.0.0`, once connected. */
+  get banner(): string | undefined {
+    return this.#banner;
+  }
+
+  /** Responses that matched no action in flight (late answers after a timeout, for instance). */
+  get unmatchedResponses(): number {
+    return this.#unmatched;
+  }
+
+  /** Calls `listener` on every state change; returns a function that removes it. */
+  onState(listener: (change: AmiStateChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Connects, reads the banner and logs in, within `connectTimeoutMs`. Rejects with
+   * {@linkcode AmiConnectionError}, {@linkcode AmiAuthError}, {@linkcode AmiProtocolError}
+   * or {@linkcode AmiTimeoutError}; only a connection once established is re-established.
+   */
+  async connect(): Promise<void> {
+    if (this.#state !== "disconnected") {
+      throw new AmiError(`Cannot connect: the client is ${this.#state}`);
+    }
+    this.#setState({ state: "connecting" });
+    try {
+      await this.#open();
+    } catch (error) {
+      if (!this.#isClosed()) this.#setState({ state: "disconnected", error: asError(error) });
+      throw error;
+    }
+  }
+
+  /** Sends one action and resolves with its response (`Success`, `Error`, ... as the server said). */
+  send(action: AmiFieldsInit, options: ActionOptions = {}): Promise<AmiMessage> {
+    return this.#connected().then((session) =>
+      this.#request(session, action, false, options.timeoutMs) as Promise<AmiMessage>
+    );
+  }
+
+  /** Sends a list action (CoreShowChannels, Status, ...) and collects its events until `...Complete`. */
+  collect(action: AmiFieldsInit, options: ActionOptions = {}): Promise<AmiListResult> {
+    return this.#connected().then((session) =>
+      this.#request(session, action, true, options.timeoutMs) as Promise<AmiListResult>
+    );
+  }
+
+  /** Subscribes to the event stream; the subscription survives reconnects and ends on close(). */
+  events(options: SubscriptionOptions = {}): EventSubscription {
+    const subscription = new EventSubscription((s) => this.#subscriptions.delete(s), options);
+    if (this.#state === "closed") subscription.end();
+    else this.#subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /** Logs off (if connected), closes the socket, rejects what is pending and ends subscriptions. */
+  async close(): Promise<void> {
+    if (this.#state === "closed") return;
+    const session = this.#session;
+    const wasConnected = this.#state === "connected";
+    this.#setState({ state: "closed" });
+    this.#wake?.();
+    if (session && wasConnected) {
+      const timeout = Math.min(this.#actionTimeout(), 2_000);
+      await this.#request(session, [["Action", "Logoff"]], false, timeout).catch(() => {});
+    }
+    if (session) this.#lost(session, new AmiDisconnectedError("AMI client closed"));
+    for (const subscription of this.#subscriptions) subscription.end();
+    this.#subscriptions.clear();
+  }
+
+  #connected(): Promise<Session> {
+    const session = this.#session;
+    if (this.#state === "connected" && session) return Promise.resolve(session);
+    return Promise.reject(new AmiDisconnectedError(`Not connected to AMI (state: ${this.#state})`));
+  }
+
+  /** A method, not a comparison, so that TypeScript does not narrow the state across awaits. */
+  #isClosed(): boolean {
+    return this.#state === "closed";
+  }
+
+  #actionTimeout(): number {
+    return this.#options.actionTimeoutMs ?? DEFAULTS.actionTimeoutMs;
+  }
+
+  /** Opens a session: TCP (or TLS), banner, login; then the client is connected. */
+  async #open(): Promise<void> {
+    const { host, port = DEFAULTS.port, tls } = this.#options;
+    const limit = this.#options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs;
+    const deadline = Date.now() + limit;
+    const connecting = this.#transport.connect({ hostname: host, port, tls });
+    const conn = await withTimeout(connecting, limit, () => {
+      connecting.then((late) => late.close(), () => {});
+      return new AmiConnectionError(
+        `Cannot connect to AMI at ${host}:${port}: timed out after ${limit} ms`,
+      );
+    }).catch((cause) => {
+      if (cause instanceof AmiError) throw cause;
+      throw new AmiConnectionError(
+        `Cannot connect to AMI at ${host}:${port}: ${cause.message}. Check that Asterisk is ` +
+          `running, that manager.conf has enabled=yes on that address, and that no firewall blocks it`,
+        { cause },
+      );
+    });
+    const session: Session = {
+      conn,
+      parser: new AmiParser({ expectBanner: true, maxMessageBytes: this.#options.maxMessageBytes }),
+      writer: new WriteQueue(conn),
+      banner: Promise.withResolvers<string>(),
+    };
+    session.banner.promise.catch(() => {});
+    this.#session = session;
+    this.#readLoop(session);
+    try {
+      const banner = await withTimeout(
+        session.banner.promise,
+        deadline - Date.now(),
+        () => new AmiTimeoutError("banner", limit, "the server sent no banner"),
+      );
+      if (!/Call Manager\//i.test(banner)) {
+        throw new AmiProtocolError(
+          `${host}:${port} does not speak AMI: it sent "${banner.slice(0, 80)}" instead of an ` +
+            `"Asterisk Call Manager/..." banner`,
+        );
+      }
+      await this.#login(session, Math.max(1, deadline - Date.now()));
+      if (this.#isClosed()) throw new AmiDisconnectedError("AMI client closed");
+      this.#banner = banner;
+    } catch (error) {
+      if (this.#session === session) this.#session = undefined;
+      conn.close();
+      throw error;
+    }
+    this.#setState({ state: "connected" });
+    this.#startKeepalive(session);
+  }
+
+  async #login(session: Session, timeoutMs: number): Promise<void> {
+    const { username, secret, authType = "plain", events = "on" } = this.#options;
+    const login: AmiHeader[] = [["Action", "Login"], ["Username", username]];
+    if (authType === "md5") {
+      const reply = await this.#request(
+        session,
+        [["Action", "Challenge"], ["AuthType", "MD5"]],
+        false,
+        timeoutMs,
+      ) as AmiMessage;
+      const challenge = reply.get("Challenge");
+      if (!isSuccess(reply) || !challenge) {
+        throw new AmiAuthError(reply.get("Message") ?? "the MD5 challenge was refused", username);
+      }
+      const key = createHash("md5").update(challenge + secret).digest("hex");
+      login.push(["AuthType", "MD5"], ["Key", key]);
+    } else {
+      login.push(["Secret", secret]);
+    }
+    login.push(["Events", events]);
+    const reply = await this.#request(session, login, false, timeoutMs) as AmiMessage;
+    if (!isSuccess(reply)) {
+      throw new AmiAuthError(reply.get("Message") ?? "no reason given", username);
+    }
+  }
+
+  #request(
+    session: Session,
+    action: AmiFieldsInit,
+    collect: boolean,
+    timeoutMs = this.#actionTimeout(),
+  ): Promise<AmiMessage | AmiListResult> {
+    const message = action instanceof AmiMessage ? action : new AmiMessage(action);
+    const fields = [...message];
+    let actionId = message.actionId;
+    if (actionId === undefined) {
+      actionId = this.#nextActionId();
+      fields.splice(1, 0, ["ActionID", actionId]);
+    }
+    const name = message.get("Action") ?? "";
+    let text: string;
+    try {
+      if (this.#pending.has(actionId)) {
+        throw new AmiError(
+          `Cannot send action "${name}": ActionID "${actionId}" is already in flight`,
+        );
+      }
+      text = serializeMessage(fields);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const id = actionId;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const pending = this.#settle(id);
+        const detail = pending?.response
+          ? `${pending.events.length} list events received, no completion event`
+          : "no response";
+        reject(new AmiTimeoutError(name, timeoutMs, detail));
+      }, timeoutMs);
+      this.#pending.set(id, { action: name, collect, timer, resolve, reject, events: [] });
+      if (collect) this.#collecting++;
+      session.writer.write(text).catch((error) => this.#lost(session, asError(error)));
+    });
+  }
+
+  /** Removes a pending action (and its timer); returns it if it was still pending. */
+  #settle(actionId: string): Pending | undefined {
+    const pending = this.#pending.get(actionId);
+    if (!pending) return undefined;
+    this.#pending.delete(actionId);
+    clearTimeout(pending.timer);
+    if (pending.collect) this.#collecting--;
+    return pending;
+  }
+
+  async #readLoop(session: Session): Promise<void> {
+    let error: Error = new AmiDisconnectedError("AMI server closed the connection");
+    try {
+      while (true) {
+        const chunk = await session.conn.read();
+        if (chunk === null) break;
+        const messages = session.parser.push(chunk);
+        if (this.#session !== session) return;
+        const banner = session.parser.banner;
+        if (banner !== undefined) session.banner.resolve(banner);
+        for (const message of messages) this.#dispatch(message);
+      }
+    } catch (cause) {
+      error = asError(cause);
+    }
+    this.#lost(session, error);
+  }
+
+  #dispatch(message: AmiMessage): void {
+    const kind = message.kind;
+    if (kind === "event") {
+      if (this.#collecting > 0 && this.#collectEvent(message)) return;
+      for (const subscription of this.#subscriptions) subscription.push(message);
+    } else if (kind === "response") {
+      const id = message.actionId;
+      const pending = id === undefined ? undefined : this.#pending.get(id);
+      if (id === undefined || !pending) {
+        this.#unmatched++;
+      } else if (!pending.collect) {
+        this.#settle(id)!.resolve(message);
+      } else if (isSuccess(message)) {
+        pending.response = message; // the list items follow
+      } else {
+        this.#settle(id)!.resolve({ response: message, events: [] });
+      }
+    }
+  }
+
+  /** Adds a list item to its collect(); true if the event belonged to one. */
+  #collectEvent(event: AmiMessage): boolean {
+    const id = event.actionId;
+    const pending = id === undefined ? undefined : this.#pending.get(id);
+    if (!pending?.collect || !pending.response) return false;
+    if (isListComplete(event)) {
+      this.#settle(id!)!.resolve({
+        response: pending.response,
+        events: pending.events,
+        complete: event,
+      });
+    } else {
+      pending.events.push(event);
+    }
+    return true;
+  }
+
+  /** Tears a session down: pending actions reject now; then reconnect if it was connected. */
+  #lost(session: Session, cause: Error): void {
+    if (this.#session !== session) return;
+    this.#session = undefined;
+    clearInterval(session.keepalive);
+    session.conn.close();
+    const error = cause instanceof AmiDisconnectedError
+      ? cause
+      : new AmiDisconnectedError(`AMI connection lost: ${cause.message}`, { cause });
+    session.banner.reject(error);
+    for (const id of [...this.#pending.keys()]) this.#settle(id)!.reject(error);
+    if (this.#state !== "connected") return; // connect() or the reconnect loop reports it
+    if (this.#backoff) this.#reconnect(this.#backoff, error);
+    else this.#setState({ state: "disconnected", error });
+  }
+
+  async #reconnect(backoff: BackoffOptions, error: Error): Promise<void> {
+    for (let attempt = 1;; attempt++) {
+      const delayMs = backoffDelay(attempt, backoff, this.#options.random);
+      this.#setState({ state: "reconnecting", error, attempt, delayMs });
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delayMs);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wake = undefined;
+      if (this.#isClosed()) return;
+      try {
+        await this.#open();
+        return;
+      } catch (cause) {
+        if (this.#isClosed()) return;
+        error = asError(cause);
+      }
+    }
+  }
+
+  #startKeepalive(session: Session): void {
+    const interval = this.#options.keepaliveMs ?? DEFAULTS.keepaliveMs;
+    if (interval <= 0) return;
+    let pinging = false;
+    session.keepalive = setInterval(() => {
+      if (pinging) return;
+      pinging = true;
+      this.#request(session, [["Action", "Ping"]], false, interval)
+        .catch((error) => {
+          if (!(error instanceof AmiTimeoutError)) return;
+          this.#lost(
+            session,
+            new AmiDisconnectedError(
+              `AMI server stopped answering: no Pong within ${interval} ms`,
+              {
+                cause: error,
+              },
+            ),
+          );
+        })
+        .finally(() => pinging = false);
+    }, interval);
+  }
+
+  #setState(change: Omit<AmiStateChange, "previous">): void {
+    const previous = this.#state;
+    this.#state = change.state;
+    for (const listener of this.#listeners) {
+      try {
+        listener({ ...change, previous });
+      } catch (error) {
+        reportError(error);
+      }
+    }
+  }
+}
+
+/** Whether a response says `Response: Success` (any case). */
+export function isSuccess(response: AmiMessage): boolean {
+  return response.get("Response")?.toLowerCase() === "success";
+}
+
+function isListComplete(event: AmiMessage): boolean {
+  const eventList = event.get("EventList");
+  return eventList !== undefined
+    ? eventList.toLowerCase() === "complete"
+    : event.name.endsWith("Complete");
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(onTimeout()), Math.max(0, ms));
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}

@@ -1,0 +1,42 @@
+/**
+ * Waiting on conditions and state changes in tests, with a generous ceiling so
+ * that a broken behaviour fails the test instead of hanging it. Nothing here
+ * sleeps for a fixed time and hopes.
+ */
+
+import type { AmiClient, AmiClientState, AmiStateChange } from "../../src/ami/client.ts";
+
+/** Resolves once `predicate()` holds; rejects after `timeoutMs`. */
+export async function waitFor(
+  predicate: () => boolean,
+  what: string,
+  timeoutMs = 5_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+/** Resolves with the next state change of `client` into `state`. */
+export function nextState(
+  client: AmiClient,
+  state: AmiClientState,
+  timeoutMs = 5_000,
+): Promise<AmiStateChange> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`Timed out after ${timeoutMs} ms waiting for state "${state}"`));
+    }, timeoutMs);
+    const off = client.onState((change) => {
+      if (change.state !== state) return;
+      clearTimeout(timer);
+      off();
+      resolve(change);
+    });
+  });
+}
