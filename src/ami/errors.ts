@@ -84,9 +84,8 @@ export class AmiDisconnectedError extends AmiError {
 
 /** Shows control characters of `text` as escapes, so an error message stays one line. */
 function printable(text: string): string {
-  // deno-lint-ignore no-control-regex
-  return text.replace(
-    /[\x00-\x1f\x7f]/g,
-    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
-  );
+  return text.replace(CONTROL_CHARS, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
+
+// deno-lint-ignore no-control-regex
+const CONTROL_CHARS = /[\x00-\x1f\x7f]/g;

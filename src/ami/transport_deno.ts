@@ -98,9 +98,19 @@ function setNoDelay(conn: Deno.Conn): void {
 /** Deno's sockets. */
 export const denoTransport: Transport = {
   async connect({ hostname, port, tls }) {
-    const conn = tls
-      ? await Deno.connectTls({ hostname, port, caCerts: tls.caCerts })
-      : await Deno.connect({ hostname, port });
+    let conn: Deno.Conn;
+    if (tls) {
+      const tlsConn = await Deno.connectTls({ hostname, port, caCerts: tls.caCerts });
+      try {
+        await tlsConn.handshake(); // a bad certificate fails here, not at the first read
+      } catch (error) {
+        tlsConn.close();
+        throw error;
+      }
+      conn = tlsConn;
+    } else {
+      conn = await Deno.connect({ hostname, port });
+    }
     setNoDelay(conn);
     return new DenoConn(conn);
   },
