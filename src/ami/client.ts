@@ -141,7 +141,8 @@ export class AmiClient {
   readonly #nextActionId: () => string;
   readonly #backoff: BackoffOptions | false;
   readonly #pending = new Map<string, Pending>();
-  readonly #subscriptions = new Set<EventSubscription>();
+  /** Replaced, never mutated, so that dispatch can loop over it without a copy. */
+  #subscriptions: readonly EventSubscription[] = [];
   readonly #listeners = new Set<(change: AmiStateChange) => void>();
   #state: AmiClientState = "disconnected";
   #session: Session | undefined;
@@ -214,9 +215,11 @@ export class AmiClient {
 
   /** Subscribes to the event stream; the subscription survives reconnects and ends on close(). */
   events(options: SubscriptionOptions = {}): EventSubscription {
-    const subscription = new EventSubscription((s) => this.#subscriptions.delete(s), options);
+    const subscription = new EventSubscription((closed) => {
+      this.#subscriptions = this.#subscriptions.filter((s) => s !== closed);
+    }, options);
     if (this.#state === "closed") subscription.end();
-    else this.#subscriptions.add(subscription);
+    else this.#subscriptions = [...this.#subscriptions, subscription];
     return subscription;
   }
 
@@ -233,7 +236,7 @@ export class AmiClient {
     }
     if (session) this.#lost(session, new AmiDisconnectedError("AMI client closed"));
     for (const subscription of this.#subscriptions) subscription.end();
-    this.#subscriptions.clear();
+    this.#subscriptions = [];
   }
 
   #connected(): Promise<Session> {
@@ -401,7 +404,8 @@ export class AmiClient {
     const kind = message.kind;
     if (kind === "event") {
       if (this.#collecting > 0 && this.#collectEvent(message)) return;
-      for (const subscription of this.#subscriptions) subscription.push(message);
+      const subscriptions = this.#subscriptions;
+      for (let i = 0; i < subscriptions.length; i++) subscriptions[i].push(message);
     } else if (kind === "response") {
       const id = message.actionId;
       const pending = id === undefined ? undefined : this.#pending.get(id);

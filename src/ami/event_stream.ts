@@ -69,11 +69,13 @@ export class EventSubscription implements AsyncIterableIterator<AmiMessage> {
     }
     const capacity = this.#ring.length;
     if (this.#count === capacity) {
-      this.#head = (this.#head + 1) % capacity;
+      this.#ring[this.#head] = undefined;
+      if (++this.#head === capacity) this.#head = 0;
       this.#count--;
       this.#dropped++;
     }
-    this.#ring[(this.#head + this.#count) % capacity] = event;
+    const tail = this.#head + this.#count;
+    this.#ring[tail < capacity ? tail : tail - capacity] = event;
     this.#count++;
   }
 
@@ -81,7 +83,7 @@ export class EventSubscription implements AsyncIterableIterator<AmiMessage> {
     if (this.#count > 0) {
       const event = this.#ring[this.#head]!;
       this.#ring[this.#head] = undefined;
-      this.#head = (this.#head + 1) % this.#ring.length;
+      if (++this.#head === this.#ring.length) this.#head = 0;
       this.#count--;
       return Promise.resolve({ value: event, done: false });
     }

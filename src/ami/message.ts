@@ -27,62 +27,103 @@ export type AmiFieldsInit = Iterable<AmiHeader> | Record<string, string | number
 /** What kind of message this is, from its first header (`Response:`, `Event:`, `Action:`). */
 export type AmiMessageKind = "response" | "event" | "action" | "unknown";
 
-/** An AMI message: headers in wire order, duplicates kept, keys case-insensitive. */
-export class AmiMessage implements Iterable<AmiHeader> {
-  /** Keys and values interleaved: `[k0, v0, k1, v1, ...]`. */
-  #flat: string[];
+/** Shared by messages with no header indexed yet, so that a parsed message costs no array until read. */
+const NOTHING_INDEXED: number[] = [];
 
-  constructor(fields: AmiFieldsInit = []) {
-    this.#flat = [];
+/**
+ * An AMI message: headers in wire order, duplicates kept, keys case-insensitive.
+ *
+ * A message is a view over one backing string. A parsed message's backing
+ * string is the text it was read from, and its header lines are indexed on
+ * demand, as far as a lookup needs: routing an event by its first header
+ * costs one line, not all of them. Keys and values are sliced out when asked
+ * for. A message built from headers is indexed at once.
+ */
+export class AmiMessage implements Iterable<AmiHeader> {
+  #text = "";
+  /** Per indexed header: key start, key end, value start, value end, in `#text`. */
+  #offsets: number[] = NOTHING_INDEXED;
+  /** Where indexing resumes in `#text`; `#end` once every header is indexed. */
+  #scan = 0;
+  /** End of the message's header lines in `#text`. */
+  #end = 0;
+  /** The first header's value, once read. */
+  #name: string | undefined;
+
+  constructor(fields?: AmiFieldsInit) {
+    if (fields === undefined) return;
     const pairs = Symbol.iterator in fields
       ? fields as Iterable<AmiHeader>
       : Object.entries(fields).map(([k, v]) => [k, String(v)] as const);
-    for (const [key, value] of pairs) this.#flat.push(key, value);
+    let text = "";
+    const offsets: number[] = [];
+    for (const [key, value] of pairs) {
+      offsets.push(text.length, text.length + key.length);
+      text += key;
+      offsets.push(text.length, text.length + value.length);
+      text += value;
+    }
+    this.#text = text;
+    this.#offsets = offsets;
+    if (offsets.length > 0) this.#name = text.slice(offsets[2], offsets[3]);
   }
 
-  /** Builds a message over an interleaved key/value array without copying it (for the parser). */
-  static fromFlat(flat: string[]): AmiMessage {
+  /**
+   * A message over the header lines `text[start, end)` (each ended by LF or
+   * CR LF), indexed lazily. For the parser; the text is kept, not copied.
+   */
+  static view(text: string, start: number, end: number): AmiMessage {
     const message = new AmiMessage();
-    message.#flat = flat;
+    message.#text = text;
+    message.#scan = start;
+    message.#end = end;
     return message;
   }
 
   /** Number of headers. */
   get size(): number {
-    return this.#flat.length >> 1;
+    while (this.#indexNext());
+    return this.#offsets.length >> 2;
+  }
+
+  /** Key of header `index`, in wire order. */
+  keyAt(index: number): string {
+    if (!this.#has(index)) throw new RangeError(`No header at index ${index}`);
+    return this.#text.slice(this.#offsets[index * 4], this.#offsets[index * 4 + 1]);
+  }
+
+  /** Value of header `index`, in wire order. */
+  valueAt(index: number): string {
+    if (!this.#has(index)) throw new RangeError(`No header at index ${index}`);
+    return this.#text.slice(this.#offsets[index * 4 + 2], this.#offsets[index * 4 + 3]);
   }
 
   /** Value of the first header named `key` (any case), or `undefined`. */
   get(key: string): string | undefined {
-    const flat = this.#flat;
-    for (let i = 0; i < flat.length; i += 2) {
-      if (sameKey(flat[i], key)) return flat[i + 1];
-    }
-    return undefined;
+    const index = this.#find(key, 0);
+    return index < 0 ? undefined : this.valueAt(index);
   }
 
   /** Values of every header named `key` (any case), in order. */
   getAll(key: string): string[] {
-    const flat = this.#flat;
     const values: string[] = [];
-    for (let i = 0; i < flat.length; i += 2) {
-      if (sameKey(flat[i], key)) values.push(flat[i + 1]);
+    for (let i = this.#find(key, 0); i >= 0; i = this.#find(key, i + 1)) {
+      values.push(this.valueAt(i));
     }
     return values;
   }
 
   /** Whether a header named `key` (any case) is present. */
   has(key: string): boolean {
-    return this.get(key) !== undefined;
+    return this.#find(key, 0) >= 0;
   }
 
   /** `response`, `event` or `action`, judged by the first header as Asterisk writes it. */
   get kind(): AmiMessageKind {
-    const first = this.#flat[0];
-    if (first === undefined) return "unknown";
-    if (sameKey(first, "Event")) return "event";
-    if (sameKey(first, "Response")) return "response";
-    if (sameKey(first, "Action")) return "action";
+    if (!this.#has(0)) return "unknown";
+    if (this.#keyIs(0, "Event")) return "event";
+    if (this.#keyIs(0, "Response")) return "response";
+    if (this.#keyIs(0, "Action")) return "action";
     return "unknown";
   }
 
@@ -93,13 +134,13 @@ export class AmiMessage implements Iterable<AmiHeader> {
 
   /** The value of the first header: the event name, response status or action name. */
   get name(): string {
-    return this.#flat[1] ?? "";
+    if (this.#name === undefined && !this.#has(0)) return "";
+    return this.#name!;
   }
 
   /** Headers in wire order. */
   *[Symbol.iterator](): Iterator<AmiHeader> {
-    const flat = this.#flat;
-    for (let i = 0; i < flat.length; i += 2) yield [flat[i], flat[i + 1]];
+    for (let i = 0; this.#has(i); i++) yield [this.keyAt(i), this.valueAt(i)];
   }
 
   /** A plain object for JSON: each key once, as first seen; repeated keys become arrays. */
@@ -119,11 +160,69 @@ export class AmiMessage implements Iterable<AmiHeader> {
     }
     return out;
   }
-}
 
-/** Case-insensitive key comparison, with a fast path for identical spelling. */
-function sameKey(a: string, b: string): boolean {
-  return a === b || (a.length === b.length && a.toLowerCase() === b.toLowerCase());
+  /** Whether header `index` exists, indexing lines up to it if needed. */
+  #has(index: number): boolean {
+    while (this.#offsets.length <= index * 4) {
+      if (!this.#indexNext()) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Indexes the next header line: key up to the first colon, value after its
+   * leading blanks (trailing ones kept); lines without a colon are skipped, as
+   * Asterisk does. False when every line is indexed.
+   */
+  #indexNext(): boolean {
+    const text = this.#text;
+    const end = this.#end;
+    while (this.#scan < end) {
+      const pos = this.#scan;
+      const lf = text.indexOf("\n", pos);
+      this.#scan = lf + 1;
+      const lineEnd = text.charCodeAt(lf - 1) === 13 && lf > pos ? lf - 1 : lf;
+      const colon = text.indexOf(":", pos);
+      if (colon < 0 || colon >= lineEnd) continue;
+      let from = colon + 1;
+      while (from < lineEnd) {
+        const c = text.charCodeAt(from);
+        if (c !== 32 && c !== 9) break;
+        from++;
+      }
+      if (this.#offsets === NOTHING_INDEXED) {
+        // The first header names the message; slice it now, while the text is hot.
+        this.#offsets = [pos, colon, from, lineEnd];
+        this.#name = text.slice(from, lineEnd);
+      } else {
+        this.#offsets.push(pos, colon, from, lineEnd);
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /** Index of the first header at or after `from` named `key` (any case), or -1. */
+  #find(key: string, from: number): number {
+    for (let i = from; this.#has(i); i++) if (this.#keyIs(i, key)) return i;
+    return -1;
+  }
+
+  /** Compares key `index` (indexed) with `key`, ignoring ASCII case, without slicing it out. */
+  #keyIs(index: number, key: string): boolean {
+    const start = this.#offsets[index * 4];
+    if (this.#offsets[index * 4 + 1] - start !== key.length) return false;
+    const text = this.#text;
+    for (let j = 0; j < key.length; j++) {
+      const a = text.charCodeAt(start + j);
+      const b = key.charCodeAt(j);
+      if (a !== b) {
+        const lower = a | 0x20;
+        if (lower !== (b | 0x20) || lower < 0x61 || lower > 0x7a) return false;
+      }
+    }
+    return true;
+  }
 }
 
 /** Keys are printable ASCII without spaces or colons: a colon would move the key/value split. */

@@ -70,12 +70,11 @@ Deno.test("originateListen refuses targets that would add ChanSpy options or rea
     '"Channel"',
   );
   assertThrows(
-    // deno-lint-ignore no-explicit-any
     () =>
       actions.originateListen({
         listenerChannel: "SIP/201",
         targetChannel: "SIP/202-1",
-        mode: "spy" as any,
+        mode: "spy" as actions.ListenMode,
       }),
     AmiInjectionError,
     "unknown listen mode",
@@ -130,8 +129,11 @@ Deno.test("controlPlayback takes only the controls Asterisk knows", () => {
   ]);
   for (const control of ["resume", "Pause", "stop\r\n"]) {
     assertThrows(
-      // deno-lint-ignore no-explicit-any
-      () => actions.controlPlayback({ channel: "SIP/201-00000001", control: control as any }),
+      () =>
+        actions.controlPlayback({
+          channel: "SIP/201-00000001",
+          control: control as actions.PlaybackControl,
+        }),
       AmiInjectionError,
       '"Control"',
     );

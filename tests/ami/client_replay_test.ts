@@ -45,7 +45,7 @@ for (const capture of listCaptures().filter(replayable)) {
     const ami = new AmiClient({
       host: "127.0.0.1",
       port: replay.port,
-      username: login.get("Username")!,
+      username: login.get("Username") ?? "",
       secret: md5 ? "opspass" : login.get("Secret")!,
       authType: md5 ? "md5" : "plain",
       events: login.get("Events") ?? "on",

@@ -1,0 +1,222 @@
+/**
+ * The measured side of the AMI load benchmarks, one client kind per process:
+ *
+ *   deno run -A bench/load_client.ts flood <kind> <port> <events>
+ *   deno run -A bench/load_client.ts rtt <kind> <port> <round trips> <in flight>
+ *
+ * Kinds: `astrix` (AmiClient, parser and event stream) and `bare` (the ceiling:
+ * decode and split on the blank line, nothing else), each over `deno` or `node`
+ * sockets, and `asterisk-manager` (the npm library). Each kind runs twice, the
+ * first run warming the JIT up; the second is measured. Prints one JSON line.
+ */
+
+import AsteriskManager from "asterisk-manager";
+import { AmiClient } from "../src/ami/client.ts";
+import type { AmiConn, Transport } from "../src/ami/transport.ts";
+import { denoTransport } from "../src/ami/transport_deno.ts";
+import { nodeTransport } from "../src/ami/transport_node.ts";
+import { FLOOD_END } from "./flood.ts";
+import { BENCH_USER } from "./load_server.ts";
+
+/** What one run measured. */
+export interface LoadResult {
+  mode: "flood" | "rtt";
+  kind: string;
+  items: number;
+  ms: number;
+  dropped?: number;
+}
+
+const LOGIN = "Action: Login\r\nActionID: login\r\nUsername: bench\r\nSecret: bench-secret\r\n\r\n";
+const encoder = new TextEncoder();
+
+function transportOf(kind: string): Transport {
+  return kind.endsWith("-node") ? nodeTransport : denoTransport;
+}
+
+/**
+ * Reads blank-line-separated blocks and hands each to `onBlock` until it
+ * returns false; `afterChunk` runs once per chunk read.
+ */
+async function splitBlocks(
+  conn: AmiConn,
+  onBlock: (block: string) => boolean,
+  afterChunk: () => void = () => {},
+): Promise<void> {
+  const decoder = new TextDecoder();
+  let tail = "";
+  while (true) {
+    const chunk = await conn.read();
+    if (chunk === null) return;
+    const text = tail + decoder.decode(chunk, { stream: true });
+    let pos = 0;
+    for (let end = text.indexOf("\r\n\r\n"); end >= 0; end = text.indexOf("\r\n\r\n", pos)) {
+      const block = text.slice(pos, end);
+      pos = end + 4;
+      if (!onBlock(block)) return;
+    }
+    tail = text.slice(pos);
+    afterChunk();
+  }
+}
+
+async function floodBare(kind: string, port: number, events: number): Promise<LoadResult> {
+  const conn = await transportOf(kind).connect({ hostname: "127.0.0.1", port });
+  await conn.write(encoder.encode(LOGIN));
+  let count = -1; // the banner and the login answer come as the first block
+  let start = 0;
+  await splitBlocks(conn, () => {
+    if (++count === 0) start = performance.now();
+    return count <= events; // the last block is FloodDone
+  });
+  const ms = performance.now() - start;
+  conn.close();
+  return { mode: "flood", kind, items: count - 1, ms };
+}
+
+async function floodAstrix(kind: string, port: number, events: number): Promise<LoadResult> {
+  const ami = new AmiClient({
+    host: "127.0.0.1",
+    port,
+    username: BENCH_USER.username,
+    secret: BENCH_USER.secret,
+    transport: transportOf(kind),
+    keepaliveMs: 0,
+    reconnect: false,
+    actionTimeoutMs: 60_000,
+  });
+  const stream = ami.events({ bufferSize: 100_000 });
+  await ami.connect();
+  const start = performance.now();
+  let count = 0;
+  for await (const event of stream) {
+    if (event.name === FLOOD_END) break;
+    count++;
+  }
+  const ms = performance.now() - start;
+  const dropped = stream.dropped;
+  await ami.close();
+  if (count + dropped !== events) {
+    throw new Error(`astrix saw ${count} + ${dropped} dropped of ${events}`);
+  }
+  return { mode: "flood", kind, items: count, ms, dropped };
+}
+
+function floodAsteriskManager(port: number, events: number): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const ami = AsteriskManager(port, "127.0.0.1", BENCH_USER.username, BENCH_USER.secret, true);
+    let count = 0;
+    let start = 0;
+    ami.on("managerevent", (event: { event: string }) => {
+      if (count === 0) start = performance.now();
+      if (event.event === FLOOD_END) {
+        const ms = performance.now() - start;
+        ami.disconnect();
+        if (count !== events) reject(new Error(`asterisk-manager saw ${count} of ${events}`));
+        resolve({ mode: "flood", kind: "asterisk-manager", items: count, ms });
+        return;
+      }
+      count++;
+    });
+  });
+}
+
+async function rttBare(
+  kind: string,
+  port: number,
+  total: number,
+  inFlight: number,
+): Promise<LoadResult> {
+  const conn = await transportOf(kind).connect({ hostname: "127.0.0.1", port });
+  await conn.write(encoder.encode(LOGIN));
+  let next = 0;
+  const pings = (n: number) => {
+    let text = "";
+    for (let i = 0; i < n && next < total; i++) {
+      text += `Action: Ping\r\nActionID: p${next++}\r\n\r\n`;
+    }
+    return text;
+  };
+  let answered = -1;
+  let start = 0;
+  let refill = 0;
+  let writing = Promise.resolve();
+  await splitBlocks(
+    conn,
+    (block) => {
+      if (answered === -1) {
+        answered = 0;
+        start = performance.now();
+        refill = inFlight;
+        return true;
+      }
+      if (!block.startsWith("Response:")) return true; // login events
+      answered++;
+      refill++;
+      return answered < total;
+    },
+    () => {
+      // One write per chunk read, refilling what was answered: as pipelined as AmiClient.
+      const text = pings(refill);
+      refill = 0;
+      if (text !== "") writing = writing.then(() => conn.write(encoder.encode(text)));
+    },
+  );
+  const ms = performance.now() - start;
+  conn.close();
+  return { mode: "rtt", kind, items: answered, ms };
+}
+
+async function rttAstrix(
+  kind: string,
+  port: number,
+  total: number,
+  inFlight: number,
+): Promise<LoadResult> {
+  const ami = new AmiClient({
+    host: "127.0.0.1",
+    port,
+    username: BENCH_USER.username,
+    secret: BENCH_USER.secret,
+    transport: transportOf(kind),
+    events: "off",
+    keepaliveMs: 0,
+    reconnect: false,
+  });
+  await ami.connect();
+  let sent = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (sent < total) {
+        sent++;
+        await ami.send({ Action: "Ping" });
+      }
+    }),
+  );
+  const ms = performance.now() - start;
+  await ami.close();
+  return { mode: "rtt", kind, items: sent, ms };
+}
+
+function runOnce(mode: string, kind: string, port: number, n: number, inFlight: number) {
+  if (mode === "flood") {
+    return kind === "asterisk-manager"
+      ? floodAsteriskManager(port, n)
+      : kind.startsWith("astrix")
+      ? floodAstrix(kind, port, n)
+      : floodBare(kind, port, n);
+  }
+  return kind.startsWith("astrix")
+    ? rttAstrix(kind, port, n, inFlight)
+    : rttBare(kind, port, n, inFlight);
+}
+
+if (import.meta.main) {
+  const [mode, kind, port, count, inFlight = "100"] = Deno.args;
+  // The first run warms the JIT up (as a long-running proxy is); the second is measured.
+  await runOnce(mode, kind, Number(port), Number(count), Number(inFlight));
+  const result = await runOnce(mode, kind, Number(port), Number(count), Number(inFlight));
+  console.log(JSON.stringify(result));
+  Deno.exit(0); // asterisk-manager keeps sockets and timers alive
+}
