@@ -6,8 +6,9 @@
  *
  * Kinds: `astrix` (AmiClient, parser and event stream) and `bare` (the ceiling:
  * decode and split on the blank line, nothing else), each over `deno` or `node`
- * sockets, and `asterisk-manager` (the npm library). Each kind runs twice, the
- * first run warming the JIT up; the second is measured. Prints one JSON line.
+ * sockets, and `asterisk-manager` (the npm library). Each kind runs five times
+ * in its process (the first runs warm the JIT up) and reports its best run, as
+ * one JSON line.
  */
 
 import AsteriskManager from "asterisk-manager";
@@ -74,17 +75,23 @@ async function floodBare(kind: string, port: number, events: number): Promise<Lo
   return { mode: "flood", kind, items: count - 1, ms };
 }
 
-async function floodAstrix(kind: string, port: number, events: number): Promise<LoadResult> {
-  const ami = new AmiClient({
+/** An AmiClient for the bench user, without keepalive or reconnects. */
+function benchClient(kind: string, port: number, events: string): AmiClient {
+  return new AmiClient({
     host: "127.0.0.1",
     port,
     username: BENCH_USER.username,
     secret: BENCH_USER.secret,
     transport: transportOf(kind),
+    events,
     keepaliveMs: 0,
     reconnect: false,
     actionTimeoutMs: 60_000,
   });
+}
+
+async function floodAstrix(kind: string, port: number, events: number): Promise<LoadResult> {
+  const ami = benchClient(kind, port, "on");
   const stream = ami.events({ bufferSize: 100_000 });
   await ami.connect();
   const start = performance.now();
@@ -173,16 +180,7 @@ async function rttAstrix(
   total: number,
   inFlight: number,
 ): Promise<LoadResult> {
-  const ami = new AmiClient({
-    host: "127.0.0.1",
-    port,
-    username: BENCH_USER.username,
-    secret: BENCH_USER.secret,
-    transport: transportOf(kind),
-    events: "off",
-    keepaliveMs: 0,
-    reconnect: false,
-  });
+  const ami = benchClient(kind, port, "off");
   await ami.connect();
   let sent = 0;
   const start = performance.now();
@@ -212,11 +210,16 @@ function runOnce(mode: string, kind: string, port: number, n: number, inFlight: 
     : rttBare(kind, port, n, inFlight);
 }
 
+/** Runs per process: steady state, as in a long-running proxy, for every client kind alike. */
+const REPEAT = 5;
+
 if (import.meta.main) {
   const [mode, kind, port, count, inFlight = "100"] = Deno.args;
-  // The first run warms the JIT up (as a long-running proxy is); the second is measured.
-  await runOnce(mode, kind, Number(port), Number(count), Number(inFlight));
-  const result = await runOnce(mode, kind, Number(port), Number(count), Number(inFlight));
-  console.log(JSON.stringify(result));
+  let best: LoadResult | undefined;
+  for (let i = 0; i < REPEAT; i++) {
+    const result = await runOnce(mode, kind, Number(port), Number(count), Number(inFlight));
+    if (!best || result.items / result.ms > best.items / best.ms) best = result;
+  }
+  console.log(JSON.stringify(best));
   Deno.exit(0); // asterisk-manager keeps sockets and timers alive
 }

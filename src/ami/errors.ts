@@ -7,40 +7,34 @@
 
 /** Base class of every error raised by the AMI module. */
 export class AmiError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "AmiError";
-  }
+  override name = "AmiError";
 }
 
 /** The TCP (or TLS) connection to the AMI port could not be made, or timed out. */
 export class AmiConnectionError extends AmiError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "AmiConnectionError";
-  }
+  override name = "AmiConnectionError";
 }
 
 /** The server refused the login; `serverMessage` is its `Message:` header. */
 export class AmiAuthError extends AmiError {
+  override name = "AmiAuthError";
   readonly serverMessage: string;
   constructor(serverMessage: string, username: string) {
     super(
       `AMI login for user "${username}" was refused: ${serverMessage}. ` +
         `Check the username and secret in manager.conf and its permit/deny lines`,
     );
-    this.name = "AmiAuthError";
     this.serverMessage = serverMessage;
   }
 }
 
 /** An action got no (complete) answer within its timeout. */
 export class AmiTimeoutError extends AmiError {
+  override name = "AmiTimeoutError";
   readonly action: string;
   readonly timeoutMs: number;
   constructor(action: string, timeoutMs: number, detail = "no response") {
     super(`AMI action "${action}" timed out after ${timeoutMs} ms (${detail})`);
-    this.name = "AmiTimeoutError";
     this.action = action;
     this.timeoutMs = timeoutMs;
   }
@@ -48,38 +42,32 @@ export class AmiTimeoutError extends AmiError {
 
 /** The peer sent bytes that are not AMI, or broke a protocol rule. */
 export class AmiProtocolError extends AmiError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "AmiProtocolError";
-  }
+  override name = "AmiProtocolError";
 }
 
 /** A message grew past the parser's size limit; the connection must be closed. */
 export class AmiMessageTooLargeError extends AmiProtocolError {
+  override name = "AmiMessageTooLargeError";
   readonly limit: number;
   constructor(limit: number) {
     super(`Cannot parse AMI message: it is larger than the ${limit}-byte limit`);
-    this.name = "AmiMessageTooLargeError";
     this.limit = limit;
   }
 }
 
-/** A key or value would have injected a line break or NUL into the AMI socket. */
+/** A key or value would have injected a header (CR, LF, NUL) or an application argument. */
 export class AmiInjectionError extends AmiError {
+  override name = "AmiInjectionError";
   readonly key: string;
   constructor(key: string, reason: string) {
     super(`Refusing to send AMI header "${printable(key)}": ${printable(reason)}`);
-    this.name = "AmiInjectionError";
     this.key = key;
   }
 }
 
 /** The connection was lost (or closed) while the action was pending or before it was sent. */
 export class AmiDisconnectedError extends AmiError {
-  constructor(message = "AMI connection lost", options?: ErrorOptions) {
-    super(message, options);
-    this.name = "AmiDisconnectedError";
-  }
+  override name = "AmiDisconnectedError";
 }
 
 /** Shows control characters of `text` as escapes, so an error message stays one line. */

@@ -27,6 +27,9 @@ export type AmiFieldsInit = Iterable<AmiHeader> | Record<string, string | number
 /** What kind of message this is, from its first header (`Response:`, `Event:`, `Action:`). */
 export type AmiMessageKind = "response" | "event" | "action" | "unknown";
 
+/** Offsets of the lines being indexed, reused by every message (indexing is synchronous). */
+const SCRATCH: number[] = [];
+
 /** Shared by messages with no header indexed yet, so that a parsed message costs no array until read. */
 const NOTHING_INDEXED: number[] = [];
 
@@ -82,7 +85,7 @@ export class AmiMessage implements Iterable<AmiHeader> {
 
   /** Number of headers. */
   get size(): number {
-    while (this.#indexNext());
+    this.#has(1);
     return this.#offsets.length >> 2;
   }
 
@@ -161,27 +164,34 @@ export class AmiMessage implements Iterable<AmiHeader> {
     return out;
   }
 
-  /** Whether header `index` exists, indexing lines up to it if needed. */
+  /**
+   * Whether header `index` exists, indexing lines if needed: the first line
+   * alone for header 0 (enough to route a message by its name), otherwise all.
+   */
   #has(index: number): boolean {
-    while (this.#offsets.length <= index * 4) {
-      if (!this.#indexNext()) return false;
-    }
-    return true;
+    if (this.#offsets.length > index * 4) return true;
+    if (this.#scan >= this.#end) return false;
+    this.#index(index === 0 ? 1 : Infinity);
+    return this.#offsets.length > index * 4;
   }
 
   /**
-   * Indexes the next header line: key up to the first colon, value after its
-   * leading blanks (trailing ones kept); lines without a colon are skipped, as
-   * Asterisk does. False when every line is indexed.
+   * Indexes up to `limit` more header lines: key up to the first colon, value
+   * after its leading blanks (trailing ones kept); lines without a colon are
+   * skipped, as Asterisk does.
    */
-  #indexNext(): boolean {
+  #index(limit: number): void {
     const text = this.#text;
     const end = this.#end;
-    while (this.#scan < end) {
-      const pos = this.#scan;
+    const known = this.#offsets;
+    const scratch = SCRATCH;
+    let count = 0;
+    let scan = this.#scan;
+    while (scan < end && count < limit * 4) {
+      const pos = scan;
       const lf = text.indexOf("\n", pos);
-      this.#scan = lf + 1;
-      const lineEnd = text.charCodeAt(lf - 1) === 13 && lf > pos ? lf - 1 : lf;
+      scan = lf + 1;
+      const lineEnd = lf > pos && text.charCodeAt(lf - 1) === 13 ? lf - 1 : lf;
       const colon = text.indexOf(":", pos);
       if (colon < 0 || colon >= lineEnd) continue;
       let from = colon + 1;
@@ -190,16 +200,19 @@ export class AmiMessage implements Iterable<AmiHeader> {
         if (c !== 32 && c !== 9) break;
         from++;
       }
-      if (this.#offsets === NOTHING_INDEXED) {
-        // The first header names the message; slice it now, while the text is hot.
-        this.#offsets = [pos, colon, from, lineEnd];
-        this.#name = text.slice(from, lineEnd);
-      } else {
-        this.#offsets.push(pos, colon, from, lineEnd);
-      }
-      return true;
+      scratch[count++] = pos;
+      scratch[count++] = colon;
+      scratch[count++] = from;
+      scratch[count++] = lineEnd;
     }
-    return false;
+    this.#scan = scan;
+    if (count === 0) return;
+    // One exact-size array per message: the scratch array is reused, never kept.
+    if (known.length > 0) this.#offsets = known.concat(scratch.slice(0, count));
+    else if (count === 4) this.#offsets = [scratch[0], scratch[1], scratch[2], scratch[3]];
+    else this.#offsets = scratch.slice(0, count);
+    // The first header names the message; slice it now, while the text is hot.
+    this.#name ??= text.slice(this.#offsets[2], this.#offsets[3]);
   }
 
   /** Index of the first header at or after `from` named `key` (any case), or -1. */

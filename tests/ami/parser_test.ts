@@ -196,7 +196,11 @@ Deno.test("AmiParser on garbage raises only typed errors and holds at most one m
             ? 0xc3
             : 32 + (r * 1000) % 95;
         }
-        parser.push(chunk);
+        for (const message of parser.push(chunk)) {
+          for (const [key, value] of message) {
+            assert(!key.includes("\n") && !value.includes("\n"), "no line end inside a header");
+          }
+        }
         assert(parser.buffered <= limit, "never buffers past the limit");
       }
     } catch (error) {
