@@ -303,6 +303,35 @@ Deno.test("AmiClient rejects pending actions at once when the server drops, reco
   });
 });
 
+Deno.test("AmiClient keeps retrying a refused re-login with backoff, and close() stops it", async () => {
+  let secret = "opspass";
+  const users = (name: string) =>
+    name === "ops" ? { username: "ops", secret, read: ["all"], write: ["all"] } : undefined;
+  const test = await startServer({ users });
+  const ami = client(test.port);
+  try {
+    await ami.connect();
+    const changes: AmiStateChange[] = [];
+    ami.onState((change) => changes.push(change));
+    secret = "rotated"; // ops changed manager.conf
+    for (const session of test.server.sessions) session.close();
+    await waitFor(
+      () => changes.filter((c) => c.error instanceof AmiAuthError).length >= 2,
+      "two refused re-logins",
+    );
+    const attempts = changes.filter((c) => c.state === "reconnecting").map((c) => c.attempt);
+    assertEquals(attempts, attempts.map((_, i) => i + 1));
+    secret = "opspass";
+    await nextState(ami, "connected");
+    await ami.close();
+    // A reconnect timer left behind would fail this test (Deno's op sanitizer).
+    assertEquals(changes.at(-1)?.state, "closed");
+  } finally {
+    await ami.close();
+    await test.close();
+  }
+});
+
 Deno.test("AmiClient fails fast while disconnected", async () => {
   await withPair(noSetup, {}, async (ami) => {
     await assertRejects(ami.send({ Action: "Ping" }), AmiDisconnectedError, "state: disconnected");
