@@ -46,6 +46,8 @@ export class AmiMessage implements Iterable<AmiHeader> {
   #text = "";
   /** Per indexed header: key start, key end, value start, value end, in `#text`. */
   #offsets: number[] = NOTHING_INDEXED;
+  /** Where the message's lines start in `#text` (parsed messages). */
+  #start = 0;
   /** Where indexing resumes in `#text`; `#end` once every header is indexed. */
   #scan = 0;
   /** End of the message's header lines in `#text`. */
@@ -78,9 +80,27 @@ export class AmiMessage implements Iterable<AmiHeader> {
   static view(text: string, start: number, end: number): AmiMessage {
     const message = new AmiMessage();
     message.#text = text;
+    message.#start = start;
     message.#scan = start;
     message.#end = end;
     return message;
+  }
+
+  /** Length of the longest line: as received (without its line end), or as it would be sent. */
+  get longestLine(): number {
+    let longest = 0;
+    if (this.#end === 0) {
+      for (const [key, value] of this) longest = Math.max(longest, key.length + 2 + value.length);
+      return longest;
+    }
+    const text = this.#text;
+    for (let pos = this.#start; pos < this.#end;) {
+      const lf = text.indexOf("\n", pos);
+      const end = lf > pos && text.charCodeAt(lf - 1) === 13 ? lf - 1 : lf;
+      longest = Math.max(longest, end - pos);
+      pos = lf + 1;
+    }
+    return longest;
   }
 
   /** Number of headers. */

@@ -36,6 +36,11 @@ const KNOWN = new Set<string>(PERMISSION_CLASSES);
 const TRUE_WORDS = new Set(["yes", "true", "y", "t", "1", "on"]);
 const FALSE_WORDS = new Set(["no", "false", "n", "f", "0", "off"]);
 
+/** Asterisk's `ast_true`: yes, true, y, t, 1 or on, in any case. */
+export function isTrueWord(value: string | undefined): boolean {
+  return TRUE_WORDS.has(value?.trim().toLowerCase() ?? "");
+}
+
 /** Parses a class list such as `call,originate` or `all`; unknown names are ignored, as Asterisk does. */
 export function parseClasses(list: string): Set<PermissionClass> {
   const classes = new Set<PermissionClass>();

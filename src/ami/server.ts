@@ -62,6 +62,10 @@ export interface AmiServerOptions {
   maxMessageBytes?: number;
   /** Socket implementation. Default: the running runtime's. */
   transport?: Transport;
+  /** Makes MD5 login challenges. Default: random 32-bit decimal numbers, as Asterisk's. */
+  challenge?: () => string;
+  /** Runs before each action of each session; may delay it or close the session. */
+  beforeAction?: SessionContext["beforeAction"];
 }
 
 /** Where to listen. */
@@ -96,6 +100,8 @@ export class AmiServer {
       authTimeoutMs: options.authTimeoutMs ?? 30_000,
       loginFailureDelayMs: options.loginFailureDelayMs ?? 1_000,
       maxMessageBytes: options.maxMessageBytes,
+      beforeAction: options.beforeAction,
+      challenge: options.challenge ?? (() => String(crypto.getRandomValues(new Uint32Array(1))[0])),
       onClose: (session) => this.#sessions.delete(session),
     };
   }

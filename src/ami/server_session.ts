@@ -56,6 +56,10 @@ export interface SessionContext {
   authTimeoutMs: number;
   loginFailureDelayMs: number;
   maxMessageBytes?: number;
+  /** Makes the MD5 login challenge (a random decimal number; tests may fix it). */
+  challenge: () => string;
+  /** Runs before each action (fault injection and latency in mock-ami); may close the session. */
+  beforeAction?: (request: AmiMessage, session: AmiServerSession) => void | Promise<void>;
   onClose(session: AmiServerSession): void;
 }
 
@@ -69,6 +73,10 @@ export interface ReplyOptions {
 }
 
 const TEXT_ENCODER = new TextEncoder();
+/** Asterisk's input buffer takes lines of up to 1024 bytes. */
+const MAX_LINE_LENGTH = 1024;
+/** Past this many events held during one action, events go out at once (memory stays bounded). */
+const MAX_HELD_EVENTS = 50_000;
 
 /** One connected AMI client, as the server sees it. */
 export class AmiServerSession {
@@ -83,6 +91,8 @@ export class AmiServerSession {
   #eventMask = new Set<PermissionClass>(PERMISSION_CLASSES);
   #challenge: string | undefined;
   #closed = false;
+  /** Events held while an action runs, or undefined between actions. */
+  #held: AmiMessage[] | undefined;
   #authTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #done = Promise.withResolvers<void>();
 
@@ -174,7 +184,9 @@ export class AmiServerSession {
     const classes = eventClasses(event.get("Privilege"));
     if (!allowsAll(this.#read, classes) || !allowsAll(this.#eventMask, classes)) return;
     if (classes.length === 0 && this.#eventMask.size === 0) return;
-    this.send(event);
+    const held = this.#held;
+    if (held && held.length < MAX_HELD_EVENTS) held.push(event);
+    else this.send(event);
   }
 
   /** Closes the connection (idempotent). */
@@ -192,7 +204,28 @@ export class AmiServerSession {
     this.#writer.write(text).catch(() => this.close());
   }
 
+  /**
+   * Runs one action. As in Asterisk, where a session's thread writes queued
+   * events only between actions, events raised while it runs are sent after
+   * its response.
+   */
   async #process(request: AmiMessage): Promise<void> {
+    await this.#context.beforeAction?.(request, this);
+    if (this.#closed) return;
+    this.#held = [];
+    try {
+      await this.#dispatch(request);
+    } finally {
+      const held = this.#held;
+      this.#held = undefined;
+      for (const event of held) this.send(event);
+    }
+  }
+
+  async #dispatch(request: AmiMessage): Promise<void> {
+    if (request.longestLine > MAX_LINE_LENGTH) {
+      return this.reply(request, "Error", { message: "Failed to parse message: line too long" });
+    }
     const action = firstNonEmpty(request.getAll("Action"));
     if (action === undefined) {
       return this.reply(request, "Error", { message: "Missing action in request" });
@@ -296,7 +329,7 @@ export class AmiServerSession {
     if (request.get("AuthType")?.toLowerCase() !== "md5") {
       return this.reply(request, "Error", { message: "Must specify AuthType" });
     }
-    this.#challenge ??= String(crypto.getRandomValues(new Uint32Array(1))[0]);
+    this.#challenge ??= this.#context.challenge();
     this.reply(request, "Success", { fields: [["Challenge", this.#challenge]] });
   }
 

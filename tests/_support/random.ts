@@ -1,14 +1,6 @@
-/** A small seeded PRNG (mulberry32), so "random" test inputs are the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "../../src/random.ts";
+
+export { seededRandom };
 
 /** Cuts `bytes` into chunks of 1..maxChunk bytes at seeded random places. */
 export function randomSplits(bytes: Uint8Array, seed: number, maxChunk = 64): Uint8Array[] {

@@ -1,0 +1,322 @@
+/**
+ * The AMI actions of mock-ami, registered on an {@linkcode AmiServer} and
+ * answered as Asterisk 22 answers them: the same Response, Message texts,
+ * headers, validation order and events (see tests/fixtures/ami). Each is
+ * guarded by the write classes Asterisk gives it (ListCommands' `Priv:`).
+ *
+ * @module
+ */
+
+import type { AmiHeader, AmiMessage } from "../ami/message.ts";
+import { isTrueWord } from "../ami/permissions.ts";
+import type { AmiServer, AmiServerSession } from "../ami/server.ts";
+import { formatDuration } from "./channel.ts";
+import { ASTERISK_VERSION, noSuchCommand, runCliCommand } from "./cli.ts";
+import { controlPlayback } from "./apps.ts";
+import * as ev from "./events.ts";
+import type { Control } from "./playback.ts";
+import type { OriginateRequest, Pbx } from "./pbx.ts";
+
+const CONTROLS = new Set<string>(["stop", "forward", "reverse", "pause", "restart"]);
+
+/** Registers mock-ami's actions on `server`, acting on `pbx`. */
+export function registerPbxActions(server: AmiServer, pbx: Pbx): void {
+  server.handle("Originate", { write: ["originate"], handle: (r, s) => originate(pbx, r, s) });
+  server.handle("Hangup", { write: ["system", "call"], handle: (r, s) => hangup(pbx, r, s) });
+  server.handle("ControlPlayback", {
+    write: ["call"],
+    handle(request, session) {
+      const name = request.get("Channel");
+      const control = request.get("Control");
+      if (!name) return session.reply(request, "Error", { message: "Channel not specified" });
+      if (!control) return session.reply(request, "Error", { message: "Control not specified" });
+      const channel = pbx.findChannel(name);
+      if (!channel) return session.reply(request, "Error", { message: "No such channel" });
+      const lower = control.toLowerCase();
+      if (!CONTROLS.has(lower)) {
+        return session.reply(request, "Error", { message: "Unknown control type" });
+      }
+      controlPlayback(pbx, channel, lower as Control);
+      session.reply(request, "Success");
+    },
+  });
+  server.handle("CoreShowChannels", {
+    write: ["system", "reporting"],
+    handle(request, session) {
+      session.reply(request, "Success", { eventList: true, message: "Channels will follow" });
+      const now = pbx.clock.now();
+      const channels = pbx.channels;
+      for (const c of channels) {
+        session.listItem(request, "CoreShowChannel", [
+          ...c.snapshot(),
+          ["Application", c.running.application],
+          ["ApplicationData", c.running.data],
+          ["Duration", formatDuration(now - c.createdAt)],
+          ["BridgeId", c.bridge?.id ?? ""],
+        ]);
+      }
+      session.listComplete(request, "CoreShowChannelsComplete", channels.length);
+    },
+  });
+  server.handle("Status", {
+    write: ["system", "call", "reporting"],
+    handle: (r, s) => status(pbx, r, s),
+  });
+  server.handle("Command", {
+    write: ["command"],
+    handle(request, session) {
+      const command = request.get("Command");
+      if (!command) return session.reply(request, "Error", { message: "No command provided" });
+      const output = runCliCommand(pbx, command);
+      session.reply(request, output ? "Success" : "Error", {
+        message: "Command output follows",
+        fields: (output ?? [noSuchCommand(command)]).map((line): AmiHeader => ["Output", line]),
+      });
+    },
+  });
+  server.handle("Getvar", {
+    write: ["call", "reporting"],
+    handle(request, session) {
+      const variable = request.get("Variable");
+      if (!variable) return session.reply(request, "Error", { message: "No variable specified" });
+      const name = request.get("Channel");
+      const channel = name ? pbx.findChannel(name) : undefined;
+      if (name && !channel) return session.reply(request, "Error", { message: "No such channel" });
+      session.reply(request, "Success", {
+        fields: [["Variable", variable], ["Value", pbx.getVariable(channel, variable)]],
+      });
+    },
+  });
+  server.handle("Setvar", {
+    write: ["call"],
+    handle(request, session) {
+      const variable = request.get("Variable");
+      if (!variable) return session.reply(request, "Error", { message: "No variable specified" });
+      const name = request.get("Channel");
+      const channel = name ? pbx.findChannel(name) : undefined;
+      if (name && !channel) return session.reply(request, "Error", { message: "No such channel" });
+      session.reply(request, "Success", { message: "Variable Set" });
+      pbx.setVariable(channel, variable, request.get("Value") ?? "");
+    },
+  });
+  server.handle("UserEvent", {
+    write: ["user"],
+    handle(request, session) {
+      session.reply(request, "Success", { message: "Event Sent" });
+      // `UserEvent:` first, then every other header but Action, duplicates and empty ones kept.
+      const fields = [...request].filter(([key]) => !/^(action|userevent)$/i.test(key));
+      server.broadcast([
+        ["Event", "UserEvent"],
+        ["Privilege", "user,all"],
+        ["UserEvent", request.get("UserEvent") ?? ""],
+        ...fields,
+      ]);
+    },
+  });
+  server.handle("CoreStatus", {
+    write: ["system", "reporting"],
+    handle(request, session) {
+      const [date, time] = new Date(pbx.startedAt).toISOString().split("T");
+      session.reply(request, "Success", {
+        fields: [
+          ["CoreStartupDate", date],
+          ["CoreStartupTime", time.slice(0, 8)],
+          ["CoreReloadDate", date],
+          ["CoreReloadTime", time.slice(0, 8)],
+          ["CoreCurrentCalls", String(pbx.channels.filter((c) => c.inDialplan).length)],
+          ["CoreProcessedCalls", String(pbx.processedCalls)],
+        ],
+      });
+    },
+  });
+  server.handle("CoreSettings", {
+    write: ["system", "reporting"],
+    handle(request, session) {
+      session.reply(request, "Success", {
+        fields: [
+          ["AMIversion", "11.0.0"],
+          ["AsteriskVersion", ASTERISK_VERSION],
+          ["SystemName", ""],
+          ["CoreMaxCalls", "0"],
+          ["CoreMaxLoadAvg", "0.000000"],
+          ["CoreRunUser", ""],
+          ["CoreRunGroup", ""],
+          ["CoreMaxFilehandles", "0"],
+          ["CoreRealTimeEnabled", "No"],
+          ["CoreCDRenabled", "Yes"],
+          ["CoreHTTPenabled", "No"],
+          ["SoundsSearchCustomDir", "No"],
+        ],
+      });
+    },
+  });
+  server.handle("ListCommands", {
+    handle(request, session) {
+      session.reply(request, "Success", { fields: ACTION_LIST });
+    },
+  });
+}
+
+/** ListCommands: the actions mock-ami answers, with Asterisk's privileges for them. */
+const ACTION_LIST: AmiHeader[] = [
+  ["Challenge", "(Priv: <none>)"],
+  ["Command", "(Priv: command,all)"],
+  ["ControlPlayback", "(Priv: call,all)"],
+  ["CoreSettings", "(Priv: system,reporting,all)"],
+  ["CoreShowChannels", "(Priv: system,reporting,all)"],
+  ["CoreStatus", "(Priv: system,reporting,all)"],
+  ["Events", "(Priv: <none>)"],
+  ["Getvar", "(Priv: call,reporting,all)"],
+  ["Hangup", "(Priv: system,call,all)"],
+  ["ListCommands", "(Priv: <none>)"],
+  ["Login", "(Priv: <none>)"],
+  ["Logoff", "(Priv: <none>)"],
+  ["Originate", "(Priv: originate,all)"],
+  ["Ping", "(Priv: <none>)"],
+  ["Setvar", "(Priv: call,all)"],
+  ["Status", "(Priv: system,call,reporting,all)"],
+  ["UserEvent", "(Priv: user,all)"],
+].map(([name, priv]): AmiHeader => [name, ` ${priv}`]);
+
+/** Applications a user without the `system` write class may not originate (manager.c's list). */
+const BLACKLISTED_APP = /system|exec|agi|mixmonitor|externalivr|originate/i;
+
+async function originate(pbx: Pbx, request: AmiMessage, session: AmiServerSession): Promise<void> {
+  const channel = request.get("Channel");
+  const context = request.get("Context");
+  const exten = request.get("Exten");
+  const priority = request.get("Priority");
+  const application = request.get("Application");
+  const data = request.get("Data") ?? "";
+  const timeout = request.get("Timeout");
+  const error = (message: string) => session.reply(request, "Error", { message });
+  if (!channel) return error("Channel not specified");
+  if (priority && !/^\s*-?\d+/.test(priority)) return error("Invalid priority");
+  if (timeout && !/^\s*-?\d+/.test(timeout)) return error("Invalid timeout");
+  if (!channel.includes("/")) return error("Invalid channel");
+  if (application) {
+    const mayRunSystem = session.user?.write.some((c) =>
+      ["system", "all"].includes(c.toLowerCase())
+    );
+    if (!mayRunSystem && (BLACKLISTED_APP.test(application) || /SHELL|EVAL/.test(data))) {
+      return error("Originate Access Forbidden: app or data blacklisted");
+    }
+  } else if (!exten || !context) {
+    return error("Originate with 'Exten' requires 'Context' and 'Priority'");
+  }
+  const target: OriginateRequest["target"] = application
+    ? { application, data }
+    : { context: context!, exten: exten!, priority: Number.parseInt(priority ?? "1") || 1 };
+  const originateRequest: OriginateRequest = {
+    channel,
+    target,
+    callerId: parseCallerId(request.get("CallerID")),
+    variables: request.getAll("Variable").flatMap(parseVariables),
+    timeoutMs: Number.parseInt(timeout ?? "30000") || 30000,
+  };
+  const outcome = (result: Awaited<ReturnType<Pbx["originate"]>>): ev.OriginateOutcome => ({
+    actionId: request.actionId,
+    success: result.ok,
+    channel: result.ok ? result.channel.name : channel,
+    target: "application" in target ? target : { context: target.context, exten: target.exten },
+    uniqueid: result.ok ? result.channel.uniqueid : "<unknown>",
+    callerIdNum: result.ok ? result.channel.callerIdNum : "<unknown>",
+    callerIdName: result.ok ? result.channel.callerIdName : "<unknown>",
+  });
+  if (isTrueWord(request.get("Async"))) {
+    session.reply(request, "Success", { message: "Originate successfully queued" });
+    const result = await pbx.originate(originateRequest);
+    pbx.emit(ev.originateResponse(outcome(result)));
+    return;
+  }
+  // Synchronous: the session waits for the answer; no OriginateResponse is sent.
+  const result = await pbx.originate(originateRequest);
+  if (result.ok) session.reply(request, "Success", { message: "Originate successfully queued" });
+  else error("Originate failed");
+}
+
+function hangup(pbx: Pbx, request: AmiMessage, session: AmiServerSession): void {
+  const name = request.get("Channel");
+  if (!name) return session.reply(request, "Error", { message: "No channel specified" });
+  const cause = Number.parseInt(request.get("Cause") ?? "0") || 0;
+  const regex = name.match(/^\/(.*)\/$/);
+  if (regex) {
+    let pattern: RegExp;
+    try {
+      pattern = new RegExp(regex[1]);
+    } catch {
+      return session.reply(request, "Error", { message: "Invalid regex" });
+    }
+    const matched = pbx.channels.filter((c) => pattern.test(c.name));
+    session.reply(request, "Success", { eventList: true, message: "Channels hung up will follow" });
+    for (const c of matched) {
+      const item: AmiHeader[] = [["Event", "ChannelHungup"], ["Channel", c.name]];
+      if (request.actionId !== undefined) item.push(["ActionID", request.actionId]);
+      session.send(item);
+    }
+    session.listComplete(request, "ChannelsHungupListComplete", matched.length);
+    pbx.hangupAll(matched, cause);
+    return;
+  }
+  const channel = pbx.findChannel(name);
+  if (!channel) return session.reply(request, "Error", { message: "No such channel" });
+  session.reply(request, "Success", { message: "Channel Hungup" });
+  pbx.hangup(channel, cause);
+}
+
+function status(pbx: Pbx, request: AmiMessage, session: AmiServerSession): void {
+  const name = request.get("Channel");
+  const channels = name ? pbx.channels.filter((c) => c.name === name) : pbx.channels;
+  if (name && channels.length === 0) {
+    return session.reply(request, "Error", { message: "No such channel" });
+  }
+  session.reply(request, "Success", { eventList: true, message: "Channel status will follow" });
+  const now = pbx.clock.now();
+  for (const c of channels) {
+    const item: AmiHeader[] = [
+      ["Event", "Status"],
+      ["Privilege", "Call"],
+      ...c.snapshot(),
+      ["Type", c.name.slice(0, c.name.indexOf("/"))],
+      ["DNID", ""],
+      ["EffectiveConnectedLineNum", c.connectedNum],
+      ["EffectiveConnectedLineName", c.connectedName],
+      ["TimeToHangup", "0"],
+      ["BridgeID", c.bridge?.id ?? ""],
+      ["Application", c.running.application],
+      ["Data", c.running.data],
+      ["Nativeformats", "(ulaw)"],
+      ["Readformat", "ulaw"],
+      ["Readtrans", ""],
+      ["Writeformat", "ulaw"],
+      ["Writetrans", ""],
+      ["Callgroup", "0"],
+      ["Pickupgroup", "0"],
+      ["Seconds", String(Math.floor((now - c.createdAt) / 1000))],
+    ];
+    if (request.actionId !== undefined) item.push(["ActionID", request.actionId]);
+    session.send(item);
+  }
+  session.listComplete(request, "StatusComplete", channels.length, [[
+    "Items",
+    String(channels.length),
+  ]]);
+}
+
+/** `"Supervisor <201>"` → name and number, as ast_callerid_parse reads it. */
+function parseCallerId(value: string | undefined): { num: string; name: string } | undefined {
+  if (!value) return undefined;
+  const match = value.match(/^\s*"?([^"<]*?)"?\s*<([^>]*)>\s*$/);
+  if (match) return { name: match[1] || "<unknown>", num: match[2] || "<unknown>" };
+  return /^[\d+*#]+$/.test(value.trim())
+    ? { num: value.trim(), name: "<unknown>" }
+    : { num: "<unknown>", name: value.trim() };
+}
+
+/** `Variable: A=1,B=2` → pairs. */
+function parseVariables(value: string): [string, string][] {
+  return value.split(",").filter((part) => part.includes("=")).map((part) => {
+    const eq = part.indexOf("=");
+    return [part.slice(0, eq), part.slice(eq + 1)];
+  });
+}

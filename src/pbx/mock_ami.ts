@@ -1,0 +1,128 @@
+/**
+ * mock-ami assembled: an {@linkcode AmiServer} (the one AMI implementation)
+ * in front of the simulated {@linkcode Pbx}, with the call center's phones,
+ * traffic, and the fault switches tests need.
+ *
+ * @example
+ * ```ts
+ * import { createMockAmi } from "./mock_ami.ts";
+ *
+ * const mock = createMockAmi({ users: [{ username: "dev", secret: "dev", read: ["all"], write: ["all"] }] });
+ * const { port } = await mock.listen({ port: 0 });
+ * await mock.close();
+ * ```
+ *
+ * @module
+ */
+
+import { AmiMessage } from "../ami/message.ts";
+import { AmiServer, type AmiUser, type ServerListenOptions } from "../ami/server.ts";
+import type { NetAddr, Transport } from "../ami/transport.ts";
+import { registerPbxActions } from "./ami_actions.ts";
+import { startTraffic } from "./calls.ts";
+import { type Clock, realClock } from "./clock.ts";
+import { callCenterDialplan, captureDialplan, KNOWN_SOUNDS, mergeDialplans } from "./dialplan.ts";
+import { Pbx } from "./pbx.ts";
+
+/** Options of {@linkcode createMockAmi}. */
+export interface MockAmiOptions {
+  users: AmiUser[];
+  /** Technology of the simulated phones' channels. Default SIP. */
+  tech?: "SIP" | "PJSIP";
+  /** Phone extensions. Default 201 to 210. */
+  extensions?: string[];
+  /** Calls up at start. Default 0. */
+  calls?: number;
+  /** New calls per second. Default 0. */
+  churn?: number;
+  /** Seed of the simulated traffic. */
+  seed?: number;
+  /** Delay before each action is answered, in ms. Default 0. */
+  latencyMs?: number;
+  /** Fault: every login fails ("Authentication failed"). */
+  refuseLogins?: boolean;
+  /** Fault: a session is dropped (closed, unanswered) at its action number N+1. */
+  dropAfterActions?: number;
+  /** How long a phone rings before it answers, in ms. Default 300. */
+  answerDelayMs?: number;
+  /** Length of a sound file Asterisk does not know, in ms. Default 60,000. */
+  defaultSoundMs?: number;
+  clock?: Clock;
+  /** Makes MD5 login challenges (tests fix it to replay a captured login). */
+  challenge?: () => string;
+  /** First `-xxxxxxxx` channel number (tests name channels as a capture did). */
+  firstSequence?: number;
+  /** A failed login is answered after this long, in ms. Default 1,000, as Asterisk. */
+  loginFailureDelayMs?: number;
+  /** An unauthenticated connection is closed after this long, in ms. Default 30,000. */
+  authTimeoutMs?: number;
+  transport?: Transport;
+}
+
+/** A running mock-ami. */
+export interface MockAmi {
+  readonly server: AmiServer;
+  readonly pbx: Pbx;
+  listen(options?: ServerListenOptions): Promise<NetAddr>;
+  /** Stops traffic, closes every session and the listener. */
+  close(): Promise<void>;
+}
+
+/** The phones 201 to 210. */
+export const DEFAULT_EXTENSIONS = Array.from({ length: 10 }, (_, i) => String(201 + i));
+
+/** Builds a mock-ami; nothing listens until `listen()`. */
+export function createMockAmi(options: MockAmiOptions): MockAmi {
+  const tech = options.tech ?? "SIP";
+  const extensions = options.extensions ?? DEFAULT_EXTENSIONS;
+  const clock = options.clock ?? realClock;
+  const actionsBySession = new WeakMap<object, number>();
+  const latency = options.latencyMs ?? 0;
+  const server = new AmiServer({
+    users: (name) =>
+      options.refuseLogins ? undefined : options.users.find((u) => u.username === name),
+    loginFailureDelayMs: options.loginFailureDelayMs,
+    authTimeoutMs: options.authTimeoutMs,
+    transport: options.transport,
+    challenge: options.challenge,
+    async beforeAction(_request, session) {
+      const count = (actionsBySession.get(session) ?? 0) + 1;
+      actionsBySession.set(session, count);
+      if (options.dropAfterActions !== undefined && count > options.dropAfterActions) {
+        session.close();
+        return;
+      }
+      if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+    },
+  });
+  const pbx = new Pbx({
+    clock,
+    tech,
+    extensions,
+    dialplan: mergeDialplans(captureDialplan(), callCenterDialplan(extensions, tech)),
+    answerDelayMs: options.answerDelayMs,
+    firstSequence: options.firstSequence,
+    soundDuration: (file) => KNOWN_SOUNDS.get(file) ?? options.defaultSoundMs ?? 60_000,
+    emit: (event) => server.broadcast(new AmiMessage(event)),
+  });
+  registerPbxActions(server, pbx);
+  let stopTraffic = () => {};
+  return {
+    server,
+    pbx,
+    async listen(listenOptions = {}) {
+      const addr = await server.listen(listenOptions);
+      stopTraffic = startTraffic(pbx, {
+        calls: options.calls ?? 0,
+        churn: options.churn ?? 0,
+        seed: options.seed,
+      });
+      return addr;
+    },
+    async close() {
+      stopTraffic();
+      pbx.stop();
+      await server.close();
+    },
+  };
+}

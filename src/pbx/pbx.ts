@@ -1,0 +1,507 @@
+/**
+ * The simulated PBX behind mock-ami: channels with Asterisk's names, states
+ * and Uniqueid/Linkedid, Local channel pairs, phones that ring and answer,
+ * a dialplan that runs, and the events a real Asterisk 22 emits for all of
+ * it, in its order (see tests/fixtures/ami). Time comes from a {@linkcode Clock}.
+ *
+ * @module
+ */
+
+import { Channel, type ChannelRole, STATE } from "./channel.ts";
+import type { Cancel, Clock } from "./clock.ts";
+import { type Dialplan, findExtension } from "./dialplan.ts";
+import * as ev from "./events.ts";
+import type { PbxEvent } from "./events.ts";
+import { runApplication } from "./apps.ts";
+import type { Playback } from "./playback.ts";
+
+/** Options of {@linkcode Pbx}. */
+export interface PbxOptions {
+  clock: Clock;
+  dialplan: Dialplan;
+  /** Phone extensions that exist (`201`, `202`, ...), reachable as SIP/<ext> and PJSIP/<ext>. */
+  extensions: readonly string[];
+  /** Technology of the phones' and trunk's channels in calls the PBX starts itself. */
+  tech: "SIP" | "PJSIP";
+  /** Where events go (mock-ami broadcasts them). */
+  emit: (event: PbxEvent) => void;
+  /** How long a phone rings before it answers an originated call, in ms. Default 300. */
+  answerDelayMs?: number;
+  /** Duration of a sound file in ms. */
+  soundDuration: (file: string) => number;
+  /**
+   * First number of the `-xxxxxxxx` channel suffixes (default 0), as on a PBX
+   * that has been up for a while: tests use it to name channels as a capture did.
+   */
+  firstSequence?: number;
+}
+
+/** An Originate, after the AMI layer validated it. */
+export interface OriginateRequest {
+  channel: string;
+  target: { context: string; exten: string; priority: number } | {
+    application: string;
+    data: string;
+  };
+  callerId?: { num: string; name: string };
+  variables?: [string, string][];
+  timeoutMs: number;
+}
+
+/** How an Originate ended: answered (with the originated channel) or failed. */
+export type OriginateResult = { ok: true; channel: Channel } | { ok: false };
+
+/** The technologies a Channel header may name. */
+const ENDPOINT_TECHS = new Set(["SIP", "PJSIP"]);
+
+/** The simulated PBX; see the module doc. */
+export class Pbx {
+  readonly clock: Clock;
+  readonly dialplan: Dialplan;
+  readonly extensions: readonly string[];
+  readonly tech: "SIP" | "PJSIP";
+  readonly answerDelayMs: number;
+  readonly soundDuration: (file: string) => number;
+  readonly globals = new Map<string, string>();
+  readonly startedAt: number;
+  readonly #emit: (event: PbxEvent) => void;
+  readonly #channels = new Map<string, Channel>();
+  readonly #sequences = new Map<string, number>();
+  readonly #firstSequence: number;
+  #uniqueSeq = 0;
+  #processedCalls = 0;
+  readonly #timers = new Set<Cancel>();
+  /** Spyer → spyee of running ChanSpy applications. */
+  readonly spies = new Map<Channel, Channel>();
+  /** Playbacks in progress, by channel. */
+  readonly playbacks = new Map<Channel, Playback>();
+
+  constructor(options: PbxOptions) {
+    this.clock = options.clock;
+    this.dialplan = options.dialplan;
+    this.extensions = options.extensions;
+    this.tech = options.tech;
+    this.answerDelayMs = options.answerDelayMs ?? 300;
+    this.soundDuration = options.soundDuration;
+    this.#emit = options.emit;
+    this.#firstSequence = options.firstSequence ?? 0;
+    this.startedAt = this.clock.now();
+  }
+
+  /** Live channels, in creation order. */
+  get channels(): Channel[] {
+    return [...this.#channels.values()];
+  }
+
+  /** Calls placed since start (CoreStatus' CoreProcessedCalls). */
+  get processedCalls(): number {
+    return this.#processedCalls;
+  }
+
+  /** Counts a call placed by simulated traffic. */
+  countCall(): void {
+    this.#processedCalls++;
+  }
+
+  /** A live channel by exact name or by Uniqueid (as ast_channel_get_by_name does). */
+  findChannel(nameOrUniqueid: string): Channel | undefined {
+    const byName = this.#channels.get(nameOrUniqueid);
+    if (byName) return byName;
+    return this.channels.find((c) => c.uniqueid === nameOrUniqueid);
+  }
+
+  emit(event: PbxEvent): void {
+    this.#emit(event);
+  }
+
+  /** Schedules work on the PBX clock; everything pending is cancelled by stop(). */
+  after(ms: number, callback: () => void): Cancel {
+    const cancel = this.clock.schedule(ms, () => {
+      this.#timers.delete(cancel);
+      callback();
+    });
+    this.#timers.add(cancel);
+    return () => {
+      this.#timers.delete(cancel);
+      cancel();
+    };
+  }
+
+  /** Cancels every timer (calls freeze; mock-ami is shutting down). */
+  stop(): void {
+    for (const cancel of this.#timers) cancel();
+    this.#timers.clear();
+  }
+
+  /** Whether `tech/resource` names something this PBX can call. */
+  resolvable(dial: string): boolean {
+    const slash = dial.indexOf("/");
+    const tech = dial.slice(0, slash).toUpperCase();
+    if (tech === "LOCAL") return /^[^@/]+@[^@/]+(\/n)?$/.test(dial.slice(slash + 1));
+    return ENDPOINT_TECHS.has(tech) && this.#endpointExists(dial.slice(slash + 1));
+  }
+
+  #endpointExists(resource: string): boolean {
+    return resource === "trunk" || this.extensions.includes(resource);
+  }
+
+  /** A fresh channel, registered and announced with Newchannel. */
+  newChannel(init: {
+    base: string;
+    suffix?: string;
+    role: ChannelRole;
+    device: string;
+    state: number;
+    context: string;
+    exten: string;
+    linkedid?: string;
+    sequence?: number;
+  }): Channel {
+    const seq = init.sequence ?? this.nextSequence(init.base.slice(0, init.base.indexOf("/")));
+    const channel = new Channel({
+      name: `${init.base}-${seq.toString(16).padStart(8, "0")}${init.suffix ?? ""}`,
+      uniqueid: `${Math.floor(this.startedAt / 1000)}.${this.#uniqueSeq++}`,
+      linkedid: init.linkedid,
+      role: init.role,
+      device: init.device,
+      state: init.state,
+      context: init.context,
+      exten: init.exten,
+      createdAt: this.clock.now(),
+    });
+    this.#channels.set(channel.name, channel);
+    this.emit(ev.newchannel(channel));
+    return channel;
+  }
+
+  /** The next `-xxxxxxxx` number of a technology (each driver counts on its own). */
+  nextSequence(tech: string): number {
+    const key = tech.toUpperCase();
+    const next = this.#sequences.get(key) ?? this.#firstSequence;
+    this.#sequences.set(key, next + 1);
+    return next;
+  }
+
+  setState(channel: Channel, state: number): void {
+    if (channel.state === state) return;
+    channel.state = state;
+    this.emit(ev.newstate(channel));
+  }
+
+  setVariable(channel: Channel | undefined, name: string, value: string): void {
+    if (channel) {
+      channel.variables.set(name, value);
+      this.emit(ev.varSet(channel, name, value));
+    } else {
+      this.globals.set(name, value);
+      this.emit(ev.globalVarSet(name, value));
+    }
+  }
+
+  /** A channel variable, a global, or one of the dialplan functions the mock knows. */
+  getVariable(channel: Channel | undefined, name: string): string {
+    const fn = name.match(/^([A-Z_]+)\((.*)\)$/i);
+    if (fn && channel) return dialplanFunction(channel, fn[1].toUpperCase(), fn[2].toLowerCase());
+    if (name === "EPOCH") return String(Math.floor(this.clock.now() / 1000));
+    return channel?.variables.get(name) ?? this.globals.get(name) ?? "";
+  }
+
+  /**
+   * Places an originated call: a Local pair, or a phone that rings then
+   * answers. Resolves once it is answered (the target then runs) or failed.
+   */
+  originate(request: OriginateRequest): Promise<OriginateResult> {
+    this.#processedCalls++;
+    const slash = request.channel.indexOf("/");
+    const tech = request.channel.slice(0, slash);
+    const resource = request.channel.slice(slash + 1);
+    if (tech.toUpperCase() === "LOCAL") return this.#originateLocal(resource, request);
+    if (!ENDPOINT_TECHS.has(tech.toUpperCase()) || !this.#endpointExists(resource)) {
+      return Promise.resolve({ ok: false });
+    }
+    return this.#originateEndpoint(tech, resource, request);
+  }
+
+  #originateLocal(resource: string, request: OriginateRequest): Promise<OriginateResult> {
+    const [exten, rest] = resource.split("@");
+    const context = rest.replace(/\/n$/, "");
+    const device = `Local/${exten}@${context}`;
+    const seq = this.nextSequence("Local");
+    const one = this.newChannel({
+      base: device,
+      suffix: ";1",
+      role: "local1",
+      device,
+      state: STATE.Down,
+      context,
+      exten,
+      sequence: seq,
+    });
+    const two = this.newChannel({
+      base: device,
+      suffix: ";2",
+      role: "local2",
+      device,
+      state: STATE.Ring,
+      context,
+      exten,
+      linkedid: one.uniqueid,
+      sequence: seq,
+    });
+    one.partner = two;
+    two.partner = one;
+    one.running = { application: "AppDial2", data: "(Outgoing Line)" };
+    this.emit(ev.newexten(one, "AppDial2", "(Outgoing Line)"));
+    for (const [name, value] of [...(request.variables ?? [])].reverse()) {
+      this.setVariable(one, name, value);
+    }
+    for (const [name, value] of request.variables ?? []) this.setVariable(two, name, value);
+    if (request.callerId) this.#setCallerId(one, two, request.callerId);
+    const steps = findExtension(this.dialplan, context, exten);
+    if (!steps) {
+      this.#removeQuietly(two, 0);
+      this.#removeQuietly(one, 0);
+      for (let i = 0; i < 2; i++) this.emit(ev.deviceStateChange(device, "INVALID"));
+      return Promise.resolve({ ok: false });
+    }
+    this.emit(ev.localBridge(one, two, context, exten));
+    this.emit(ev.dialBegin(one, `${exten}@${context}`));
+    return new Promise((resolve) => {
+      two.onAnswer = () => {
+        this.setState(one, STATE.Up);
+        this.emit(ev.deviceStateChange(device, "INUSE"));
+        this.emit(ev.dialEnd(one, "ANSWER"));
+        this.#startTarget(one, request);
+        resolve({ ok: true, channel: one });
+      };
+      two.onHangupBeforeAnswer = () => resolve({ ok: false });
+      this.runDialplan(two);
+    });
+  }
+
+  #originateEndpoint(
+    tech: string,
+    resource: string,
+    request: OriginateRequest,
+  ): Promise<OriginateResult> {
+    const device = `${tech}/${resource}`;
+    const channel = this.newChannel({
+      base: device,
+      role: "endpoint",
+      device,
+      state: STATE.Down,
+      context: "from-internal",
+      exten: resource,
+    });
+    if (request.callerId) {
+      channel.callerIdNum = request.callerId.num;
+      channel.callerIdName = request.callerId.name;
+    }
+    channel.running = { application: "AppDial2", data: "(Outgoing Line)" };
+    this.emit(ev.newexten(channel, "AppDial2", "(Outgoing Line)"));
+    this.emit(ev.dialBegin(channel, resource));
+    this.setState(channel, STATE.Ringing);
+    this.emit(ev.deviceStateChange(device, "RINGING"));
+    return new Promise((resolve) => {
+      const answer = this.after(Math.min(this.answerDelayMs, request.timeoutMs), () => {
+        this.setState(channel, STATE.Up);
+        this.emit(ev.deviceStateChange(device, "INUSE"));
+        this.emit(ev.dialEnd(channel, "ANSWER"));
+        this.#startTarget(channel, request);
+        resolve({ ok: true, channel });
+      });
+      channel.onHangupBeforeAnswer = () => {
+        answer();
+        resolve({ ok: false });
+      };
+    });
+  }
+
+  /** Runs what the Originate asked for on the answered channel: dialplan or an application. */
+  #startTarget(channel: Channel, request: OriginateRequest): void {
+    channel.onHangupBeforeAnswer = undefined;
+    const target = request.target;
+    if ("application" in target) {
+      runApplication(this, channel, target.application, target.data, () => this.hangup(channel, 0));
+    } else {
+      channel.context = target.context;
+      channel.exten = target.exten;
+      channel.priority = target.priority;
+      this.runDialplan(channel);
+    }
+  }
+
+  #setCallerId(one: Channel, two: Channel, cid: { num: string; name: string }): void {
+    one.callerIdNum = cid.num;
+    one.callerIdName = cid.name;
+    this.emit(ev.newCallerid(one));
+    one.connectedNum = cid.num;
+    one.connectedName = cid.name;
+    this.emit(ev.newConnectedLine(one));
+    two.callerIdNum = cid.num;
+    two.callerIdName = cid.name;
+    two.connectedNum = cid.num;
+    two.connectedName = cid.name;
+    this.emit(ev.newCallerid(two));
+    this.emit(ev.newConnectedLine(two));
+  }
+
+  /** Executes the channel's dialplan from its current priority until an application blocks. */
+  runDialplan(channel: Channel): void {
+    channel.inDialplan = true;
+    const steps = findExtension(this.dialplan, channel.context, channel.exten);
+    const step = steps?.[channel.priority - 1];
+    if (!step) {
+      // Fell off the end of the extension: Asterisk hangs up the channel.
+      return this.hangup(channel, 16, { fromDialplan: true });
+    }
+    const data = this.substitute(channel, step.data);
+    this.emit(ev.newexten(channel, step.app, data));
+    runApplication(this, channel, step.app, data, (next) => {
+      if (channel.hungUp) return;
+      channel.priority = next ?? channel.priority + 1;
+      this.runDialplan(channel);
+    });
+  }
+
+  /** `${VAR}` substitution in application data. */
+  substitute(channel: Channel, data: string): string {
+    return data.replace(/\$\{([^}]+)\}/g, (_, name: string) => this.getVariable(channel, name));
+  }
+
+  /**
+   * Hangs a channel up the way Asterisk announces it: a dialplan channel gets
+   * a SoftHangupRequest first; the other half of a Local pair and the other
+   * party of a bridge are asked to hang up (HangupRequest) and follow.
+   */
+  hangup(channel: Channel, cause: number, how: { fromDialplan?: boolean } = {}): void {
+    if (channel.hungUp) return;
+    if (channel.inDialplan || how.fromDialplan) this.emit(ev.softHangupRequest(channel, 16));
+    this.#hangupWithFollowers(channel, cause);
+  }
+
+  /** Hangs up several channels at once (AMI Hangup with a /regex/). */
+  hangupAll(channels: Channel[], cause: number): void {
+    for (const channel of channels) {
+      this.emit(
+        channel.inDialplan ? ev.softHangupRequest(channel, 16) : ev.hangupRequest(channel, cause),
+      );
+    }
+    for (const channel of channels) this.#end(channel, cause);
+    for (const channel of channels) {
+      for (const other of this.#others(channel)) this.hangup(other, cause);
+    }
+  }
+
+  #hangupWithFollowers(channel: Channel, cause: number): void {
+    this.#stopRunning(channel);
+    const others = this.#others(channel);
+    for (const other of others) this.emit(ev.hangupRequest(other, cause));
+    this.#end(channel, cause);
+    for (const other of others) {
+      if (other.hungUp) continue;
+      this.#stopRunning(other);
+      this.emit(ev.softHangupRequest(other, 16));
+      this.#hangupWithFollowers(other, cause);
+    }
+  }
+
+  /** The live channels that go down with this one: its Local half and its bridge peer. */
+  #others(channel: Channel): Channel[] {
+    return [channel.partner, channel.bridgedWith].filter((c): c is Channel =>
+      c !== undefined && !c.hungUp
+    );
+  }
+
+  /** Leaves any bridge, emits Hangup and forgets the channel (its application is stopped first). */
+  #end(channel: Channel, cause: number): void {
+    if (channel.hungUp) return;
+    this.#stopRunning(channel);
+    this.#leaveBridge(channel);
+    channel.hungUp = true;
+    this.#channels.delete(channel.name);
+    channel.onHangupBeforeAnswer?.();
+    this.emit(ev.hangup(channel, cause));
+    this.#deviceIdle(channel);
+    for (const listener of channel.hangupListeners) listener();
+  }
+
+  /** Puts two answered channels in a new basic bridge (BridgeCreate, BridgeEnter x2). */
+  bridge(a: Channel, b: Channel): void {
+    const bridge: ev.Bridge = { id: crypto.randomUUID(), channels: [] };
+    this.emit(ev.bridgeCreate(bridge));
+    for (const channel of [a, b]) {
+      bridge.channels.push(channel);
+      channel.bridge = bridge;
+      this.emit(ev.bridgeEnter(bridge, channel));
+    }
+    a.bridgedWith = b;
+    b.bridgedWith = a;
+  }
+
+  #leaveBridge(channel: Channel): void {
+    const bridge = channel.bridge;
+    if (!bridge) return;
+    channel.bridge = undefined;
+    bridge.channels = bridge.channels.filter((c) => c !== channel);
+    this.emit(ev.bridgeLeave(bridge, channel));
+    if (bridge.channels.length === 0) this.emit(ev.bridgeDestroy(bridge));
+  }
+
+  #stopRunning(channel: Channel): void {
+    const stop = channel.running.stop;
+    channel.running.stop = undefined;
+    stop?.();
+  }
+
+  /** A channel that goes away without having been answered (failed originate). */
+  #removeQuietly(channel: Channel, cause: number): void {
+    channel.hungUp = true;
+    this.#channels.delete(channel.name);
+    this.emit(ev.hangup(channel, cause));
+  }
+
+  /** NOT_INUSE for a device once its channel is gone (Local devices report per half). */
+  #deviceIdle(channel: Channel): void {
+    if (channel.deviceIdleSent) return;
+    channel.deviceIdleSent = true;
+    const partner = channel.partner;
+    if (partner && !partner.hungUp) return;
+    if (partner) {
+      partner.deviceIdleSent = true;
+      this.emit(ev.deviceStateChange(channel.device, "NOT_INUSE"));
+    }
+    this.emit(ev.deviceStateChange(channel.device, "NOT_INUSE"));
+  }
+
+  /** Answers a ringing channel (the Answer application, or a phone picking up). */
+  answer(channel: Channel): void {
+    if (channel.state === STATE.Up) return;
+    this.setState(channel, STATE.Up);
+    this.emit(ev.deviceStateChange(channel.device, "INUSE"));
+    const onAnswer = channel.onAnswer;
+    channel.onAnswer = undefined;
+    onAnswer?.();
+  }
+}
+
+/** The dialplan functions the mock evaluates in Getvar: CHANNEL(...) and CALLERID(...). */
+function dialplanFunction(channel: Channel, fn: string, arg: string): string {
+  if (fn === "CHANNEL") {
+    const values: Record<string, string> = {
+      state: channel.stateDesc,
+      name: channel.name,
+      uniqueid: channel.uniqueid,
+      linkedid: channel.linkedid,
+      context: channel.context,
+      exten: channel.exten,
+      language: channel.language,
+    };
+    return values[arg] ?? "";
+  }
+  if (fn === "CALLERID") {
+    if (arg === "num") return channel.callerIdNum;
+    if (arg === "name") return channel.callerIdName;
+  }
+  return "";
+}
