@@ -7,13 +7,17 @@
 
 import process from "node:process";
 import { Command, CommanderError } from "commander";
+import type { CliContext } from "./commands/context.ts";
+import { mockAmiCommand } from "./commands/mock_ami.ts";
+import { testClientCommand } from "./commands/test_client.ts";
 import pkg from "./package.json" with { type: "json" };
+import { untilStopSignal } from "./src/shutdown.ts";
 
 /** Exit code of a usage error (unknown flag, bad value). */
 export const EXIT_USAGE = 2;
 
 /** Builds the `astrix` command line with every subcommand that is ready. */
-export function buildCli(): Command {
+export function buildCli(ctx: CliContext): Command {
   return new Command("astrix")
     .description(
       "One executable around an Asterisk/Issabel PBX's Manager Interface (AMI).\n" +
@@ -22,19 +26,29 @@ export function buildCli(): Command {
     )
     .version(pkg.version, "-V, --version", "print the version and exit")
     .helpOption("-h, --help", "show help for astrix or a subcommand")
-    .showHelpAfterError("(run with --help for usage)");
+    .showHelpAfterError("(run with --help for usage)")
+    .addCommand(mockAmiCommand(ctx))
+    .addCommand(testClientCommand(ctx));
 }
 
 /** Runs the CLI on `args` and returns the process exit code. */
 export async function run(args: string[]): Promise<number> {
-  const program = buildCli().exitOverride();
+  let exitCode = 0;
+  const ctx: CliContext = {
+    out: (line) => console.log(line),
+    err: (line) => console.error(line),
+    exit: (code) => exitCode = code,
+    stopSignal: untilStopSignal,
+  };
+  const program = buildCli(ctx).exitOverride();
+  for (const command of program.commands) command.exitOverride();
   if (args.length === 0) {
     program.outputHelp();
     return 0;
   }
   try {
     await program.parseAsync(args, { from: "user" });
-    return 0;
+    return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? 0 : EXIT_USAGE;

@@ -239,7 +239,7 @@ function dial(pbx: Pbx, caller: Channel, data: string, done: AppDone): () => voi
   const onCalleeGone = () => {
     if (!caller.hungUp) done();
   };
-  const answered = pbx.after(Math.min(pbx.answerDelayMs, ringLimitMs), () => {
+  const answered = pbx.after(Math.min(caller.ringMs ?? pbx.answerDelayMs, ringLimitMs), () => {
     pbx.setState(callee, STATE.Up);
     pbx.emit(ev.deviceStateChange(callee.device, "INUSE"));
     pbx.emit(ev.dialEnd(callee, "ANSWER", caller));

@@ -32,6 +32,8 @@ export interface CallPlan {
   callerNum?: string;
   /** Hang up after this long; absent: stays up until hung up. */
   durationMs?: number;
+  /** How long the called phone rings; default: the PBX's answer delay. */
+  ringMs?: number;
 }
 
 /** Places a call as a phone or the trunk would: the caller's channel runs the dialplan. */
@@ -49,6 +51,7 @@ export function placeCall(pbx: Pbx, plan: CallPlan): void {
   const index = Number.parseInt(plan.from) || plan.to.length;
   caller.callerIdNum = fromTrunk ? (plan.callerNum ?? "09120000000") : plan.from;
   caller.callerIdName = fromTrunk ? "<unknown>" : NAMES[index % NAMES.length];
+  caller.ringMs = plan.ringMs;
   pbx.countCall();
   pbx.runDialplan(caller);
   if (plan.durationMs !== undefined) {
@@ -82,8 +85,9 @@ export function startTraffic(pbx: Pbx, options: TrafficOptions): Cancel {
     return { from, to, durationMs };
   };
   for (let i = 0; i < options.calls; i++) {
+    // The calls up at start are already talking when the first client connects.
     const call = plan(options.churn > 0 ? 20_000 + random() * 160_000 : undefined);
-    if (call) placeCall(pbx, call);
+    if (call) placeCall(pbx, { ...call, ringMs: 0 });
   }
   if (options.churn <= 0) return () => {};
   let stopped = false;

@@ -68,6 +68,8 @@ export class Channel {
   hungUp = false;
   /** Set once the device's NOT_INUSE has been announced for this channel. */
   deviceIdleSent = false;
+  /** How long a phone this channel dials rings before answering (default: the PBX's). */
+  ringMs: number | undefined;
   /** Called once when the channel is answered (a Local `;2` answering brings `;1` up). */
   onAnswer: (() => void) | undefined;
   /** Called if the channel goes away before it was answered (a failed Originate). */

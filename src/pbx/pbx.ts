@@ -271,8 +271,8 @@ export class Pbx {
         this.setState(one, STATE.Up);
         this.emit(ev.deviceStateChange(device, "INUSE"));
         this.emit(ev.dialEnd(one, "ANSWER"));
-        this.#startTarget(one, request);
         resolve({ ok: true, channel: one });
+        this.#startTarget(one, request);
       };
       two.onHangupBeforeAnswer = () => resolve({ ok: false });
       this.runDialplan(two);
@@ -307,8 +307,8 @@ export class Pbx {
         this.setState(channel, STATE.Up);
         this.emit(ev.deviceStateChange(device, "INUSE"));
         this.emit(ev.dialEnd(channel, "ANSWER"));
-        this.#startTarget(channel, request);
         resolve({ ok: true, channel });
+        this.#startTarget(channel, request);
       });
       channel.onHangupBeforeAnswer = () => {
         answer();
@@ -322,7 +322,17 @@ export class Pbx {
     channel.onHangupBeforeAnswer = undefined;
     const target = request.target;
     if ("application" in target) {
-      runApplication(this, channel, target.application, target.data, () => this.hangup(channel, 0));
+      // After the OriginateResponse (queued behind this answer), as the originate thread runs it.
+      queueMicrotask(() => {
+        if (channel.hungUp) return;
+        runApplication(
+          this,
+          channel,
+          target.application,
+          target.data,
+          () => this.hangup(channel, 0),
+        );
+      });
     } else {
       channel.context = target.context;
       channel.exten = target.exten;

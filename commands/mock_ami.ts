@@ -1,0 +1,186 @@
+/**
+ * `astrix mock-ami`: a simulated Asterisk PBX speaking AMI, for building
+ * and testing the call-center app without a PBX.
+ *
+ * @module
+ */
+
+import { Command, Option } from "commander";
+import { readFileSync } from "node:fs";
+import type { AmiUser } from "../src/ami/server.ts";
+import {
+  collect,
+  parseCount,
+  parseExtensions,
+  parsePort,
+  parseRate,
+  parseUsersFile,
+  parseUserSpec,
+} from "../src/config.ts";
+import { createMockAmi, DEFAULT_EXTENSIONS } from "../src/pbx/mock_ami.ts";
+import type { CliContext } from "./context.ts";
+
+/** mock-ami's defaults, which `astrix test-client` uses when not given `--real`. */
+export const MOCK_AMI_DEFAULTS = {
+  host: "127.0.0.1",
+  port: 5038,
+  username: "astrix",
+  secret: "astrix",
+} as const;
+
+interface MockAmiFlags {
+  host: string;
+  port: number;
+  user?: AmiUser[];
+  usersFile?: string;
+  tech: "SIP" | "PJSIP";
+  extensions: string[];
+  calls: number;
+  churn: number;
+  latency: number;
+  answerDelay: number;
+  refuseLogins: boolean;
+  dropAfter?: number;
+  seed: number;
+}
+
+/** Builds the `mock-ami` subcommand. */
+export function mockAmiCommand(ctx: CliContext): Command {
+  const { host, port, username, secret } = MOCK_AMI_DEFAULTS;
+  return new Command("mock-ami")
+    .description(
+      "Run a simulated Asterisk PBX that speaks AMI as Asterisk 22 does:\n" +
+        "phones, live calls, Originate (ChanSpy, ControlPlayback), Hangup,\n" +
+        "CoreShowChannels, Command, Getvar/Setvar, Status and their events.\n" +
+        `Without --user or --users-file it accepts the dev account ${username}:${secret}.`,
+    )
+    .addHelpText(
+      "after",
+      "\nExamples:\n" +
+        "  astrix mock-ami                          # 127.0.0.1:5038, phones 201-210, 2 calls\n" +
+        "  astrix mock-ami --port 0 --churn 2       # any free port, 2 new calls a second\n" +
+        "  astrix mock-ami --user app:s3cret --tech PJSIP --extensions 100-199",
+    )
+    .addOption(
+      new Option("--host <host>", "address to listen on").env("ASTRIX_MOCK_AMI_HOST").default(host),
+    )
+    .addOption(
+      new Option("--port <port>", "port to listen on; 0 picks a free one (printed)")
+        .env("ASTRIX_MOCK_AMI_PORT").default(port).argParser(parsePort),
+    )
+    .addOption(
+      new Option("--user <name:secret>", "an AMI account with all permissions (repeatable)")
+        .env("ASTRIX_MOCK_AMI_USER").argParser(collect(parseUserSpec)),
+    )
+    .addOption(
+      new Option(
+        "--users-file <path>",
+        "AMI accounts in manager.conf syntax ([name], secret, read, write)",
+      )
+        .env("ASTRIX_MOCK_AMI_USERS_FILE"),
+    )
+    .addOption(
+      new Option("--tech <tech>", "channel technology of the phones").env("ASTRIX_MOCK_AMI_TECH")
+        .choices(["SIP", "PJSIP"]).default("SIP"),
+    )
+    .addOption(
+      new Option("--extensions <list>", "phone extensions, e.g. 201-210 or 201,202,300-305")
+        .env("ASTRIX_MOCK_AMI_EXTENSIONS").default(DEFAULT_EXTENSIONS, "201-210").argParser(
+          parseExtensions,
+        ),
+    )
+    .addOption(
+      new Option("--calls <n>", "live calls at start").env("ASTRIX_MOCK_AMI_CALLS").default(2)
+        .argParser(parseCount),
+    )
+    .addOption(
+      new Option(
+        "--churn <rate>",
+        "new calls per second (0: none); churned calls last 20 s to 3 min",
+      )
+        .env("ASTRIX_MOCK_AMI_CHURN").default(0).argParser(parseRate),
+    )
+    .addOption(
+      new Option("--latency <ms>", "delay before each action is answered").env(
+        "ASTRIX_MOCK_AMI_LATENCY",
+      )
+        .default(0).argParser(parseCount),
+    )
+    .addOption(
+      new Option("--answer-delay <ms>", "how long a phone rings before it answers")
+        .env("ASTRIX_MOCK_AMI_ANSWER_DELAY").default(300).argParser(parseCount),
+    )
+    .addOption(
+      new Option("--refuse-logins", 'fault: every login fails with "Authentication failed"')
+        .env("ASTRIX_MOCK_AMI_REFUSE_LOGINS").default(false),
+    )
+    .addOption(
+      new Option(
+        "--drop-after <n>",
+        "fault: close a session without answering its action number n+1",
+      )
+        .env("ASTRIX_MOCK_AMI_DROP_AFTER").argParser(parseCount),
+    )
+    .addOption(
+      new Option("--seed <n>", "seed of the simulated traffic").env("ASTRIX_MOCK_AMI_SEED").default(
+        1,
+      )
+        .argParser(parseCount),
+    )
+    .action(async (flags: MockAmiFlags) => {
+      const users = [
+        ...(flags.user ?? []),
+        ...(flags.usersFile
+          ? parseUsersFile(readFileSync(flags.usersFile, "utf8"), flags.usersFile)
+          : []),
+      ];
+      if (users.length === 0) users.push(parseUserSpec(`${username}:${secret}`));
+      const mock = createMockAmi({
+        users,
+        tech: flags.tech,
+        extensions: flags.extensions,
+        calls: flags.calls,
+        churn: flags.churn,
+        seed: flags.seed,
+        latencyMs: flags.latency,
+        answerDelayMs: flags.answerDelay,
+        refuseLogins: flags.refuseLogins,
+        dropAfterActions: flags.dropAfter,
+      });
+      const addr = await listenOrExplain(
+        () => mock.listen({ hostname: flags.host, port: flags.port }),
+        flags,
+      );
+      const exts = flags.extensions;
+      ctx.out(
+        `mock-ami listening on ${addr.hostname}:${addr.port} (AMI) · users: ${
+          users.map((u) => u.username).join(", ")
+        } · ${exts.length} ${flags.tech} phones ${exts[0]}${
+          exts.length > 1 ? `-${exts.at(-1)}` : ""
+        } · ` +
+          `${flags.calls} live calls${flags.churn > 0 ? ` · churn ${flags.churn}/s` : ""}`,
+      );
+      const signal = await ctx.stopSignal();
+      ctx.err(`mock-ami: ${signal}, stopping`);
+      await mock.close();
+      ctx.exit(0);
+    });
+}
+
+/** Turns "address in use" into a message naming the port and the flag to change. */
+async function listenOrExplain<T>(
+  listen: () => Promise<T>,
+  flags: { host: string; port: number },
+): Promise<T> {
+  try {
+    return await listen();
+  } catch (error) {
+    if (error instanceof Error && /in use|EADDRINUSE/i.test(`${error.name} ${error.message}`)) {
+      throw new Error(
+        `port ${flags.port} on ${flags.host} is already in use: stop the other process or pick another port with --port`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
