@@ -15,7 +15,12 @@ import { ASTERISK_VERSION, noSuchCommand, runCliCommand } from "./cli.ts";
 import { controlPlayback } from "./apps.ts";
 import * as ev from "./events.ts";
 import type { Control } from "./playback.ts";
-import type { OriginateRequest, Pbx } from "./pbx.ts";
+import {
+  originate as placeOriginate,
+  type OriginateRequest,
+  type OriginateResult,
+} from "./originate.ts";
+import type { Pbx } from "./pbx.ts";
 
 const CONTROLS = new Set<string>(["stop", "forward", "reverse", "pause", "restart"]);
 
@@ -77,26 +82,23 @@ export function registerPbxActions(server: AmiServer, pbx: Pbx): void {
   server.handle("Getvar", {
     write: ["call", "reporting"],
     handle(request, session) {
-      const variable = request.get("Variable");
-      if (!variable) return session.reply(request, "Error", { message: "No variable specified" });
-      const name = request.get("Channel");
-      const channel = name ? pbx.findChannel(name) : undefined;
-      if (name && !channel) return session.reply(request, "Error", { message: "No such channel" });
+      const target = variableTarget(pbx, request, session);
+      if (!target) return;
       session.reply(request, "Success", {
-        fields: [["Variable", variable], ["Value", pbx.getVariable(channel, variable)]],
+        fields: [["Variable", target.variable], [
+          "Value",
+          pbx.getVariable(target.channel, target.variable),
+        ]],
       });
     },
   });
   server.handle("Setvar", {
     write: ["call"],
     handle(request, session) {
-      const variable = request.get("Variable");
-      if (!variable) return session.reply(request, "Error", { message: "No variable specified" });
-      const name = request.get("Channel");
-      const channel = name ? pbx.findChannel(name) : undefined;
-      if (name && !channel) return session.reply(request, "Error", { message: "No such channel" });
+      const target = variableTarget(pbx, request, session);
+      if (!target) return;
       session.reply(request, "Success", { message: "Variable Set" });
-      pbx.setVariable(channel, variable, request.get("Value") ?? "");
+      pbx.setVariable(target.channel, target.variable, request.get("Value") ?? "");
     },
   });
   server.handle("UserEvent", {
@@ -214,7 +216,7 @@ async function originate(pbx: Pbx, request: AmiMessage, session: AmiServerSessio
     variables: request.getAll("Variable").flatMap(parseVariables),
     timeoutMs: Number.parseInt(timeout ?? "30000") || 30000,
   };
-  const outcome = (result: Awaited<ReturnType<Pbx["originate"]>>): ev.OriginateOutcome => ({
+  const outcome = (result: OriginateResult): ev.OriginateOutcome => ({
     actionId: request.actionId,
     success: result.ok,
     channel: result.ok ? result.channel.name : channel,
@@ -225,12 +227,12 @@ async function originate(pbx: Pbx, request: AmiMessage, session: AmiServerSessio
   });
   if (isTrueWord(request.get("Async"))) {
     session.reply(request, "Success", { message: "Originate successfully queued" });
-    const result = await pbx.originate(originateRequest);
+    const result = await placeOriginate(pbx, originateRequest);
     pbx.emit(ev.originateResponse(outcome(result)));
     return;
   }
   // Synchronous: the session waits for the answer; no OriginateResponse is sent.
-  const result = await pbx.originate(originateRequest);
+  const result = await placeOriginate(pbx, originateRequest);
   if (result.ok) session.reply(request, "Success", { message: "Originate successfully queued" });
   else error("Originate failed");
 }
@@ -301,6 +303,19 @@ function status(pbx: Pbx, request: AmiMessage, session: AmiServerSession): void 
     "Items",
     String(channels.length),
   ]]);
+}
+
+/**
+ * The Variable and optional Channel of a Getvar/Setvar, checked in Asterisk's
+ * order; on an error it has answered, and returns undefined.
+ */
+function variableTarget(pbx: Pbx, request: AmiMessage, session: AmiServerSession) {
+  const variable = request.get("Variable");
+  if (!variable) return void session.reply(request, "Error", { message: "No variable specified" });
+  const name = request.get("Channel");
+  const channel = name ? pbx.findChannel(name) : undefined;
+  if (name && !channel) return void session.reply(request, "Error", { message: "No such channel" });
+  return { variable, channel };
 }
 
 /** `"Supervisor <201>"` → name and number, as ast_callerid_parse reads it. */

@@ -36,24 +36,6 @@ export interface PbxOptions {
   firstSequence?: number;
 }
 
-/** An Originate, after the AMI layer validated it. */
-export interface OriginateRequest {
-  channel: string;
-  target: { context: string; exten: string; priority: number } | {
-    application: string;
-    data: string;
-  };
-  callerId?: { num: string; name: string };
-  variables?: [string, string][];
-  timeoutMs: number;
-}
-
-/** How an Originate ended: answered (with the originated channel) or failed. */
-export type OriginateResult = { ok: true; channel: Channel } | { ok: false };
-
-/** The technologies a Channel header may name. */
-const ENDPOINT_TECHS = new Set(["SIP", "PJSIP"]);
-
 /** The simulated PBX; see the module doc. */
 export class Pbx {
   readonly clock: Clock;
@@ -138,10 +120,11 @@ export class Pbx {
     const slash = dial.indexOf("/");
     const tech = dial.slice(0, slash).toUpperCase();
     if (tech === "LOCAL") return /^[^@/]+@[^@/]+(\/n)?$/.test(dial.slice(slash + 1));
-    return ENDPOINT_TECHS.has(tech) && this.#endpointExists(dial.slice(slash + 1));
+    return (tech === "SIP" || tech === "PJSIP") && this.endpointExists(dial.slice(slash + 1));
   }
 
-  #endpointExists(resource: string): boolean {
+  /** Whether a phone (or the trunk) with this name exists. */
+  endpointExists(resource: string): boolean {
     return resource === "trunk" || this.extensions.includes(resource);
   }
 
@@ -204,156 +187,6 @@ export class Pbx {
     if (fn && channel) return dialplanFunction(channel, fn[1].toUpperCase(), fn[2].toLowerCase());
     if (name === "EPOCH") return String(Math.floor(this.clock.now() / 1000));
     return channel?.variables.get(name) ?? this.globals.get(name) ?? "";
-  }
-
-  /**
-   * Places an originated call: a Local pair, or a phone that rings then
-   * answers. Resolves once it is answered (the target then runs) or failed.
-   */
-  originate(request: OriginateRequest): Promise<OriginateResult> {
-    this.#processedCalls++;
-    const slash = request.channel.indexOf("/");
-    const tech = request.channel.slice(0, slash);
-    const resource = request.channel.slice(slash + 1);
-    if (tech.toUpperCase() === "LOCAL") return this.#originateLocal(resource, request);
-    if (!ENDPOINT_TECHS.has(tech.toUpperCase()) || !this.#endpointExists(resource)) {
-      return Promise.resolve({ ok: false });
-    }
-    return this.#originateEndpoint(tech, resource, request);
-  }
-
-  #originateLocal(resource: string, request: OriginateRequest): Promise<OriginateResult> {
-    const [exten, rest] = resource.split("@");
-    const context = rest.replace(/\/n$/, "");
-    const device = `Local/${exten}@${context}`;
-    const seq = this.nextSequence("Local");
-    const one = this.newChannel({
-      base: device,
-      suffix: ";1",
-      role: "local1",
-      device,
-      state: STATE.Down,
-      context,
-      exten,
-      sequence: seq,
-    });
-    const two = this.newChannel({
-      base: device,
-      suffix: ";2",
-      role: "local2",
-      device,
-      state: STATE.Ring,
-      context,
-      exten,
-      linkedid: one.uniqueid,
-      sequence: seq,
-    });
-    one.partner = two;
-    two.partner = one;
-    one.running = { application: "AppDial2", data: "(Outgoing Line)" };
-    this.emit(ev.newexten(one, "AppDial2", "(Outgoing Line)"));
-    for (const [name, value] of [...(request.variables ?? [])].reverse()) {
-      this.setVariable(one, name, value);
-    }
-    for (const [name, value] of request.variables ?? []) this.setVariable(two, name, value);
-    if (request.callerId) this.#setCallerId(one, two, request.callerId);
-    const steps = findExtension(this.dialplan, context, exten);
-    if (!steps) {
-      this.#removeQuietly(two, 0);
-      this.#removeQuietly(one, 0);
-      for (let i = 0; i < 2; i++) this.emit(ev.deviceStateChange(device, "INVALID"));
-      return Promise.resolve({ ok: false });
-    }
-    this.emit(ev.localBridge(one, two, context, exten));
-    this.emit(ev.dialBegin(one, `${exten}@${context}`));
-    return new Promise((resolve) => {
-      two.onAnswer = () => {
-        this.setState(one, STATE.Up);
-        this.emit(ev.deviceStateChange(device, "INUSE"));
-        this.emit(ev.dialEnd(one, "ANSWER"));
-        resolve({ ok: true, channel: one });
-        this.#startTarget(one, request);
-      };
-      two.onHangupBeforeAnswer = () => resolve({ ok: false });
-      this.runDialplan(two);
-    });
-  }
-
-  #originateEndpoint(
-    tech: string,
-    resource: string,
-    request: OriginateRequest,
-  ): Promise<OriginateResult> {
-    const device = `${tech}/${resource}`;
-    const channel = this.newChannel({
-      base: device,
-      role: "endpoint",
-      device,
-      state: STATE.Down,
-      context: "from-internal",
-      exten: resource,
-    });
-    if (request.callerId) {
-      channel.callerIdNum = request.callerId.num;
-      channel.callerIdName = request.callerId.name;
-    }
-    channel.running = { application: "AppDial2", data: "(Outgoing Line)" };
-    this.emit(ev.newexten(channel, "AppDial2", "(Outgoing Line)"));
-    this.emit(ev.dialBegin(channel, resource));
-    this.setState(channel, STATE.Ringing);
-    this.emit(ev.deviceStateChange(device, "RINGING"));
-    return new Promise((resolve) => {
-      const answer = this.after(Math.min(this.answerDelayMs, request.timeoutMs), () => {
-        this.setState(channel, STATE.Up);
-        this.emit(ev.deviceStateChange(device, "INUSE"));
-        this.emit(ev.dialEnd(channel, "ANSWER"));
-        resolve({ ok: true, channel });
-        this.#startTarget(channel, request);
-      });
-      channel.onHangupBeforeAnswer = () => {
-        answer();
-        resolve({ ok: false });
-      };
-    });
-  }
-
-  /** Runs what the Originate asked for on the answered channel: dialplan or an application. */
-  #startTarget(channel: Channel, request: OriginateRequest): void {
-    channel.onHangupBeforeAnswer = undefined;
-    const target = request.target;
-    if ("application" in target) {
-      // After the OriginateResponse (queued behind this answer), as the originate thread runs it.
-      queueMicrotask(() => {
-        if (channel.hungUp) return;
-        runApplication(
-          this,
-          channel,
-          target.application,
-          target.data,
-          () => this.hangup(channel, 0),
-        );
-      });
-    } else {
-      channel.context = target.context;
-      channel.exten = target.exten;
-      channel.priority = target.priority;
-      this.runDialplan(channel);
-    }
-  }
-
-  #setCallerId(one: Channel, two: Channel, cid: { num: string; name: string }): void {
-    one.callerIdNum = cid.num;
-    one.callerIdName = cid.name;
-    this.emit(ev.newCallerid(one));
-    one.connectedNum = cid.num;
-    one.connectedName = cid.name;
-    this.emit(ev.newConnectedLine(one));
-    two.callerIdNum = cid.num;
-    two.callerIdName = cid.name;
-    two.connectedNum = cid.num;
-    two.connectedName = cid.name;
-    this.emit(ev.newCallerid(two));
-    this.emit(ev.newConnectedLine(two));
   }
 
   /** Executes the channel's dialplan from its current priority until an application blocks. */
@@ -464,8 +297,8 @@ export class Pbx {
     stop?.();
   }
 
-  /** A channel that goes away without having been answered (failed originate). */
-  #removeQuietly(channel: Channel, cause: number): void {
+  /** Drops a channel that goes away unanswered (a failed Originate): Hangup only. */
+  discard(channel: Channel, cause: number): void {
     channel.hungUp = true;
     this.#channels.delete(channel.name);
     this.emit(ev.hangup(channel, cause));
