@@ -42,6 +42,9 @@ import {
   type Transport,
 } from "./transport.ts";
 import { WriteQueue } from "./write_queue.ts";
+import { type AmiListResult, InFlight, isSuccess } from "./in_flight.ts";
+
+export { type AmiListResult, isSuccess };
 
 /** Connection states, in the order a client normally goes through them. */
 export type AmiClientState =
@@ -100,24 +103,6 @@ export interface ActionOptions {
   timeoutMs?: number;
 }
 
-/** A list action's answer: the response, its items, and the completion event. */
-export interface AmiListResult {
-  response: AmiMessage;
-  events: AmiMessage[];
-  /** The `...Complete` event (absent when the response was an error). */
-  complete?: AmiMessage;
-}
-
-interface Pending {
-  action: string;
-  collect: boolean;
-  timer: ReturnType<typeof setTimeout>;
-  resolve: (value: AmiMessage | AmiListResult) => void;
-  reject: (error: Error) => void;
-  response?: AmiMessage;
-  events: AmiMessage[];
-}
-
 interface Session {
   conn: AmiConn;
   parser: AmiParser;
@@ -140,15 +125,13 @@ export class AmiClient {
   readonly #transport: Transport;
   readonly #nextActionId: () => string;
   readonly #backoff: BackoffOptions | false;
-  readonly #pending = new Map<string, Pending>();
+  readonly #inFlight = new InFlight();
   /** Replaced, never mutated, so that dispatch can loop over it without a copy. */
   #subscriptions: readonly EventSubscription[] = [];
   readonly #listeners = new Set<(change: AmiStateChange) => void>();
   #state: AmiClientState = "disconnected";
   #session: Session | undefined;
-  #collecting = 0;
   #banner: string | undefined;
-  #unmatched = 0;
   #wake: (() => void) | undefined;
 
   constructor(options: AmiClientOptions) {
@@ -172,7 +155,7 @@ export class AmiClient {
 
   /** Responses that matched no action in flight (late answers after a timeout, for instance). */
   get unmatchedResponses(): number {
-    return this.#unmatched;
+    return this.#inFlight.unmatched;
   }
 
   /** Calls `listener` on every state change; returns a function that removes it. */
@@ -348,7 +331,7 @@ export class AmiClient {
     const name = message.get("Action") ?? "";
     let text: string;
     try {
-      if (this.#pending.has(actionId)) {
+      if (this.#inFlight.has(actionId)) {
         throw new AmiError(
           `Cannot send action "${name}": ActionID "${actionId}" is already in flight`,
         );
@@ -357,29 +340,9 @@ export class AmiClient {
     } catch (error) {
       return Promise.reject(error);
     }
-    const id = actionId;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const pending = this.#settle(id);
-        const detail = pending?.response
-          ? `${pending.events.length} list events received, no completion event`
-          : "no response";
-        reject(new AmiTimeoutError(name, timeoutMs, detail));
-      }, timeoutMs);
-      this.#pending.set(id, { action: name, collect, timer, resolve, reject, events: [] });
-      if (collect) this.#collecting++;
-      session.writer.write(text).catch((error) => this.#lost(session, asError(error)));
-    });
-  }
-
-  /** Removes a pending action (and its timer); returns it if it was still pending. */
-  #settle(actionId: string): Pending | undefined {
-    const pending = this.#pending.get(actionId);
-    if (!pending) return undefined;
-    this.#pending.delete(actionId);
-    clearTimeout(pending.timer);
-    if (pending.collect) this.#collecting--;
-    return pending;
+    const answer = this.#inFlight.wait(actionId, name, { collect, timeoutMs });
+    session.writer.write(text).catch((error) => this.#lost(session, asError(error)));
+    return answer;
   }
 
   async #readLoop(session: Session): Promise<void> {
@@ -403,39 +366,12 @@ export class AmiClient {
   #dispatch(message: AmiMessage): void {
     const kind = message.kind;
     if (kind === "event") {
-      if (this.#collecting > 0 && this.#collectEvent(message)) return;
+      if (this.#inFlight.onEvent(message)) return;
       const subscriptions = this.#subscriptions;
       for (let i = 0; i < subscriptions.length; i++) subscriptions[i].push(message);
     } else if (kind === "response") {
-      const id = message.actionId;
-      const pending = id === undefined ? undefined : this.#pending.get(id);
-      if (id === undefined || !pending) {
-        this.#unmatched++;
-      } else if (!pending.collect) {
-        this.#settle(id)!.resolve(message);
-      } else if (isSuccess(message)) {
-        pending.response = message; // the list items follow
-      } else {
-        this.#settle(id)!.resolve({ response: message, events: [] });
-      }
+      this.#inFlight.onResponse(message);
     }
-  }
-
-  /** Adds a list item to its collect(); true if the event belonged to one. */
-  #collectEvent(event: AmiMessage): boolean {
-    const id = event.actionId;
-    const pending = id === undefined ? undefined : this.#pending.get(id);
-    if (!pending?.collect || !pending.response) return false;
-    if (isListComplete(event)) {
-      this.#settle(id!)!.resolve({
-        response: pending.response,
-        events: pending.events,
-        complete: event,
-      });
-    } else {
-      pending.events.push(event);
-    }
-    return true;
   }
 
   /** Tears a session down: pending actions reject now; then reconnect if it was connected. */
@@ -448,7 +384,7 @@ export class AmiClient {
       ? cause
       : new AmiDisconnectedError(`AMI connection lost: ${cause.message}`, { cause });
     session.banner.reject(error);
-    for (const id of [...this.#pending.keys()]) this.#settle(id)!.reject(error);
+    this.#inFlight.rejectAll(error);
     if (this.#state !== "connected") return; // connect() or the reconnect loop reports it
     if (this.#backoff) this.#reconnect(this.#backoff, error);
     else this.#setState({ state: "disconnected", error });
@@ -512,18 +448,6 @@ export class AmiClient {
       }
     }
   }
-}
-
-/** Whether a response says `Response: Success` (any case). */
-export function isSuccess(response: AmiMessage): boolean {
-  return response.get("Response")?.toLowerCase() === "success";
-}
-
-function isListComplete(event: AmiMessage): boolean {
-  const eventList = event.get("EventList");
-  return eventList !== undefined
-    ? eventList.toLowerCase() === "complete"
-    : event.name.endsWith("Complete");
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
