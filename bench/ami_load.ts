@@ -12,6 +12,7 @@
 
 import { parseArgs } from "node:util";
 import type { LoadResult } from "./load_client.ts";
+import { runJson, startServer } from "./processes.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -28,43 +29,8 @@ const IN_FLIGHT = Number(values["in-flight"]);
 const RUNS = Number(values.runs);
 const here = (file: string) => new URL(file, import.meta.url).pathname;
 
-interface Server {
-  port: number;
-  stop(): Promise<void>;
-}
-
-async function startServer(...args: string[]): Promise<Server> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", here("load_server.ts"), ...args],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`load_server.ts ${args.join(" ")} exited before listening`);
-    text += value;
-  }
-  const port = Number(text.match(/listening (\d+)/)![1]);
-  return {
-    port,
-    async stop() {
-      child.kill("SIGTERM");
-      reader.cancel();
-      await child.status;
-    },
-  };
-}
-
-async function runClient(...args: (string | number)[]): Promise<LoadResult> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", here("load_client.ts"), ...args.map(String)],
-    stdout: "piped",
-    stderr: "inherit",
-  }).output();
-  if (!output.success) throw new Error(`load_client.ts ${args.join(" ")} failed`);
-  return JSON.parse(new TextDecoder().decode(output.stdout).trim().split("\n").at(-1)!);
+function runClient(...args: (string | number)[]): Promise<LoadResult> {
+  return runJson<LoadResult>(here("load_client.ts"), args);
 }
 
 /** Best of the runs: on a shared machine, the fastest run is the least disturbed one. */
@@ -83,14 +49,18 @@ async function measure(kinds: string[], run: (kind: string) => Promise<LoadResul
 const fmt = (rate: number) => Math.round(rate).toLocaleString("en-US");
 const pct = (ratio: number) => `${Math.round(ratio * 100)}%`;
 
-const flood = await startServer("flood", String(EVENTS));
+const flood = await startServer(
+  "flood server",
+  [here("load_server.ts"), "flood", String(EVENTS)],
+  /listening (\d+)/,
+);
 const floodRates = await measure(
   ["bare-deno", "astrix-deno", "bare-node", "astrix-node", "asterisk-manager"],
   (kind) => runClient("flood", kind, flood.port, EVENTS),
 );
 await flood.stop();
 
-const ami = await startServer("ami");
+const ami = await startServer("AmiServer", [here("load_server.ts"), "ami"], /listening (\d+)/);
 const rttRates = await measure(
   ["bare-deno", "astrix-deno", "bare-node", "astrix-node"],
   (kind) => runClient("rtt", kind, ami.port, ROUND_TRIPS, IN_FLIGHT),

@@ -33,7 +33,13 @@ import {
   AmiTimeoutError,
 } from "./errors.ts";
 import { EventSubscription, type SubscriptionOptions } from "./event_stream.ts";
-import { type AmiFieldsInit, type AmiHeader, AmiMessage, serializeMessage } from "./message.ts";
+import {
+  type AmiFieldsInit,
+  type AmiHeader,
+  type AmiMessage,
+  headersOf,
+  serializeMessage,
+} from "./message.ts";
 import { AmiParser } from "./parser.ts";
 import {
   type AmiConn,
@@ -184,16 +190,16 @@ export class AmiClient {
 
   /** Sends one action and resolves with its response (`Success`, `Error`, ... as the server said). */
   send(action: AmiFieldsInit, options: ActionOptions = {}): Promise<AmiMessage> {
-    return this.#connected().then((session) =>
-      this.#request(session, action, false, options.timeoutMs) as Promise<AmiMessage>
-    );
+    return this.#request(this.#connected(), action, false, options.timeoutMs) as Promise<
+      AmiMessage
+    >;
   }
 
   /** Sends a list action (CoreShowChannels, Status, ...) and collects its events until `...Complete`. */
   collect(action: AmiFieldsInit, options: ActionOptions = {}): Promise<AmiListResult> {
-    return this.#connected().then((session) =>
-      this.#request(session, action, true, options.timeoutMs) as Promise<AmiListResult>
-    );
+    return this.#request(this.#connected(), action, true, options.timeoutMs) as Promise<
+      AmiListResult
+    >;
   }
 
   /** Subscribes to the event stream; the subscription survives reconnects and ends on close(). */
@@ -222,10 +228,11 @@ export class AmiClient {
     this.#subscriptions = [];
   }
 
-  #connected(): Promise<Session> {
+  /** The session actions go to, or the error they fail with at once while not connected. */
+  #connected(): Session | AmiDisconnectedError {
     const session = this.#session;
-    if (this.#state === "connected" && session) return Promise.resolve(session);
-    return Promise.reject(new AmiDisconnectedError(`Not connected to AMI (state: ${this.#state})`));
+    if (this.#state === "connected" && session) return session;
+    return new AmiDisconnectedError(`Not connected to AMI (state: ${this.#state})`);
   }
 
   /** A method, not a comparison, so that TypeScript does not narrow the state across awaits. */
@@ -259,9 +266,10 @@ export class AmiClient {
     const session: Session = {
       conn,
       parser: new AmiParser({ expectBanner: true, maxMessageBytes: this.#options.maxMessageBytes }),
-      writer: new WriteQueue(conn),
+      writer: undefined!,
       banner: Promise.withResolvers<string>(),
     };
+    session.writer = new WriteQueue(conn, (error) => this.#lost(session, error));
     session.banner.promise.catch(() => {});
     this.#session = session;
     this.#readLoop(session);
@@ -316,19 +324,24 @@ export class AmiClient {
   }
 
   #request(
-    session: Session,
+    session: Session | AmiDisconnectedError,
     action: AmiFieldsInit,
     collect: boolean,
     timeoutMs = this.#actionTimeout(),
   ): Promise<AmiMessage | AmiListResult> {
-    const message = action instanceof AmiMessage ? action : new AmiMessage(action);
-    const fields = [...message];
-    let actionId = message.actionId;
+    if (session instanceof AmiDisconnectedError) return Promise.reject(session);
+    const fields = [...headersOf(action)];
+    let actionId: string | undefined;
+    let name = "";
+    for (const [key, value] of fields) {
+      const lower = key.toLowerCase();
+      if (lower === "actionid") actionId ??= value;
+      else if (lower === "action" && name === "") name = value;
+    }
     if (actionId === undefined) {
       actionId = this.#nextActionId();
       fields.splice(1, 0, ["ActionID", actionId]);
     }
-    const name = message.get("Action") ?? "";
     let text: string;
     try {
       if (this.#inFlight.has(actionId)) {
@@ -341,7 +354,7 @@ export class AmiClient {
       return Promise.reject(error);
     }
     const answer = this.#inFlight.wait(actionId, name, { collect, timeoutMs });
-    session.writer.write(text).catch((error) => this.#lost(session, asError(error)));
+    session.writer.write(text);
     return answer;
   }
 

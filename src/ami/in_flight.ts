@@ -1,8 +1,9 @@
 /**
  * The actions a client has in flight, by ActionID: each response settles its
  * action, whatever the order they come in; a list action (`collect`) gathers
- * the events carrying its ActionID until its `...Complete` event; a timer
- * rejects an action that takes too long.
+ * the events carrying its ActionID until its `...Complete` event; an action
+ * that takes too long is rejected. Deadlines are kept in one queue per
+ * timeout value with one timer each, not a timer per action.
  *
  * @module
  */
@@ -19,18 +20,32 @@ export interface AmiListResult {
 }
 
 interface Entry {
+  id: string;
   action: string;
   collect: boolean;
-  timer: ReturnType<typeof setTimeout>;
+  deadline: number;
+  settled: boolean;
+  queue: DeadlineQueue;
   resolve: (value: AmiMessage | AmiListResult) => void;
   reject: (error: Error) => void;
   response?: AmiMessage;
   events: AmiMessage[];
 }
 
+/** Entries with the same timeout, so in deadline order; settled ones leave from the head. */
+interface DeadlineQueue {
+  timeoutMs: number;
+  entries: Entry[];
+  head: number;
+  /** Entries not settled yet. */
+  open: number;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
 /** Actions waiting for their answer. */
 export class InFlight {
   readonly #entries = new Map<string, Entry>();
+  readonly #queues = new Map<number, DeadlineQueue>();
   #collecting = 0;
   #unmatched = 0;
 
@@ -53,22 +68,27 @@ export class InFlight {
     options: { collect: boolean; timeoutMs: number },
   ): Promise<AmiMessage | AmiListResult> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const entry = this.#remove(actionId);
-        const detail = entry?.response
-          ? `${entry.events.length} list events received, no completion event`
-          : "no response";
-        reject(new AmiTimeoutError(action, options.timeoutMs, detail));
-      }, options.timeoutMs);
-      this.#entries.set(actionId, {
+      let queue = this.#queues.get(options.timeoutMs);
+      if (!queue) {
+        queue = { timeoutMs: options.timeoutMs, entries: [], head: 0, open: 0 };
+        this.#queues.set(options.timeoutMs, queue);
+      }
+      const entry: Entry = {
+        id: actionId,
         action,
         collect: options.collect,
-        timer,
+        deadline: Date.now() + options.timeoutMs,
+        settled: false,
+        queue,
         resolve,
         reject,
         events: [],
-      });
+      };
+      this.#entries.set(actionId, entry);
+      queue.entries.push(entry);
+      queue.open++;
       if (options.collect) this.#collecting++;
+      if (queue.timer === undefined) this.#arm(queue);
     });
   }
 
@@ -76,14 +96,16 @@ export class InFlight {
   onResponse(response: AmiMessage): void {
     const id = response.actionId;
     const entry = id === undefined ? undefined : this.#entries.get(id);
-    if (id === undefined || !entry) {
+    if (!entry) {
       this.#unmatched++;
     } else if (!entry.collect) {
-      this.#remove(id)!.resolve(response);
+      this.#remove(entry);
+      entry.resolve(response);
     } else if (isSuccess(response)) {
       entry.response = response; // the list items follow
     } else {
-      this.#remove(id)!.resolve({ response, events: [] });
+      this.#remove(entry);
+      entry.resolve({ response, events: [] });
     }
   }
 
@@ -94,11 +116,8 @@ export class InFlight {
     const entry = id === undefined ? undefined : this.#entries.get(id);
     if (!entry?.collect || !entry.response) return false;
     if (isListComplete(event)) {
-      this.#remove(id!)!.resolve({
-        response: entry.response,
-        events: entry.events,
-        complete: event,
-      });
+      this.#remove(entry);
+      entry.resolve({ response: entry.response, events: entry.events, complete: event });
     } else {
       entry.events.push(event);
     }
@@ -107,16 +126,55 @@ export class InFlight {
 
   /** Rejects every action in flight at once (the connection is gone). */
   rejectAll(error: Error): void {
-    for (const id of [...this.#entries.keys()]) this.#remove(id)!.reject(error);
+    for (const entry of [...this.#entries.values()]) {
+      this.#remove(entry);
+      entry.reject(error);
+    }
   }
 
-  #remove(actionId: string): Entry | undefined {
-    const entry = this.#entries.get(actionId);
-    if (!entry) return undefined;
-    this.#entries.delete(actionId);
-    clearTimeout(entry.timer);
+  #remove(entry: Entry): void {
+    if (entry.settled) return;
+    entry.settled = true;
+    this.#entries.delete(entry.id);
     if (entry.collect) this.#collecting--;
-    return entry;
+    const queue = entry.queue;
+    queue.open--;
+    while (queue.head < queue.entries.length && queue.entries[queue.head].settled) queue.head++;
+    if (queue.open === 0) {
+      clearTimeout(queue.timer);
+      queue.timer = undefined;
+      queue.entries = [];
+      queue.head = 0;
+    } else if (queue.head > 1024 && queue.head * 2 > queue.entries.length) {
+      queue.entries = queue.entries.slice(queue.head);
+      queue.head = 0;
+    }
+  }
+
+  /** One timer per queue, for its oldest open entry; it re-arms for the next. */
+  #arm(queue: DeadlineQueue): void {
+    const head = queue.entries[queue.head];
+    queue.timer = setTimeout(() => this.#expire(queue), Math.max(0, head.deadline - Date.now()));
+  }
+
+  #expire(queue: DeadlineQueue): void {
+    queue.timer = undefined;
+    const now = Date.now();
+    while (queue.head < queue.entries.length) {
+      const entry = queue.entries[queue.head];
+      if (entry.settled) {
+        queue.head++;
+      } else if (entry.deadline <= now) {
+        const detail = entry.response
+          ? `${entry.events.length} list events received, no completion event`
+          : "no response";
+        this.#remove(entry);
+        entry.reject(new AmiTimeoutError(entry.action, queue.timeoutMs, detail));
+      } else {
+        break;
+      }
+    }
+    if (queue.open > 0 && queue.timer === undefined) this.#arm(queue);
   }
 }
 

@@ -57,12 +57,9 @@ export class AmiMessage implements Iterable<AmiHeader> {
 
   constructor(fields?: AmiFieldsInit) {
     if (fields === undefined) return;
-    const pairs = Symbol.iterator in fields
-      ? fields as Iterable<AmiHeader>
-      : Object.entries(fields).map(([k, v]) => [k, String(v)] as const);
     let text = "";
     const offsets: number[] = [];
-    for (const [key, value] of pairs) {
+    for (const [key, value] of headersOf(fields)) {
       offsets.push(text.length, text.length + key.length);
       text += key;
       offsets.push(text.length, text.length + value.length);
@@ -263,17 +260,34 @@ const VALID_KEY = /^[\x21-\x39\x3b-\x7e]+$/;
 /** CR, LF and NUL end or cut a header line on the wire. */
 const FORBIDDEN_IN_VALUE = /[\r\n\0]/;
 
+/** Keys already checked (keys repeat: Action, ActionID, Channel...), so each is tested once. */
+const checkedKeys = new Set<string>();
+
 /** Throws {@linkcode AmiInjectionError} unless `key: value` is one safe header line. */
 export function assertSafeHeader(key: string, value: string): void {
+  if (!checkedKeys.has(key)) checkKey(key);
+  if (FORBIDDEN_IN_VALUE.test(value)) {
+    throw new AmiInjectionError(key, "the value contains CR, LF or NUL");
+  }
+}
+
+function checkKey(key: string): void {
   if (!VALID_KEY.test(key)) {
     const reason = /[\r\n\0]/.test(key)
       ? "the key contains CR, LF or NUL"
       : "the key must be printable ASCII without spaces or colons";
     throw new AmiInjectionError(key, reason);
   }
-  if (FORBIDDEN_IN_VALUE.test(value)) {
-    throw new AmiInjectionError(key, "the value contains CR, LF or NUL");
+  if (checkedKeys.size < 4096) checkedKeys.add(key);
+}
+
+/** Header pairs in wire order, from any of the forms a message can be given in. */
+export function headersOf(fields: AmiFieldsInit | AmiMessage): AmiHeader[] {
+  if (Array.isArray(fields)) return fields as AmiHeader[];
+  if (fields instanceof AmiMessage || Symbol.iterator in fields) {
+    return [...fields as Iterable<AmiHeader>];
   }
+  return Object.entries(fields).map(([k, v]) => [k, String(v)] as const);
 }
 
 /**
@@ -281,11 +295,10 @@ export function assertSafeHeader(key: string, value: string): void {
  * key and value first: nothing is produced if any header is unsafe.
  */
 export function serializeMessage(fields: AmiFieldsInit | AmiMessage): string {
-  const message = fields instanceof AmiMessage ? fields : new AmiMessage(fields);
   let text = "";
-  for (const [key, value] of message) {
+  for (const [key, value] of headersOf(fields)) {
     assertSafeHeader(key, value);
-    text += `${key}: ${value}\r\n`;
+    text += key + ": " + value + "\r\n";
   }
   return text + "\r\n";
 }

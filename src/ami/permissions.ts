@@ -80,7 +80,7 @@ export function eventClasses(privilege: string | undefined): PermissionClass[] {
 /** Whether every class of an event is in `allowed` (Asterisk requires all of them). */
 export function allowsAll(
   allowed: ReadonlySet<PermissionClass>,
-  classes: PermissionClass[],
+  classes: readonly PermissionClass[],
 ): boolean {
   for (const name of classes) if (!allowed.has(name)) return false;
   return true;

@@ -27,7 +27,8 @@
  * @module
  */
 
-import { type AmiFieldsInit, AmiMessage } from "./message.ts";
+import { type AmiFieldsInit, AmiMessage, serializeMessage } from "./message.ts";
+import { eventClasses } from "./permissions.ts";
 import {
   type ActionDefinition,
   AmiServerSession,
@@ -139,7 +140,11 @@ export class AmiServer {
   /** Sends an event to every session allowed to see it (by read permission and event mask). */
   broadcast(event: AmiFieldsInit | AmiMessage): void {
     const message = event instanceof AmiMessage ? event : new AmiMessage(event);
-    for (const session of this.#sessions) session.sendEvent(message);
+    if (this.#sessions.size === 0) return;
+    // Serialized and classified once, whatever the number of sessions.
+    const classes = eventClasses(message.get("Privilege"));
+    const text = serializeMessage(message);
+    for (const session of this.#sessions) session.deliver(classes, text);
   }
 
   /** Stops listening and closes every session. */

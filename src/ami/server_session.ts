@@ -77,6 +77,8 @@ const TEXT_ENCODER = new TextEncoder();
 const MAX_LINE_LENGTH = 1024;
 /** Past this many events held during one action, events go out at once (memory stays bounded). */
 const MAX_HELD_EVENTS = 50_000;
+/** A session whose unsent output passes this (about 16 MB) has stopped reading and is closed. */
+const MAX_QUEUED_CHARS = 16 * 1024 * 1024;
 
 /** One connected AMI client, as the server sees it. */
 export class AmiServerSession {
@@ -91,15 +93,15 @@ export class AmiServerSession {
   #eventMask = new Set<PermissionClass>(PERMISSION_CLASSES);
   #challenge: string | undefined;
   #closed = false;
-  /** Events held while an action runs, or undefined between actions. */
-  #held: AmiMessage[] | undefined;
+  /** Events (wire text) held while an action runs, or undefined between actions. */
+  #held: string[] | undefined;
   #authTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #done = Promise.withResolvers<void>();
 
   constructor(conn: AmiConn, context: SessionContext) {
     this.conn = conn;
     this.#context = context;
-    this.#writer = new WriteQueue(conn);
+    this.#writer = new WriteQueue(conn, () => this.close());
   }
 
   /** The logged-in user, if any. */
@@ -128,7 +130,10 @@ export class AmiServerSession {
         if (chunk === null) break;
         for (const request of parser.push(chunk)) {
           if (this.#closed) break;
-          await this.#process(request);
+          // Only wait when an action is really asynchronous: the answers to a burst of
+          // quick actions then go out in one write.
+          const pending = this.#process(request);
+          if (pending) await pending;
         }
       }
     } catch {
@@ -180,13 +185,20 @@ export class AmiServerSession {
    * in the event's `Privilege:` header, and its event mask lets them through.
    */
   sendEvent(event: AmiMessage): void {
+    this.deliver(eventClasses(event.get("Privilege")), serializeMessage(event));
+  }
+
+  /**
+   * {@linkcode sendEvent} for an event already serialized, with its classes
+   * already read (a broadcast does both once for every session).
+   */
+  deliver(classes: readonly PermissionClass[], text: string): void {
     if (!this.#user) return;
-    const classes = eventClasses(event.get("Privilege"));
     if (!allowsAll(this.#read, classes) || !allowsAll(this.#eventMask, classes)) return;
     if (classes.length === 0 && this.#eventMask.size === 0) return;
     const held = this.#held;
-    if (held && held.length < MAX_HELD_EVENTS) held.push(event);
-    else this.send(event);
+    if (held && held.length < MAX_HELD_EVENTS) held.push(text);
+    else this.#send(text);
   }
 
   /** Closes the connection (idempotent). */
@@ -201,28 +213,50 @@ export class AmiServerSession {
 
   #send(text: string): void {
     if (this.#closed) return;
-    this.#writer.write(text).catch(() => this.close());
+    this.#writer.write(text);
+    // A client that stops reading: drop it (as Asterisk's writetimeout does), memory stays bounded.
+    if (this.#writer.queued > MAX_QUEUED_CHARS) this.close();
   }
 
   /**
-   * Runs one action. As in Asterisk, where a session's thread writes queued
-   * events only between actions, events raised while it runs are sent after
-   * its response.
+   * Runs one action; returns a promise only if the action is asynchronous. As
+   * in Asterisk, where a session's thread writes queued events only between
+   * actions, events raised while it runs are sent after its response.
    */
-  async #process(request: AmiMessage): Promise<void> {
-    await this.#context.beforeAction?.(request, this);
-    if (this.#closed) return;
-    this.#held = [];
-    try {
-      await this.#dispatch(request);
-    } finally {
-      const held = this.#held;
-      this.#held = undefined;
-      for (const event of held) this.send(event);
-    }
+  #process(request: AmiMessage): Promise<void> | void {
+    const before = this.#context.beforeAction?.(request, this);
+    if (before) return before.then(() => this.#run(request));
+    return this.#run(request);
   }
 
-  async #dispatch(request: AmiMessage): Promise<void> {
+  #run(request: AmiMessage): Promise<void> | void {
+    if (this.#closed) return;
+    this.#held = [];
+    let result: Promise<void> | void = undefined;
+    try {
+      result = this.#dispatch(request);
+    } catch (error) {
+      this.#fail(request, error);
+    }
+    if (!result) return this.#release();
+    return result.catch((error) => this.#fail(request, error)).finally(() => this.#release());
+  }
+
+  /** Sends the events held while an action ran. */
+  #release(): void {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (const text of held) this.#send(text);
+  }
+
+  /** A handler that threw: answered as an error with its message. */
+  #fail(request: AmiMessage, error: unknown): void {
+    this.reply(request, "Error", {
+      message: error instanceof Error ? error.message : String(error),
+    });
+  }
+
+  #dispatch(request: AmiMessage): Promise<void> | void {
     if (request.longestLine > MAX_LINE_LENGTH) {
       return this.reply(request, "Error", { message: "Failed to parse message: line too long" });
     }
@@ -231,7 +265,7 @@ export class AmiServerSession {
       return this.reply(request, "Error", { message: "Missing action in request" });
     }
     const name = action.toLowerCase();
-    if (name === "login") return await this.#login(request);
+    if (name === "login") return this.#login(request);
     if (name === "logoff") return this.#logoff(request);
     if (name === "challenge") return this.#challengeAction(request);
     if (!this.#user) return this.reply(request, "Error", { message: "Permission denied" });
@@ -247,24 +281,13 @@ export class AmiServerSession {
     if (!allowsAny(this.#write, definition.write ?? [])) {
       return this.reply(request, "Error", { message: "Permission denied" });
     }
-    try {
-      await definition.handle(request, this);
-    } catch (error) {
-      this.reply(request, "Error", {
-        message: error instanceof Error ? error.message : String(error),
-      });
-    }
+    return definition.handle(request, this);
   }
 
-  async #login(request: AmiMessage): Promise<void> {
+  #login(request: AmiMessage): Promise<void> | void {
     if (this.#user) return this.reply(request, "Success", { message: "Already authenticated" });
     const user = this.#authenticate(request);
-    if (!user) {
-      await new Promise((resolve) => setTimeout(resolve, this.#context.loginFailureDelayMs));
-      this.reply(request, "Error", { message: "Authentication failed" });
-      await this.#writer.drain();
-      return this.close();
-    }
+    if (!user) return this.#refuseLogin(request);
     clearTimeout(this.#authTimer);
     this.#user = user;
     this.#read = parseClasses(user.read.join(","));
@@ -273,6 +296,14 @@ export class AmiServerSession {
     if (events !== undefined) this.#eventMask = parseEventMask(events) ?? new Set();
     this.reply(request, "Success", { message: "Authentication accepted" });
     this.#announceLogin(user);
+  }
+
+  /** As Asterisk: a pause, "Authentication failed", then the connection is closed. */
+  async #refuseLogin(request: AmiMessage): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, this.#context.loginFailureDelayMs));
+    this.reply(request, "Error", { message: "Authentication failed" });
+    await this.#writer.drain();
+    this.close();
   }
 
   #authenticate(request: AmiMessage): AmiUser | undefined {
@@ -334,7 +365,7 @@ export class AmiServerSession {
   }
 
   #ping(request: AmiMessage): void {
-    const timestamp = (Date.now() / 1000).toFixed(6);
+    const timestamp = ((performance.timeOrigin + performance.now()) / 1000).toFixed(6);
     this.reply(request, "Success", { fields: [["Ping", "Pong"], ["Timestamp", timestamp]] });
   }
 

@@ -1,7 +1,8 @@
 /**
  * Serializes writes to one connection and coalesces the messages queued
- * while a write is in flight into a single write, so that many actions sent
- * in the same tick cost one syscall and never interleave on the wire.
+ * while a write is in flight into a single write, so that many messages
+ * queued in the same tick cost one syscall and never interleave on the wire.
+ * A write error is reported once, to the owner, not per message.
  *
  * @module
  */
@@ -10,31 +11,33 @@ import type { AmiConn } from "./transport.ts";
 
 const encoder = new TextEncoder();
 
-interface Waiter {
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
-
 /** A write queue over one {@linkcode AmiConn}. */
 export class WriteQueue {
   readonly #conn: AmiConn;
+  readonly #onError: (error: Error) => void;
   #text = "";
-  #waiters: Waiter[] = [];
   #flushing: Promise<void> | undefined;
+  #failed = false;
 
-  constructor(conn: AmiConn) {
+  /** `onError` is called once if a write fails; what is queued after that is dropped. */
+  constructor(conn: AmiConn, onError: (error: Error) => void) {
     this.#conn = conn;
+    this.#onError = onError;
   }
 
-  /** Queues already-serialized wire text; resolves once it has been written. */
-  write(text: string): Promise<void> {
+  /** Characters queued and not yet handed to the socket. */
+  get queued(): number {
+    return this.#text.length;
+  }
+
+  /** Queues already-serialized wire text. */
+  write(text: string): void {
+    if (this.#failed) return;
     this.#text += text;
-    const done = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
     this.#flushing ??= this.#flush();
-    return done;
   }
 
-  /** Resolves once everything queued so far has been written (or has failed). */
+  /** Resolves once everything queued so far has been written (or the connection failed). */
   drain(): Promise<void> {
     return this.#flushing ?? Promise.resolve();
   }
@@ -42,16 +45,15 @@ export class WriteQueue {
   async #flush(): Promise<void> {
     // Let the rest of this tick queue its messages before the first write.
     await Promise.resolve();
-    while (this.#text !== "") {
+    while (this.#text !== "" && !this.#failed) {
       const text = this.#text;
-      const waiters = this.#waiters;
       this.#text = "";
-      this.#waiters = [];
       try {
         await this.#conn.write(encoder.encode(text));
-        for (const waiter of waiters) waiter.resolve();
       } catch (error) {
-        for (const waiter of waiters) waiter.reject(error);
+        this.#failed = true;
+        this.#text = "";
+        this.#onError(error instanceof Error ? error : new Error(String(error)));
       }
     }
     this.#flushing = undefined;

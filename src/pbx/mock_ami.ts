@@ -85,14 +85,13 @@ export function createMockAmi(options: MockAmiOptions): MockAmi {
     authTimeoutMs: options.authTimeoutMs,
     transport: options.transport,
     challenge: options.challenge,
-    async beforeAction(_request, session) {
+    beforeAction(_request, session) {
       const count = (actionsBySession.get(session) ?? 0) + 1;
       actionsBySession.set(session, count);
       if (options.dropAfterActions !== undefined && count > options.dropAfterActions) {
-        session.close();
-        return;
+        return session.close();
       }
-      if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+      if (latency > 0) return new Promise((resolve) => setTimeout(resolve, latency));
     },
   });
   const pbx = new Pbx({
