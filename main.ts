@@ -8,6 +8,7 @@
 import process from "node:process";
 import { Command, CommanderError } from "commander";
 import type { CliContext } from "./commands/context.ts";
+import { auditQueryCommand } from "./commands/audit_query.ts";
 import { mockAmiCommand } from "./commands/mock_ami.ts";
 import { testClientCommand } from "./commands/test_client.ts";
 import pkg from "./package.json" with { type: "json" };
@@ -28,7 +29,8 @@ export function buildCli(ctx: CliContext): Command {
     .helpOption("-h, --help", "show help for astrix or a subcommand")
     .showHelpAfterError("(run with --help for usage)")
     .addCommand(mockAmiCommand(ctx))
-    .addCommand(testClientCommand(ctx));
+    .addCommand(testClientCommand(ctx))
+    .addCommand(auditQueryCommand(ctx));
 }
 
 /** Runs the CLI on `args` and returns the process exit code. */

@@ -1,0 +1,308 @@
+/**
+ * `astrix audit-query`: who did what to which call, when, and was it allowed.
+ * Reads the audit database read-only (it works while the proxy writes) and
+ * verifies its hash chain.
+ *
+ * @module
+ */
+
+import { Command, InvalidArgumentError, Option } from "commander";
+import {
+  AuditFileMissingError,
+  type AuditFilter,
+  AuditReader,
+  defaultKeyFile,
+  loadKey,
+  type Outcome,
+  OUTCOMES,
+  type StatsKey,
+  verifyChain,
+} from "../src/audit/mod.ts";
+import {
+  CSV_HEADER,
+  csvLine,
+  csvRow,
+  FOLLOW_WIDTHS,
+  type Format,
+  present,
+  tableLines,
+} from "../src/audit/format.ts";
+import { parseCount } from "../src/config.ts";
+import { parseTimeSpec } from "../src/time_spec.ts";
+import type { CliContext } from "./context.ts";
+
+interface AuditQueryFlags {
+  db: string;
+  user?: string;
+  role?: string;
+  action?: string;
+  target?: string;
+  job?: string;
+  outcome?: Outcome;
+  since?: string;
+  until?: string;
+  limit: number;
+  order: "asc" | "desc";
+  format: Format;
+  utc: boolean;
+  stats: boolean;
+  by: StatsKey;
+  follow: boolean;
+  verify: boolean;
+  keyFile?: string;
+  head: boolean;
+  expectHead?: { id: number; hash: string };
+}
+
+function parseHead(value: string): { id: number; hash: string } {
+  const match = value.match(/^(\d+):([0-9a-f]{64})$/i);
+  if (!match) throw new InvalidArgumentError(`"${value}" is not ID:HASH as --head prints it.`);
+  return { id: Number(match[1]), hash: match[2].toLowerCase() };
+}
+
+/** Builds the `audit-query` subcommand. */
+export function auditQueryCommand(ctx: CliContext): Command {
+  return new Command("audit-query")
+    .description(
+      "Query the audit log: who listened to which call, when, and whether it was allowed.\n" +
+        "Opens the database read-only (safe while the proxy writes) and never creates one.",
+    )
+    .addOption(
+      new Option("--db <file>", "the audit database (the proxy's --audit-db)").env(
+        "ASTRIX_AUDIT_DB",
+      )
+        .default("ami_audit.db"),
+    )
+    .addOption(new Option("--user <id>", "only this user (JWT sub / user_id)"))
+    .addOption(
+      new Option("--role <role>", "only this role").choices(["user", "qa", "supervisor", "admin"]),
+    )
+    .addOption(
+      new Option("--action <action>", "only this action (listen, playback, control, hangup, ...)"),
+    )
+    .addOption(
+      new Option(
+        "--target <target>",
+        "only this target; `*` globs; an extension (202) also matches its channels",
+      ),
+    )
+    .addOption(new Option("--job <id>", "only this job"))
+    .addOption(new Option("--outcome <outcome>", "only this outcome").choices([...OUTCOMES]))
+    .addOption(
+      new Option("--since <time>", "from this time: ISO 8601, today, yesterday, or 15m/24h/7d ago"),
+    )
+    .addOption(new Option("--until <time>", "up to this time (same forms as --since)"))
+    .addOption(
+      new Option("--limit <n>", "at most this many rows").default(100).argParser(parseCount),
+    )
+    .addOption(
+      new Option("--order <order>", "newest or oldest first").choices(["asc", "desc"]).default(
+        "desc",
+      ),
+    )
+    .addOption(
+      new Option("--format <format>", "output format").choices(["table", "json", "ndjson", "csv"])
+        .default(
+          "table",
+        ),
+    )
+    .addOption(
+      new Option("--utc", "show and read times in UTC instead of local time").default(false),
+    )
+    .addOption(
+      new Option("--stats", "count rows instead of listing them (see --by)").default(false),
+    )
+    .addOption(
+      new Option("--by <key>", "what --stats groups by").choices([
+        "user",
+        "action",
+        "outcome",
+        "day",
+      ]).default(
+        "user",
+      ),
+    )
+    .addOption(
+      new Option("--follow", "print new rows as they are written, until Ctrl-C").default(false),
+    )
+    .addOption(
+      new Option("--verify", "check the hash chain; exit 0 only if it holds").default(false),
+    )
+    .addOption(
+      new Option("--key-file <file>", "the audit HMAC key, for --verify (default: <db>.key)").env(
+        "ASTRIX_AUDIT_KEY_FILE",
+      ),
+    )
+    .addOption(
+      new Option("--head", "print the last row's ID:HASH, to record elsewhere").default(false),
+    )
+    .addOption(
+      new Option(
+        "--expect-head <id:hash>",
+        "with --verify: that recorded row must still be there, unchanged",
+      )
+        .argParser(parseHead),
+    )
+    .addHelpText(
+      "after",
+      "\nExamples:\n" +
+        "  astrix audit-query --action listen --target 202 --since 7d        # who listened to 202 this week\n" +
+        "  astrix audit-query --outcome denied --since today                # every denied request today\n" +
+        "  astrix audit-query --since 2026-10-01 --until 2026-11-01 --limit 1000000 --format csv > oct.csv\n" +
+        "  astrix audit-query --verify --key-file /etc/astrix/audit.key --expect-head 1042:3f...",
+    )
+    .action(async (flags: AuditQueryFlags) => {
+      const now = Date.now();
+      const time = (value: string | undefined, flag: string) => {
+        if (value === undefined) return undefined;
+        const ms = parseTimeSpec(value, now, { utc: flags.utc });
+        if (ms === undefined) {
+          throw new UsageError(
+            `${flag} "${value}" is not a time: use ISO 8601, today, or 15m / 24h / 7d`,
+          );
+        }
+        return ms;
+      };
+      try {
+        const filter: AuditFilter = {
+          user: flags.user,
+          role: flags.role,
+          action: flags.action,
+          target: flags.target,
+          job: flags.job,
+          outcome: flags.outcome,
+          since: time(flags.since, "--since"),
+          until: time(flags.until, "--until"),
+        };
+        if (flags.follow && flags.format === "json") {
+          throw new UsageError(
+            "--follow prints rows as they come: use --format table, ndjson or csv",
+          );
+        }
+        const reader = AuditReader.open(flags.db);
+        try {
+          if (flags.verify) return verify(ctx, reader, flags);
+          if (flags.head) return head(ctx, reader);
+          if (flags.stats) return stats(ctx, reader, filter, flags);
+          if (flags.follow) return await follow(ctx, reader, filter, flags);
+          list(ctx, reader, filter, flags);
+        } finally {
+          reader.close();
+        }
+      } catch (error) {
+        if (error instanceof UsageError || error instanceof AuditFileMissingError) {
+          ctx.err(`astrix audit-query: ${error.message}`);
+          return ctx.exit(2);
+        }
+        throw error;
+      }
+    });
+}
+
+class UsageError extends Error {}
+
+function list(
+  ctx: CliContext,
+  reader: AuditReader,
+  filter: AuditFilter,
+  flags: AuditQueryFlags,
+): void {
+  const { rows } = reader.query(filter, { limit: flags.limit, order: flags.order });
+  const presented = rows.map((row) => present(row, flags.utc));
+  switch (flags.format) {
+    case "json":
+      return ctx.out(JSON.stringify(presented, null, 2));
+    case "ndjson":
+      for (const row of presented) ctx.out(JSON.stringify(row));
+      return;
+    case "csv":
+      return ctx.out((csvLine(CSV_HEADER) + presented.map(csvRow).join("")).replace(/\r\n$/, ""));
+    case "table":
+      for (const line of tableLines(presented)) ctx.out(line);
+      if (rows.length === 0) ctx.err("(no matching rows)");
+  }
+}
+
+function stats(
+  ctx: CliContext,
+  reader: AuditReader,
+  filter: AuditFilter,
+  flags: AuditQueryFlags,
+): void {
+  const counts = reader.stats(flags.by, filter, { utc: flags.utc });
+  switch (flags.format) {
+    case "json":
+      return ctx.out(JSON.stringify(counts, null, 2));
+    case "ndjson":
+      for (const c of counts) ctx.out(JSON.stringify(c));
+      return;
+    case "csv":
+      return ctx.out(
+        (csvLine([flags.by, "count"]) + counts.map((c) => csvLine([c.key, c.count])).join(""))
+          .replace(/\r\n$/, ""),
+      );
+    case "table": {
+      const width = Math.max(flags.by.length, ...counts.map((c) => c.key.length));
+      ctx.out(`${flags.by.toUpperCase().padEnd(width)}  COUNT`);
+      for (const c of counts) ctx.out(`${c.key.padEnd(width)}  ${c.count}`);
+    }
+  }
+}
+
+function head(ctx: CliContext, reader: AuditReader): void {
+  const last = reader.head();
+  if (!last) {
+    ctx.err("astrix audit-query: no chained rows yet (the proxy has not written to this database)");
+    return ctx.exit(1);
+  }
+  ctx.out(`${last.id}:${last.hash}`);
+}
+
+function verify(ctx: CliContext, reader: AuditReader, flags: AuditQueryFlags): void {
+  let key: Uint8Array;
+  try {
+    key = loadKey(flags.keyFile ?? defaultKeyFile(flags.db), { create: false });
+  } catch (error) {
+    ctx.err(`astrix audit-query: ${(error as Error).message}`);
+    return ctx.exit(2);
+  }
+  const result = verifyChain(reader.db, key, { expectHead: flags.expectHead });
+  const summary =
+    `${result.rows} rows: ${result.chained} chained, ${result.legacy} legacy (before the chain)`;
+  if (result.ok) {
+    ctx.out(
+      `chain OK · ${summary}${result.head ? ` · head ${result.head.id}:${result.head.hash}` : ""}`,
+    );
+    if (flags.expectHead) ctx.out(`recorded head ${flags.expectHead.id} is present and unchanged`);
+    return ctx.exit(0);
+  }
+  ctx.out(`chain BROKEN at row ${result.firstBad!.id}: ${result.firstBad!.reason}`);
+  ctx.out(`checked before it: ${summary}`);
+  ctx.exit(1);
+}
+
+async function follow(
+  ctx: CliContext,
+  reader: AuditReader,
+  filter: AuditFilter,
+  flags: AuditQueryFlags,
+): Promise<void> {
+  let last = reader.lastId();
+  if (flags.format === "table") {
+    for (const line of tableLines([], { widths: FOLLOW_WIDTHS })) ctx.out(line);
+  }
+  if (flags.format === "csv") ctx.out(csvLine(CSV_HEADER).trimEnd());
+  let stopped = false;
+  ctx.stopSignal().then(() => stopped = true);
+  while (!stopped) {
+    for (const row of reader.after(last, filter)) {
+      last = row.id;
+      const presented = present(row, flags.utc);
+      if (flags.format === "ndjson") ctx.out(JSON.stringify(presented));
+      else if (flags.format === "csv") ctx.out(csvRow(presented).trimEnd());
+      else ctx.out(tableLines([presented], { header: false, widths: FOLLOW_WIDTHS })[0]);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  ctx.exit(0);
+}

@@ -1,0 +1,125 @@
+/**
+ * The audit rows and their hash chain: `hash = HMAC-SHA256(key, prev_hash +
+ * canonical(row))`, the canonical form being the JSON array of the row's
+ * fields in a fixed order. The first chained row's `prev_hash` is an HMAC of
+ * every legacy row (written before the chain existed), so those cannot be
+ * altered unnoticed either once the chain has started.
+ *
+ * @module
+ */
+
+import { createHmac } from "node:crypto";
+
+/** How an audited request ended: `attempt` is written before the PBX is asked. */
+export const OUTCOMES = ["attempt", "ok", "denied", "error"] as const;
+export type Outcome = typeof OUTCOMES[number];
+
+/** What the proxy records about one request. */
+export interface AuditEntry {
+  userId: string;
+  action: string;
+  target?: string | null;
+  jobId?: string | null;
+  /** Milliseconds since the epoch; default now. */
+  timestamp?: number;
+  role?: string | null;
+  outcome: Outcome;
+  /** HTTP status of the answer, when there is one. */
+  status?: number | null;
+  requestId?: string | null;
+  remoteAddr?: string | null;
+  /** Anything else worth keeping, stored as JSON text. */
+  detail?: unknown;
+}
+
+/** A stored row. Legacy rows (from before the chain) have nulls after `timestamp`. */
+export interface AuditRow {
+  id: number;
+  userId: string;
+  action: string;
+  target: string | null;
+  jobId: string | null;
+  timestamp: number;
+  role: string | null;
+  outcome: Outcome | null;
+  status: number | null;
+  requestId: string | null;
+  remoteAddr: string | null;
+  /** JSON text. */
+  detail: string | null;
+  prevHash: string | null;
+  hash: string | null;
+}
+
+/** The columns of a row, in table order (for SELECT and the canonical form). */
+export const ROW_COLUMNS = [
+  "id",
+  "user_id",
+  "action",
+  "target",
+  "job_id",
+  "timestamp",
+  "role",
+  "outcome",
+  "status",
+  "request_id",
+  "remote_addr",
+  "detail",
+  "prev_hash",
+  "hash",
+] as const;
+
+/** A row as SQLite returns it (column names). */
+export type SqlRow = Record<(typeof ROW_COLUMNS)[number], string | number | null>;
+
+/** Maps a SQLite row to an {@linkcode AuditRow}; columns an old database lacks are null. */
+export function toAuditRow(r: Partial<SqlRow>): AuditRow {
+  const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
+  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return {
+    id: Number(r.id),
+    userId: String(r.user_id),
+    action: String(r.action),
+    target: text(r.target),
+    jobId: text(r.job_id),
+    timestamp: Number(r.timestamp),
+    role: text(r.role),
+    outcome: text(r.outcome) as Outcome | null,
+    status: num(r.status),
+    requestId: text(r.request_id),
+    remoteAddr: text(r.remote_addr),
+    detail: text(r.detail),
+    prevHash: text(r.prev_hash),
+    hash: text(r.hash),
+  };
+}
+
+/** The canonical encoding the HMAC covers: every field but the hashes, in a fixed order. */
+export function canonical(row: AuditRow): string {
+  return JSON.stringify([
+    row.id,
+    row.userId,
+    row.action,
+    row.target,
+    row.jobId,
+    row.timestamp,
+    row.role,
+    row.outcome,
+    row.status,
+    row.requestId,
+    row.remoteAddr,
+    row.detail,
+  ]);
+}
+
+/** The hash of a chained row. */
+export function chainHash(key: Uint8Array, prevHash: string, row: AuditRow): string {
+  return createHmac("sha256", key).update(prevHash).update(canonical(row)).digest("hex");
+}
+
+/** The `prev_hash` of the first chained row: an HMAC over every legacy row, in id order. */
+export function legacyAnchor(key: Uint8Array, legacyRows: Iterable<AuditRow>): string {
+  const hmac = createHmac("sha256", key).update("astrix audit legacy rows\n");
+  for (const row of legacyRows) hmac.update(canonical(row) + "\n");
+  return hmac.digest("hex");
+}

@@ -1,0 +1,151 @@
+/**
+ * audit-query's output: an aligned table for people, JSON and NDJSON for
+ * tools, and RFC 4180 CSV for spreadsheets, in which a cell that starts like
+ * a formula (`=`, `+`, `-`, `@`, tab, CR) is prefixed with `'` so that
+ * opening an export never runs anything.
+ *
+ * @module
+ */
+
+import type { AuditRow } from "./chain.ts";
+import { timestampMs } from "./query.ts";
+
+/** Output formats of audit-query. */
+export type Format = "table" | "json" | "ndjson" | "csv";
+
+/** A row as auditors read it: named fields, a readable time, detail parsed. */
+export interface PresentedRow {
+  id: number;
+  time: string;
+  user: string;
+  role: string | null;
+  action: string;
+  target: string | null;
+  job: string | null;
+  outcome: string | null;
+  status: number | null;
+  remoteAddr: string | null;
+  requestId: string | null;
+  detail: unknown;
+  hash: string | null;
+}
+
+/** `2026-11-24 09:15:02` in local time, or `2026-11-24T09:15:02.123Z` with utc. */
+export function formatTime(timestamp: number, utc: boolean): string {
+  const date = new Date(timestampMs(timestamp));
+  if (utc) return date.toISOString();
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ` +
+    `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
+export function present(row: AuditRow, utc: boolean): PresentedRow {
+  let detail: unknown = row.detail;
+  if (row.detail !== null) {
+    try {
+      detail = JSON.parse(row.detail);
+    } catch {
+      // not JSON (a legacy or altered row): shown as stored
+    }
+  }
+  return {
+    id: row.id,
+    time: formatTime(row.timestamp, utc),
+    user: row.userId,
+    role: row.role,
+    action: row.action,
+    target: row.target,
+    job: row.jobId,
+    outcome: row.outcome,
+    status: row.status,
+    remoteAddr: row.remoteAddr,
+    requestId: row.requestId,
+    detail,
+    hash: row.hash,
+  };
+}
+
+/** The table's columns, in order. */
+const TABLE_COLUMNS: [keyof PresentedRow, string][] = [
+  ["id", "ID"],
+  ["time", "TIME"],
+  ["user", "USER"],
+  ["role", "ROLE"],
+  ["action", "ACTION"],
+  ["target", "TARGET"],
+  ["job", "JOB"],
+  ["outcome", "OUTCOME"],
+  ["status", "STATUS"],
+  ["remoteAddr", "FROM"],
+];
+
+/** Aligned table lines; the header comes first unless `header` is false (following). */
+export function tableLines(
+  rows: PresentedRow[],
+  options: { header?: boolean; widths?: number[] } = {},
+): string[] {
+  const cells = rows.map((row) => TABLE_COLUMNS.map(([key]) => cell(row[key])));
+  const widths = options.widths ??
+    TABLE_COLUMNS.map(([, title], i) => Math.max(title.length, ...cells.map((c) => c[i].length)));
+  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd();
+  const lines = cells.map(line);
+  if (options.header !== false) lines.unshift(line(TABLE_COLUMNS.map(([, title]) => title)));
+  return lines;
+}
+
+/** Fixed widths for a followed table, whose rows are not known in advance. */
+export const FOLLOW_WIDTHS = [6, 19, 12, 10, 10, 28, 12, 7, 6, 15];
+
+function cell(value: unknown): string {
+  if (value === null || value === undefined) return "-";
+  // One line per row whatever a field holds.
+  return String(value).replace(/[\r\n\t]+/g, " ");
+}
+
+/** CSV header line. */
+export const CSV_HEADER = [
+  "id",
+  "time",
+  "user",
+  "role",
+  "action",
+  "target",
+  "job",
+  "outcome",
+  "status",
+  "remote_addr",
+  "request_id",
+  "detail",
+  "hash",
+];
+
+/** One CSV record (CRLF-terminated, RFC 4180). */
+export function csvLine(values: unknown[]): string {
+  return values.map(csvCell).join(",") + "\r\n";
+}
+
+export function csvRow(row: PresentedRow): string {
+  return csvLine([
+    row.id,
+    row.time,
+    row.user,
+    row.role,
+    row.action,
+    row.target,
+    row.job,
+    row.outcome,
+    row.status,
+    row.remoteAddr,
+    row.requestId,
+    row.detail === null || typeof row.detail === "string" ? row.detail : JSON.stringify(row.detail),
+    row.hash,
+  ]);
+}
+
+/** A CSV cell: formula-like text neutralized, then quoted if it holds a comma, quote or line break. */
+export function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  let text = String(value);
+  if (typeof value === "string" && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replaceAll('"', '""')}"` : text;
+}

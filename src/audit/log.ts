@@ -1,0 +1,165 @@
+/**
+ * Appending to the audit: one row per call, inside `BEGIN IMMEDIATE`, the
+ * previous hash read inside the same transaction, so that several processes
+ * appending to one file keep one valid chain. Any failure is an
+ * {@linkcode AuditUnavailableError}: the caller must not act unaudited.
+ *
+ * @example
+ * ```ts
+ * import { AuditLog } from "./log.ts";
+ *
+ * const audit = AuditLog.open("ami_audit.db", { keyFile: "/etc/astrix/audit.key" });
+ * audit.append({ userId: "u17", role: "supervisor", action: "listen", target: "SIP/202-0000000a", outcome: "attempt" });
+ * audit.close();
+ * ```
+ *
+ * @module
+ */
+
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import {
+  type AuditEntry,
+  type AuditRow,
+  chainHash,
+  legacyAnchor,
+  OUTCOMES,
+  toAuditRow,
+} from "./chain.ts";
+import { AuditError, AuditUnavailableError } from "./errors.ts";
+import { loadKey } from "./key.ts";
+import { openForWriting } from "./schema.ts";
+
+/** Options of {@linkcode AuditLog.open}. */
+export interface AuditLogOptions {
+  /** The HMAC key file; created (mode 0600) if absent. */
+  keyFile: string;
+  /** How long to wait for another writer's lock, in ms. Default 10,000. */
+  busyTimeoutMs?: number;
+  /** Time source for entries without a timestamp, in ms since the epoch. */
+  now?: () => number;
+}
+
+/** What append() wrote: the row's id and hash. */
+export interface Appended {
+  id: number;
+  hash: string;
+}
+
+/** An audit database opened for appending. */
+export class AuditLog {
+  readonly path: string;
+  readonly #db: DatabaseSync;
+  readonly #key: Uint8Array;
+  readonly #now: () => number;
+  readonly #lastChained: StatementSync;
+  readonly #legacy: StatementSync;
+  readonly #insert: StatementSync;
+  readonly #seal: StatementSync;
+
+  private constructor(path: string, db: DatabaseSync, key: Uint8Array, now: () => number) {
+    this.path = path;
+    this.#db = db;
+    this.#key = key;
+    this.#now = now;
+    this.#lastChained = db.prepare(
+      "SELECT hash FROM ami_audit WHERE hash IS NOT NULL ORDER BY id DESC LIMIT 1",
+    );
+    this.#legacy = db.prepare("SELECT * FROM ami_audit WHERE hash IS NULL ORDER BY id");
+    this.#insert = db.prepare(
+      `INSERT INTO ami_audit (user_id, action, target, job_id, timestamp, role, outcome, status,
+         request_id, remote_addr, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.#seal = db.prepare("UPDATE ami_audit SET prev_hash = ?, hash = ? WHERE id = ?");
+  }
+
+  /** Opens (creating and migrating if needed) the database and its key. */
+  static open(path: string, options: AuditLogOptions): AuditLog {
+    let key: Uint8Array;
+    try {
+      key = loadKey(options.keyFile, { create: true });
+    } catch (error) {
+      throw new AuditUnavailableError((error as Error).message, { cause: error });
+    }
+    const db = openForWriting(path, options.busyTimeoutMs);
+    return new AuditLog(path, db, key, options.now ?? Date.now);
+  }
+
+  /** Writes one row and chains it; throws {@linkcode AuditUnavailableError} if it could not. */
+  append(entry: AuditEntry): Appended {
+    const row = this.#row(entry);
+    const db = this.#db;
+    try {
+      db.exec("BEGIN IMMEDIATE");
+      try {
+        const last = this.#lastChained.get() as { hash: string } | undefined;
+        const prevHash = last?.hash ?? legacyAnchor(this.#key, this.#legacyRows());
+        const info = this.#insert.run(
+          row.userId,
+          row.action,
+          row.target,
+          row.jobId,
+          row.timestamp,
+          row.role,
+          row.outcome,
+          row.status,
+          row.requestId,
+          row.remoteAddr,
+          row.detail,
+        );
+        row.id = Number(info.lastInsertRowid);
+        const hash = chainHash(this.#key, prevHash, row);
+        this.#seal.run(prevHash, hash, row.id);
+        db.exec("COMMIT");
+        return { id: row.id, hash };
+      } catch (error) {
+        if (db.isTransaction) db.exec("ROLLBACK");
+        throw error;
+      }
+    } catch (error) {
+      throw new AuditUnavailableError(
+        `Cannot write to the audit database ${this.path}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+  }
+
+  /** Closes the database. */
+  close(): void {
+    if (this.#db.isOpen) this.#db.close();
+  }
+
+  *#legacyRows(): Iterable<AuditRow> {
+    for (const r of this.#legacy.iterate()) {
+      yield toAuditRow(r as Record<string, string | number | null>);
+    }
+  }
+
+  /** Checks an entry and gives it its stored form (id set at insert). */
+  #row(entry: AuditEntry): AuditRow {
+    if (typeof entry.userId !== "string" || entry.userId === "") {
+      throw new AuditError("Cannot audit: userId must be a non-empty string");
+    }
+    if (typeof entry.action !== "string" || entry.action === "") {
+      throw new AuditError("Cannot audit: action must be a non-empty string");
+    }
+    if (!OUTCOMES.includes(entry.outcome)) {
+      throw new AuditError(`Cannot audit: outcome must be one of ${OUTCOMES.join(", ")}`);
+    }
+    return {
+      id: 0,
+      userId: entry.userId,
+      action: entry.action,
+      target: entry.target ?? null,
+      jobId: entry.jobId ?? null,
+      timestamp: Math.trunc(entry.timestamp ?? this.#now()),
+      role: entry.role ?? null,
+      outcome: entry.outcome,
+      status: entry.status ?? null,
+      requestId: entry.requestId ?? null,
+      remoteAddr: entry.remoteAddr ?? null,
+      detail: entry.detail === undefined ? null : JSON.stringify(entry.detail),
+      prevHash: null,
+      hash: null,
+    };
+  }
+}

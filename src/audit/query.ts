@@ -1,0 +1,199 @@
+/**
+ * Reading the audit, read-only (it works while the proxy writes): filtered
+ * queries with keyset pagination, counts by user/action/outcome/day, the
+ * chain's head, and new rows since an id (for `--follow`).
+ *
+ * @module
+ */
+
+import type { DatabaseSync, SQLInputValue } from "node:sqlite";
+import { type AuditRow, type Outcome, ROW_COLUMNS, type SqlRow, toAuditRow } from "./chain.ts";
+import { auditColumns, openForReading } from "./schema.ts";
+
+/** Which rows to read. Times are ms since the epoch, inclusive. */
+export interface AuditFilter {
+  user?: string;
+  role?: string;
+  action?: string;
+  /** An exact target; `*` globs; digits alone also match that extension's channels (`SIP/202-...`). */
+  target?: string;
+  job?: string;
+  outcome?: Outcome;
+  since?: number;
+  until?: number;
+}
+
+/** A page request: newest first by default. */
+export interface PageOptions {
+  limit?: number;
+  order?: "asc" | "desc";
+  /** From a previous page's `nextCursor`. */
+  cursor?: string;
+}
+
+/** One page of rows and the cursor of the next, if there may be one. */
+export interface AuditPage {
+  rows: AuditRow[];
+  nextCursor?: string;
+}
+
+/** What `stats()` groups by. */
+export type StatsKey = "user" | "action" | "outcome" | "day";
+
+/** Timestamps below this are seconds (a legacy row), not milliseconds. */
+const SECONDS_BEFORE = 100_000_000_000;
+
+/** The audit opened read-only. */
+export class AuditReader {
+  readonly #db: DatabaseSync;
+  readonly #columns: Set<string>;
+  readonly #select: string;
+  readonly #secondsRows: boolean;
+
+  private constructor(db: DatabaseSync) {
+    this.#db = db;
+    this.#columns = auditColumns(db);
+    this.#select = ROW_COLUMNS.map((c) => this.#columns.has(c) ? c : `NULL AS ${c}`).join(", ");
+    this.#secondsRows =
+      db.prepare(`SELECT 1 FROM ami_audit WHERE timestamp < ${SECONDS_BEFORE} LIMIT 1`).get() !==
+        undefined;
+  }
+
+  /** Opens an existing database read-only; throws AuditFileMissingError if there is none. */
+  static open(path: string): AuditReader {
+    return new AuditReader(openForReading(path));
+  }
+
+  /** The underlying connection (for verify). */
+  get db(): DatabaseSync {
+    return this.#db;
+  }
+
+  /** Rows matching `filter`, ordered by time (then id), one page at a time. */
+  query(filter: AuditFilter, page: PageOptions = {}): AuditPage {
+    const limit = page.limit ?? 100;
+    const desc = (page.order ?? "desc") === "desc";
+    const { where, params } = this.#where(filter);
+    if (page.cursor) {
+      const [timestamp, id] = page.cursor.split(".").map(Number);
+      where.push(`(timestamp, id) ${desc ? "<" : ">"} (?, ?)`);
+      params.push(timestamp, id);
+    }
+    const dir = desc ? "DESC" : "ASC";
+    const sql = `SELECT ${this.#select} FROM ami_audit ${
+      clause(where)
+    } ORDER BY timestamp ${dir}, id ${dir} LIMIT ?`;
+    const rows = (this.#db.prepare(sql).all(...params, limit + 1) as SqlRow[]).map(toAuditRow);
+    const more = rows.length > limit;
+    if (more) rows.pop();
+    const last = rows.at(-1);
+    return { rows, nextCursor: more && last ? `${last.timestamp}.${last.id}` : undefined };
+  }
+
+  /** Counts of matching rows per user, action, outcome or day (UTC or local). */
+  stats(
+    by: StatsKey,
+    filter: AuditFilter = {},
+    options: { utc?: boolean } = {},
+  ): { key: string; count: number }[] {
+    const ms = `(CASE WHEN timestamp < ${SECONDS_BEFORE} THEN timestamp * 1000 ELSE timestamp END)`;
+    const expressions: Record<StatsKey, string> = {
+      user: "user_id",
+      action: "action",
+      outcome: this.#columns.has("outcome") ? "outcome" : "NULL",
+      day: `strftime('%Y-%m-%d', ${ms} / 1000, 'unixepoch'${options.utc ? "" : ", 'localtime'"})`,
+    };
+    const { where, params } = this.#where(filter);
+    const sql = `SELECT ${expressions[by]} AS key, count(*) AS count FROM ami_audit ${clause(where)}
+      GROUP BY key ORDER BY ${by === "day" ? "key" : "count DESC, key"}`;
+    return (this.#db.prepare(sql).all(...params) as { key: string | null; count: number }[])
+      .map((r) => ({ key: r.key ?? "(none)", count: Number(r.count) }));
+  }
+
+  /** The last chained row's id and hash: record it elsewhere to detect a truncated log later. */
+  head(): { id: number; hash: string } | undefined {
+    if (!this.#columns.has("hash")) return undefined;
+    const row = this.#db.prepare(
+      "SELECT id, hash FROM ami_audit WHERE hash IS NOT NULL ORDER BY id DESC LIMIT 1",
+    )
+      .get() as { id: number; hash: string } | undefined;
+    return row ? { id: Number(row.id), hash: row.hash } : undefined;
+  }
+
+  /** The highest id, or 0 for an empty table. */
+  lastId(): number {
+    return Number(
+      (this.#db.prepare("SELECT coalesce(max(id), 0) AS id FROM ami_audit").get() as { id: number })
+        .id,
+    );
+  }
+
+  /** Rows written after `id` that match `filter`, oldest first (for --follow). */
+  after(id: number, filter: AuditFilter = {}, limit = 1000): AuditRow[] {
+    const { where, params } = this.#where(filter);
+    where.push("id > ?");
+    const sql = `SELECT ${this.#select} FROM ami_audit ${clause(where)} ORDER BY id LIMIT ?`;
+    return (this.#db.prepare(sql).all(...params, id, limit) as SqlRow[]).map(toAuditRow);
+  }
+
+  close(): void {
+    if (this.#db.isOpen) this.#db.close();
+  }
+
+  #where(filter: AuditFilter): { where: string[]; params: SQLInputValue[] } {
+    const where: string[] = [];
+    const params: SQLInputValue[] = [];
+    const equals = (column: string, value: string | undefined) => {
+      if (value === undefined) return;
+      if (!this.#columns.has(column)) {
+        where.push("0"); // an old database has no such column: nothing can match
+        return;
+      }
+      where.push(`${column} = ?`);
+      params.push(value);
+    };
+    equals("user_id", filter.user);
+    equals("role", filter.role);
+    equals("action", filter.action);
+    equals("job_id", filter.job);
+    equals("outcome", filter.outcome);
+    if (filter.target !== undefined) {
+      const target = filter.target;
+      if (/^\d+$/.test(target)) {
+        // An extension: the number itself, its phones' channels, its Local channels.
+        where.push("(target = ? OR target GLOB ? OR target GLOB ? OR target GLOB ?)");
+        params.push(target, `*/${target}-*`, `*/${target}`, `Local/${target}@*`);
+      } else if (target.includes("*")) {
+        where.push("target GLOB ?");
+        params.push(target);
+      } else {
+        where.push("target = ?");
+        params.push(target);
+      }
+    }
+    if (filter.since !== undefined || filter.until !== undefined) {
+      const since = filter.since ?? 0;
+      const until = filter.until ?? Number.MAX_SAFE_INTEGER;
+      if (this.#secondsRows) {
+        where.push(
+          `((timestamp >= ${SECONDS_BEFORE} AND timestamp BETWEEN ? AND ?) OR ` +
+            `(timestamp < ${SECONDS_BEFORE} AND timestamp BETWEEN ? AND ?))`,
+        );
+        params.push(since, until, Math.floor(since / 1000), Math.floor(until / 1000));
+      } else {
+        where.push("timestamp BETWEEN ? AND ?");
+        params.push(since, until);
+      }
+    }
+    return { where, params };
+  }
+}
+
+/** Milliseconds of a stored timestamp (legacy rows may hold seconds). */
+export function timestampMs(timestamp: number): number {
+  return timestamp < SECONDS_BEFORE ? timestamp * 1000 : timestamp;
+}
+
+function clause(where: string[]): string {
+  return where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
+}

@@ -1,0 +1,310 @@
+/**
+ * `astrix audit-query` as a real process on real SQLite files, with real
+ * writer processes appending at the same time.
+ */
+
+import { DatabaseSync } from "node:sqlite";
+import { assert, assertEquals, assertMatch } from "../_support/assert.ts";
+import { runCli } from "../_support/cli.ts";
+import { AuditLog, AuditReader } from "../../src/audit/mod.ts";
+
+const WRITER = new URL("../_support/audit_writer.ts", import.meta.url).pathname;
+const decoder = new TextDecoder();
+
+function startWriter(db: string, key: string, count: number, name: string) {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      WRITER,
+      db,
+      key,
+      String(count),
+      name,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
+  return decoder.decode(await new Response(stream).arrayBuffer());
+}
+
+function fixture(): { dir: string; db: string; key: string } {
+  const dir = Deno.makeTempDirSync({ prefix: "astrix-audit-cli-" });
+  const db = `${dir}/ami_audit.db`;
+  const log = AuditLog.open(db, { keyFile: `${db}.key` });
+  const day = Date.UTC(2026, 10, 20, 9, 0, 0);
+  const rows: [
+    string,
+    string,
+    string,
+    string,
+    string | null,
+    "attempt" | "ok" | "denied" | "error",
+    number | null,
+  ][] = [
+    ["sup-1", "supervisor", "listen", "SIP/202-0000000a", "job-1", "attempt", null],
+    ["sup-1", "supervisor", "listen", "SIP/202-0000000a", "job-1", "ok", 202],
+    ["agent-3", "user", "listen", "SIP/202-0000000b", null, "denied", 403],
+    ["qa-7", "qa", "playback", "=cmd|' /C calc'!A0", "job-2", "ok", 202],
+    ["qa-7", "qa", "control", "job-2", "job-2", "error", 502],
+    ["admin", "admin", "hangup", "SIP/203-0000000c", "job-3", "ok", 200],
+  ];
+  rows.forEach(([userId, role, action, target, jobId, outcome, status], i) =>
+    log.append({
+      userId,
+      role,
+      action,
+      target,
+      jobId,
+      outcome,
+      status,
+      remoteAddr: "10.0.0.9",
+      requestId: `req-${i}`,
+      detail: { note: i === 3 ? 'comma, "quote"\nnew line' : "plain" },
+      timestamp: day + i * 3_600_000,
+    })
+  );
+  log.close();
+  return { dir, db, key: `${db}.key` };
+}
+
+/** A small RFC 4180 reader, to check what a spreadsheet would see. */
+function parseCsv(text: string): string[][] {
+  const records: string[][] = [];
+  let record: string[] = [];
+  let cell = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (cell += '"', i++);
+      else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") (record.push(cell), cell = "");
+    else if (c === "\r" && text[i + 1] === "\n") {
+      (record.push(cell), records.push(record), record = [], cell = "", i++);
+    } else cell += c;
+  }
+  if (cell !== "" || record.length > 0) (record.push(cell), records.push(record));
+  return records;
+}
+
+Deno.test("audit-query filters by each field and time, in every format", async () => {
+  const { db } = fixture();
+  const q = (...args: string[]) => runCli(["audit-query", "--db", db, "--utc", ...args]);
+  const ids = async (...args: string[]) => {
+    const { code, stdout, stderr } = await q(...args, "--format", "json");
+    assertEquals(code, 0, stderr);
+    return JSON.parse(stdout).map((r: { id: number }) => r.id);
+  };
+  assertEquals(await ids(), [6, 5, 4, 3, 2, 1]);
+  assertEquals(await ids("--order", "asc", "--limit", "2"), [1, 2]);
+  assertEquals(await ids("--user", "sup-1"), [2, 1]);
+  assertEquals(await ids("--role", "qa"), [5, 4]);
+  assertEquals(await ids("--action", "listen", "--target", "202"), [3, 2, 1]);
+  assertEquals(await ids("--target", "SIP/203*"), [6]);
+  assertEquals(await ids("--job", "job-2"), [5, 4]);
+  assertEquals(await ids("--outcome", "denied"), [3]);
+  assertEquals(await ids("--since", "2026-11-20T11:00:00Z", "--until", "2026-11-20T13:00:00Z"), [
+    5,
+    4,
+    3,
+  ]);
+  assertEquals(await ids("--since", "2026-11-21"), []);
+  assertEquals(await ids("--since", "365d"), [6, 5, 4, 3, 2, 1]);
+  assertEquals(await ids("--since", "1h"), [], "relative: nothing in the last hour");
+
+  const ndjson = await q("--format", "ndjson", "--outcome", "ok");
+  assertEquals(ndjson.stdout.trim().split("\n").map((l) => JSON.parse(l).id), [6, 4, 2]);
+
+  const table = await q("--user", "sup-1");
+  assertMatch(
+    table.stdout,
+    /^ID\s+TIME\s+USER\s+ROLE\s+ACTION\s+TARGET\s+JOB\s+OUTCOME\s+STATUS\s+FROM\n/,
+  );
+  assertMatch(
+    table.stdout,
+    /\n2\s+2026-11-20T10:00:00\.000Z\s+sup-1\s+supervisor\s+listen\s+SIP\/202-0000000a\s+job-1\s+ok\s+202\s+10\.0\.0\.9\n/,
+  );
+
+  const stats = await q("--stats", "--by", "action");
+  assertMatch(stats.stdout, /^ACTION\s+COUNT\nlisten\s+3\n/);
+  const days = await q("--stats", "--by", "day", "--format", "ndjson");
+  assertEquals(JSON.parse(days.stdout), { key: "2026-11-20", count: 6 });
+});
+
+Deno.test("audit-query CSV is RFC 4180 and neutralizes spreadsheet formulas", async () => {
+  const { db } = fixture();
+  const { code, stdout } = await runCli([
+    "audit-query",
+    "--db",
+    db,
+    "--format",
+    "csv",
+    "--job",
+    "job-2",
+    "--order",
+    "asc",
+  ]);
+  assertEquals(code, 0);
+  const records = parseCsv(stdout);
+  assertEquals(records[0].slice(0, 6), ["id", "time", "user", "role", "action", "target"]);
+  assertEquals(records.length, 3);
+  assertEquals(records[1][5], "'=cmd|' /C calc'!A0", "a formula-looking target is prefixed");
+  assertEquals(
+    JSON.parse(records[1][11]),
+    { note: 'comma, "quote"\nnew line' },
+    "commas, quotes, newlines survive",
+  );
+  assert(stdout.includes("\r\n"), "CRLF record ends");
+});
+
+Deno.test("audit-query --head and --verify --expect-head catch a truncated log", async () => {
+  const { db, key } = fixture();
+  const head = (await runCli(["audit-query", "--db", db, "--head"])).stdout.trim();
+  assertMatch(head, /^6:[0-9a-f]{64}$/);
+  const ok = await runCli([
+    "audit-query",
+    "--db",
+    db,
+    "--verify",
+    "--key-file",
+    key,
+    "--expect-head",
+    head,
+  ]);
+  assertEquals(ok.code, 0, ok.stdout);
+  assertMatch(ok.stdout, /chain OK · 6 rows: 6 chained, 0 legacy/);
+  const sql = new DatabaseSync(db);
+  sql.exec("DELETE FROM ami_audit WHERE id = 6");
+  sql.close();
+  const truncated = await runCli([
+    "audit-query",
+    "--db",
+    db,
+    "--verify",
+    "--key-file",
+    key,
+    "--expect-head",
+    head,
+  ]);
+  assertEquals(truncated.code, 1);
+  assertMatch(truncated.stdout, /chain BROKEN at row 6: the recorded head row is gone/);
+  const tampered = new DatabaseSync(db);
+  tampered.exec("UPDATE ami_audit SET outcome = 'ok' WHERE id = 3");
+  tampered.close();
+  const changed = await runCli(["audit-query", "--db", db, "--verify"], {
+    ASTRIX_AUDIT_KEY_FILE: key,
+  });
+  assertEquals(changed.code, 1);
+  assertMatch(changed.stdout, /chain BROKEN at row 3: its content does not match its hash/);
+});
+
+Deno.test("audit-query never creates a file and explains a missing one", async () => {
+  const dir = Deno.makeTempDirSync();
+  const { code, stderr } = await runCli(["audit-query", "--db", `${dir}/nope.db`]);
+  assertEquals(code, 2);
+  assertMatch(
+    stderr,
+    /No audit database at .*nope\.db: pass the proxy's --audit-db file with --db/,
+  );
+  assertEquals([...Deno.readDirSync(dir)].length, 0);
+  const bad = await runCli(["audit-query", "--db", `${dir}/nope.db`, "--since", "last tuesday"]);
+  assertEquals(bad.code, 2);
+  assertMatch(bad.stderr, /--since "last tuesday" is not a time/);
+});
+
+Deno.test("two writers, a follower and a verifier on one file: no lock errors, exact count, chain holds", async () => {
+  const { db, key } = fixture();
+  const follower = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-env",
+      "--allow-sys",
+      new URL("../../main.ts", import.meta.url).pathname,
+      "audit-query",
+      "--db",
+      db,
+      "--follow",
+      "--format",
+      "ndjson",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writers = [startWriter(db, key, 300, "writer-a"), startWriter(db, key, 300, "writer-b")];
+  const verifying = runCli(["audit-query", "--db", db, "--verify", "--key-file", key]);
+  const outputs = await Promise.all(
+    writers.map(async (w) => ({
+      status: await w.status,
+      out: await readAll(w.stdout),
+      err: await readAll(w.stderr),
+    })),
+  );
+  for (const { status, err } of outputs) {
+    assertEquals(status.code, 0, err);
+    assert(!/locked/i.test(err), err);
+  }
+  const during = await verifying;
+  assertEquals(during.code, 0, during.stdout + during.stderr);
+  const reader = AuditReader.open(db);
+  assertEquals(reader.lastId(), 606);
+  assertEquals(reader.query({ user: "writer-a" }, { limit: 10_000 }).rows.length, 300);
+  reader.close();
+  const after = await runCli(["audit-query", "--db", db, "--verify", "--key-file", key]);
+  assertEquals(after.code, 0, after.stdout);
+  assertMatch(after.stdout, /606 rows: 606 chained/);
+  // The follower printed every new row, then stops on SIGTERM.
+  const lines: string[] = [];
+  const reader2 = follower.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  while (lines.length < 600) {
+    const { value, done } = await reader2.read();
+    if (done) break;
+    buffer += value;
+    const parts = buffer.split("\n");
+    buffer = parts.pop()!;
+    lines.push(...parts.filter(Boolean));
+  }
+  follower.kill("SIGTERM");
+  await reader2.cancel();
+  const followStatus = await follower.status;
+  const followErr = await readAll(follower.stderr);
+  assertEquals(followStatus.code, 0, followErr);
+  assert(!/locked/i.test(followErr), followErr);
+  assertEquals(new Set(lines.map((l) => JSON.parse(l).id)).size, 600);
+});
+
+Deno.test("a writer killed with SIGKILL mid-stream loses nothing it reported committed", async () => {
+  const { db, key } = fixture();
+  const writer = startWriter(db, key, 1_000_000, "doomed");
+  const reader = writer.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (text.split("\n").length < 200) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  writer.kill("SIGKILL");
+  // Whatever else arrived before the kill was also reported committed.
+  for (let r = await reader.read(); !r.done; r = await reader.read()) text += r.value;
+  await writer.status;
+  await writer.stderr.cancel();
+  const reported = text.split("\n").filter((l) => /^\d+$/.test(l)).map(Number);
+  assert(reported.length >= 199);
+  const audit = AuditReader.open(db);
+  const stored = new Set(
+    audit.query({ user: "doomed" }, { limit: 10_000_000 }).rows.map((r) => r.id),
+  );
+  audit.close();
+  for (const id of reported) assert(stored.has(id), `row ${id} was reported committed`);
+  const verify = await runCli(["audit-query", "--db", db, "--verify", "--key-file", key]);
+  assertEquals(verify.code, 0, verify.stdout);
+});
