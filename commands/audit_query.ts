@@ -11,6 +11,7 @@ import {
   AuditFileMissingError,
   type AuditFilter,
   AuditReader,
+  type AuditRow,
   defaultKeyFile,
   loadKey,
   type Outcome,
@@ -123,7 +124,10 @@ export function auditQueryCommand(ctx: CliContext): Command {
       ),
     )
     .addOption(
-      new Option("--follow", "print new rows as they are written, until Ctrl-C").default(false),
+      new Option(
+        "--follow",
+        "print the last matching rows (10, or --limit), then new ones as they are written, until Ctrl-C",
+      ).default(false),
     )
     .addOption(
       new Option("--verify", "check the hash chain; exit 0 only if it holds").default(false),
@@ -151,7 +155,7 @@ export function auditQueryCommand(ctx: CliContext): Command {
         "  astrix audit-query --since 2026-10-01 --until 2026-11-01 --limit 1000000 --format csv > oct.csv\n" +
         "  astrix audit-query --verify --key-file /etc/astrix/audit.key --expect-head 1042:3f...",
     )
-    .action(async (flags: AuditQueryFlags) => {
+    .action(async (flags: AuditQueryFlags, command: Command) => {
       const now = Date.now();
       const time = (value: string | undefined, flag: string) => {
         if (value === undefined) return undefined;
@@ -184,7 +188,10 @@ export function auditQueryCommand(ctx: CliContext): Command {
           if (flags.verify) return verify(ctx, reader, flags);
           if (flags.head) return head(ctx, reader);
           if (flags.stats) return stats(ctx, reader, filter, flags);
-          if (flags.follow) return await follow(ctx, reader, filter, flags);
+          if (flags.follow) {
+            const recent = command.getOptionValueSource("limit") === "default" ? 10 : flags.limit;
+            return await follow(ctx, reader, filter, flags, recent);
+          }
           list(ctx, reader, filter, flags);
         } finally {
           reader.close();
@@ -208,7 +215,8 @@ function list(
   flags: AuditQueryFlags,
 ): void {
   const { rows } = reader.query(filter, { limit: flags.limit, order: flags.order });
-  const presented = rows.map((row) => present(row, flags.utc));
+  const style = { utc: flags.utc, iso: flags.format !== "table" };
+  const presented = rows.map((row) => present(row, style));
   switch (flags.format) {
     case "json":
       return ctx.out(JSON.stringify(presented, null, 2));
@@ -286,21 +294,31 @@ async function follow(
   reader: AuditReader,
   filter: AuditFilter,
   flags: AuditQueryFlags,
+  recent: number,
 ): Promise<void> {
-  let last = reader.lastId();
   if (flags.format === "table") {
     for (const line of tableLines([], { widths: FOLLOW_WIDTHS })) ctx.out(line);
   }
   if (flags.format === "csv") ctx.out(csvLine(CSV_HEADER).trimEnd());
+  const style = { utc: flags.utc, iso: flags.format !== "table" };
+  const print = (row: AuditRow) => {
+    const presented = present(row, style);
+    if (flags.format === "ndjson") ctx.out(JSON.stringify(presented));
+    else if (flags.format === "csv") ctx.out(csvRow(presented).trimEnd());
+    else ctx.out(tableLines([presented], { header: false, widths: FOLLOW_WIDTHS })[0]);
+  };
+  // The recent rows and the last id from one snapshot: no row shown twice or missed.
+  reader.db.exec("BEGIN");
+  let last = reader.lastId();
+  const { rows } = reader.query(filter, { limit: recent, order: "desc" });
+  reader.db.exec("COMMIT");
+  rows.reverse().forEach(print);
   let stopped = false;
   ctx.stopSignal().then(() => stopped = true);
   while (!stopped) {
     for (const row of reader.after(last, filter)) {
       last = row.id;
-      const presented = present(row, flags.utc);
-      if (flags.format === "ndjson") ctx.out(JSON.stringify(presented));
-      else if (flags.format === "csv") ctx.out(csvRow(presented).trimEnd());
-      else ctx.out(tableLines([presented], { header: false, widths: FOLLOW_WIDTHS })[0]);
+      print(row);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

@@ -16,7 +16,10 @@ export type Format = "table" | "json" | "ndjson" | "csv";
 /** A row as auditors read it: named fields, a readable time, detail parsed. */
 export interface PresentedRow {
   id: number;
+  /** See {@linkcode formatTime}. */
   time: string;
+  /** Milliseconds since the epoch. */
+  timestamp: number;
   user: string;
   role: string | null;
   action: string;
@@ -30,16 +33,31 @@ export interface PresentedRow {
   hash: string | null;
 }
 
-/** `2026-11-24 09:15:02` in local time, or `2026-11-24T09:15:02.123Z` with utc. */
-export function formatTime(timestamp: number, utc: boolean): string {
-  const date = new Date(timestampMs(timestamp));
-  if (utc) return date.toISOString();
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ` +
-    `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+/** How times are written: `human` for the table, `iso` (unambiguous) for JSON and CSV. */
+export interface TimeStyle {
+  utc: boolean;
+  iso: boolean;
 }
 
-export function present(row: AuditRow, utc: boolean): PresentedRow {
+/**
+ * `2026-11-24 09:15:02` in local time for people; with `iso`,
+ * `2026-11-24T09:15:02.123-05:00` (the offset kept, so that an export means
+ * the same anywhere); with `utc`, `2026-11-24T14:15:02.123Z` either way.
+ */
+export function formatTime(timestamp: number, style: TimeStyle): string {
+  const date = new Date(timestampMs(timestamp));
+  if (style.utc) return date.toISOString();
+  const pad = (n: number, width = 2) => String(Math.abs(n)).padStart(width, "0");
+  const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  const time = `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+  if (!style.iso) return `${day} ${time}`;
+  const offset = -date.getTimezoneOffset();
+  const zone = `${offset < 0 ? "-" : "+"}${pad(Math.trunc(offset / 60))}:${pad(offset % 60)}`;
+  return `${day}T${time}.${pad(date.getMilliseconds(), 3)}${zone}`;
+}
+
+/** A stored row as audit-query shows it. */
+export function present(row: AuditRow, style: TimeStyle): PresentedRow {
   let detail: unknown = row.detail;
   if (row.detail !== null) {
     try {
@@ -50,7 +68,8 @@ export function present(row: AuditRow, utc: boolean): PresentedRow {
   }
   return {
     id: row.id,
-    time: formatTime(row.timestamp, utc),
+    time: formatTime(row.timestamp, style),
+    timestamp: timestampMs(row.timestamp),
     user: row.userId,
     role: row.role,
     action: row.action,

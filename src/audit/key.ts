@@ -6,7 +6,7 @@
  * @module
  */
 
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { AuditKeyError } from "./errors.ts";
 
 /** The default key file of a database: next to it, `<db>.key`. */
@@ -22,9 +22,12 @@ export function loadKey(path: string, options: { create: boolean }): Uint8Array 
       (b) => b.toString(16).padStart(2, "0"),
     )
       .join("");
+    // Written whole under a private name, then linked into place: another
+    // process never reads a half-written key, and if one linked first, theirs is kept.
+    const staging = `${path}.${crypto.randomUUID()}.tmp`;
     try {
-      // "wx": if another process created it meanwhile, keep theirs.
-      writeFileSync(path, key + "\n", { mode: 0o600, flag: "wx" });
+      writeFileSync(staging, key + "\n", { mode: 0o600, flag: "wx" });
+      linkSync(staging, path);
     } catch (error) {
       if (!existsSync(path)) {
         throw new AuditKeyError(
@@ -34,6 +37,8 @@ export function loadKey(path: string, options: { create: boolean }): Uint8Array 
           },
         );
       }
+    } finally {
+      rmSync(staging, { force: true });
     }
   }
   let text: string;

@@ -20,8 +20,8 @@ import type { DatabaseSync, StatementSync } from "node:sqlite";
 import {
   type AuditEntry,
   type AuditRow,
-  chainHash,
-  legacyAnchor,
+  canonical,
+  ChainKey,
   OUTCOMES,
   toAuditRow,
 } from "./chain.ts";
@@ -49,7 +49,7 @@ export interface Appended {
 export class AuditLog {
   readonly path: string;
   readonly #db: DatabaseSync;
-  readonly #key: Uint8Array;
+  readonly #key: ChainKey;
   readonly #now: () => number;
   readonly #lastChained: StatementSync;
   readonly #legacy: StatementSync;
@@ -59,7 +59,7 @@ export class AuditLog {
   private constructor(path: string, db: DatabaseSync, key: Uint8Array, now: () => number) {
     this.path = path;
     this.#db = db;
-    this.#key = key;
+    this.#key = new ChainKey(key);
     this.#now = now;
     this.#lastChained = db.prepare(
       "SELECT hash FROM ami_audit WHERE hash IS NOT NULL ORDER BY id DESC LIMIT 1",
@@ -92,7 +92,7 @@ export class AuditLog {
       db.exec("BEGIN IMMEDIATE");
       try {
         const last = this.#lastChained.get() as { hash: string } | undefined;
-        const prevHash = last?.hash ?? legacyAnchor(this.#key, this.#legacyRows());
+        const prevHash = last?.hash ?? this.#key.legacyAnchor(this.#legacyRows());
         const info = this.#insert.run(
           row.userId,
           row.action,
@@ -107,7 +107,7 @@ export class AuditLog {
           row.detail,
         );
         row.id = Number(info.lastInsertRowid);
-        const hash = chainHash(this.#key, prevHash, row);
+        const hash = this.#key.hash(prevHash, canonical(row));
         this.#seal.run(prevHash, hash, row.id);
         db.exec("COMMIT");
         return { id: row.id, hash };

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { DatabaseSync, SQLInputValue } from "node:sqlite";
+import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
 import { type AuditRow, type Outcome, ROW_COLUMNS, type SqlRow, toAuditRow } from "./chain.ts";
 import { auditColumns, openForReading } from "./schema.ts";
 
@@ -49,6 +49,8 @@ export class AuditReader {
   readonly #columns: Set<string>;
   readonly #select: string;
   readonly #secondsRows: boolean;
+  /** Prepared statements by SQL text: a filter's shape repeats (follow polls, the proxy pages). */
+  readonly #statements = new Map<string, StatementSync>();
 
   private constructor(db: DatabaseSync) {
     this.#db = db;
@@ -83,7 +85,7 @@ export class AuditReader {
     const sql = `SELECT ${this.#select} FROM ami_audit ${
       clause(where)
     } ORDER BY timestamp ${dir}, id ${dir} LIMIT ?`;
-    const rows = (this.#db.prepare(sql).all(...params, limit + 1) as SqlRow[]).map(toAuditRow);
+    const rows = (this.#prepare(sql).all(...params, limit + 1) as SqlRow[]).map(toAuditRow);
     const more = rows.length > limit;
     if (more) rows.pop();
     const last = rows.at(-1);
@@ -106,7 +108,7 @@ export class AuditReader {
     const { where, params } = this.#where(filter);
     const sql = `SELECT ${expressions[by]} AS key, count(*) AS count FROM ami_audit ${clause(where)}
       GROUP BY key ORDER BY ${by === "day" ? "key" : "count DESC, key"}`;
-    return (this.#db.prepare(sql).all(...params) as { key: string | null; count: number }[])
+    return (this.#prepare(sql).all(...params) as { key: string | null; count: number }[])
       .map((r) => ({ key: r.key ?? "(none)", count: Number(r.count) }));
   }
 
@@ -133,11 +135,17 @@ export class AuditReader {
     const { where, params } = this.#where(filter);
     where.push("id > ?");
     const sql = `SELECT ${this.#select} FROM ami_audit ${clause(where)} ORDER BY id LIMIT ?`;
-    return (this.#db.prepare(sql).all(...params, id, limit) as SqlRow[]).map(toAuditRow);
+    return (this.#prepare(sql).all(...params, id, limit) as SqlRow[]).map(toAuditRow);
   }
 
   close(): void {
     if (this.#db.isOpen) this.#db.close();
+  }
+
+  #prepare(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (!statement) this.#statements.set(sql, statement = this.#db.prepare(sql));
+    return statement;
   }
 
   #where(filter: AuditFilter): { where: string[]; params: SQLInputValue[] } {

@@ -1,5 +1,5 @@
 import { DatabaseSync } from "node:sqlite";
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { assert, assertEquals, assertMatch, assertThrows } from "../_support/assert.ts";
 import {
   AuditError,
@@ -10,8 +10,13 @@ import {
   loadKey,
   verifyChain,
 } from "../../src/audit/mod.ts";
-import { canonical } from "../../src/audit/chain.ts";
-import { toAuditRow } from "../../src/audit/chain.ts";
+import {
+  canonical,
+  canonicalStored,
+  ChainKey,
+  type SqlRow,
+  toAuditRow,
+} from "../../src/audit/chain.ts";
 
 const SEED_001 = Deno.readTextFileSync(
   new URL("../../src/audit/migrations/001_create_audit_table.sql", import.meta.url),
@@ -199,6 +204,53 @@ Deno.test("verify with the recorded head catches a truncated log", () => {
   assertEquals(verify(path, `${dir}/key`, head).ok, false);
 });
 
+Deno.test("a stored row's canonical form is the one its writer hashed", () => {
+  const dir = tempDir();
+  const path = `${dir}/a.db`;
+  seedDatabase(path);
+  appendSome(path, `${dir}/key`, 8);
+  const db = new DatabaseSync(path, { readOnly: true });
+  for (const raw of db.prepare("SELECT * FROM ami_audit").all() as SqlRow[]) {
+    assertEquals(canonicalStored(raw), canonical(toAuditRow(raw)));
+  }
+  db.close();
+});
+
+Deno.test("ChainKey is HMAC-SHA256 for keys shorter than, equal to and longer than a block", () => {
+  for (const length of [1, 32, 64, 65, 200]) {
+    const key = crypto.getRandomValues(new Uint8Array(length));
+    const chainKey = new ChainKey(key);
+    const message = ["ab".repeat(32), '[1,"u","listen","SIP/202",null]', "é ünïcode"];
+    assertEquals(
+      chainKey.hash(message[0], message[1] + message[2]),
+      createHmac("sha256", key).update(message.join("")).digest("hex"),
+    );
+    const mac = chainKey.legacyMac();
+    mac.update(message[1] + "\n");
+    assertEquals(
+      mac.digest(),
+      createHmac("sha256", key).update(`astrix audit legacy rows\n${message[1]}\n`).digest("hex"),
+    );
+  }
+});
+
+Deno.test("each stored hash is HMAC-SHA256(key, prev_hash + canonical row)", () => {
+  const dir = tempDir();
+  const path = `${dir}/a.db`;
+  appendSome(path, `${dir}/key`, 5);
+  const key = loadKey(`${dir}/key`, { create: false });
+  const db = new DatabaseSync(path, { readOnly: true });
+  let prev: string | undefined;
+  for (const raw of db.prepare("SELECT * FROM ami_audit ORDER BY id").all() as SqlRow[]) {
+    if (prev !== undefined) assertEquals(raw.prev_hash, prev);
+    const expected = createHmac("sha256", key).update(`${raw.prev_hash}${canonicalStored(raw)}`);
+    assertEquals(raw.hash, expected.digest("hex"));
+    prev = raw.hash as string;
+  }
+  assert(prev !== undefined);
+  db.close();
+});
+
 Deno.test("verify fails with another key", () => {
   const dir = tempDir();
   appendSome(`${dir}/a.db`, `${dir}/key`, 3);
@@ -249,9 +301,8 @@ Deno.test("append fails closed with AuditUnavailableError when the database cann
     AuditError,
     "userId",
   );
-  // deno-lint-ignore no-explicit-any
   assertThrows(
-    () => log.append({ userId: "u", action: "listen", outcome: "maybe" as any }),
+    () => log.append({ userId: "u", action: "listen", outcome: "maybe" as unknown as "ok" }),
     AuditError,
     "outcome",
   );

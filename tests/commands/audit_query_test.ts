@@ -165,6 +165,32 @@ Deno.test("audit-query CSV is RFC 4180 and neutralizes spreadsheet formulas", as
   assert(stdout.includes("\r\n"), "CRLF record ends");
 });
 
+Deno.test("audit-query shows local time to people and keeps the offset in exports", async () => {
+  const { db } = fixture();
+  const env = { TZ: "America/Bogota" }; // UTC-5 all year
+  const q = (...args: string[]) =>
+    runCli(["audit-query", "--db", db, "--order", "asc", "--limit", "1", ...args], env);
+  assertMatch((await q()).stdout, /\n1\s+2026-11-20 04:00:00\s+sup-1/);
+  assertEquals(
+    parseCsv((await q("--format", "csv")).stdout)[1][1],
+    "2026-11-20T04:00:00.000-05:00",
+  );
+  const [row] = JSON.parse((await q("--format", "json")).stdout);
+  assertEquals([row.time, row.timestamp], [
+    "2026-11-20T04:00:00.000-05:00",
+    Date.UTC(2026, 10, 20, 9),
+  ]);
+  assertEquals(
+    JSON.parse((await q("--format", "ndjson", "--utc")).stdout).time,
+    "2026-11-20T09:00:00.000Z",
+  );
+  assertEquals(
+    JSON.parse((await q("--format", "ndjson", "--since", "2026-11-20 05:00")).stdout).id,
+    2,
+    "--since reads local time too",
+  );
+});
+
 Deno.test("audit-query --head and --verify --expect-head catch a truncated log", async () => {
   const { db, key } = fixture();
   const head = (await runCli(["audit-query", "--db", db, "--head"])).stdout.trim();
@@ -220,9 +246,9 @@ Deno.test("audit-query never creates a file and explains a missing one", async (
   assertMatch(bad.stderr, /--since "last tuesday" is not a time/);
 });
 
-Deno.test("two writers, a follower and a verifier on one file: no lock errors, exact count, chain holds", async () => {
-  const { db, key } = fixture();
-  const follower = new Deno.Command(Deno.execPath(), {
+/** `audit-query --follow --format ndjson` as a process. */
+function spawnFollower(db: string, ...args: string[]) {
+  return new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "--allow-read",
@@ -235,10 +261,54 @@ Deno.test("two writers, a follower and a verifier on one file: no lock errors, e
       "--follow",
       "--format",
       "ndjson",
+      ...args,
     ],
     stdout: "piped",
     stderr: "piped",
   }).spawn();
+}
+
+/** Reads ndjson lines from `stream` until `count` have come (or the stream ends). */
+async function readLines(
+  reader: ReadableStreamDefaultReader<string>,
+  count: number,
+): Promise<string[]> {
+  const lines: string[] = [];
+  let buffer = "";
+  while (lines.length < count) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value;
+    const parts = buffer.split("\n");
+    buffer = parts.pop()!;
+    lines.push(...parts.filter(Boolean));
+  }
+  return lines;
+}
+
+Deno.test("audit-query --follow prints the last rows, then each new one", async () => {
+  const { db, key } = fixture();
+  const follower = spawnFollower(db, "--limit", "2", "--utc");
+  const deadline = setTimeout(() => follower.kill("SIGTERM"), 20_000);
+  const reader = follower.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const first = await readLines(reader, 2);
+  assertEquals(first.map((l) => JSON.parse(l).id), [5, 6]);
+  const log = AuditLog.open(db, { keyFile: key });
+  log.append({ userId: "late", action: "listen", target: "SIP/204-0000000d", outcome: "ok" });
+  log.close();
+  const [next] = await readLines(reader, 1);
+  clearTimeout(deadline);
+  assertEquals(JSON.parse(next).user, "late");
+  follower.kill("SIGTERM");
+  await reader.cancel();
+  assertEquals((await follower.status).code, 0);
+  await follower.stderr.cancel();
+});
+
+Deno.test("two writers, a follower and a verifier on one file: no lock errors, exact count, chain holds", async () => {
+  const { db, key } = fixture();
+  // --limit 1000: the rows written before it started are printed first, none missed.
+  const follower = spawnFollower(db, "--limit", "1000");
   const writers = [startWriter(db, key, 300, "writer-a"), startWriter(db, key, 300, "writer-b")];
   const verifying = runCli(["audit-query", "--db", db, "--verify", "--key-file", key]);
   const outputs = await Promise.all(
@@ -261,25 +331,25 @@ Deno.test("two writers, a follower and a verifier on one file: no lock errors, e
   const after = await runCli(["audit-query", "--db", db, "--verify", "--key-file", key]);
   assertEquals(after.code, 0, after.stdout);
   assertMatch(after.stdout, /606 rows: 606 chained/);
-  // The follower printed every new row, then stops on SIGTERM.
-  const lines: string[] = [];
+  // The follower printed every row, each once, then stops on SIGTERM.
   const reader2 = follower.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  while (lines.length < 600) {
-    const { value, done } = await reader2.read();
-    if (done) break;
-    buffer += value;
-    const parts = buffer.split("\n");
-    buffer = parts.pop()!;
-    lines.push(...parts.filter(Boolean));
-  }
+  const deadline = setTimeout(() => follower.kill("SIGTERM"), 20_000);
+  const lines = await readLines(reader2, 606);
+  clearTimeout(deadline);
+  assertEquals(lines.length, 606, "the follower stopped before it printed every row");
   follower.kill("SIGTERM");
   await reader2.cancel();
   const followStatus = await follower.status;
   const followErr = await readAll(follower.stderr);
   assertEquals(followStatus.code, 0, followErr);
   assert(!/locked/i.test(followErr), followErr);
-  assertEquals(new Set(lines.map((l) => JSON.parse(l).id)).size, 600);
+  const ids = lines.map((l) => JSON.parse(l).id);
+  assertEquals([ids.length, new Set(ids).size, Math.min(...ids), Math.max(...ids)], [
+    606,
+    606,
+    1,
+    606,
+  ]);
 });
 
 Deno.test("a writer killed with SIGKILL mid-stream loses nothing it reported committed", async () => {
