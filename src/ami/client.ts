@@ -188,6 +188,22 @@ export class AmiClient {
     }
   }
 
+  /**
+   * Connects in the background and keeps trying, with the reconnect backoff,
+   * until connected or closed: for a service that must start while the PBX is
+   * down. Failures show as `reconnecting` state changes carrying the error.
+   */
+  start(): void {
+    if (this.#state !== "disconnected") {
+      throw new AmiError(`Cannot start: the client is ${this.#state}`);
+    }
+    const backoff = this.#backoff;
+    if (!backoff) throw new AmiError("start() keeps retrying: it needs reconnect enabled");
+    this.connect().catch((error) => {
+      if (!this.#isClosed()) this.#reconnect(backoff, asError(error));
+    });
+  }
+
   /** Sends one action and resolves with its response (`Success`, `Error`, ... as the server said). */
   send(action: AmiFieldsInit, options: ActionOptions = {}): Promise<AmiMessage> {
     return this.#request(this.#connected(), action, false, options.timeoutMs) as Promise<

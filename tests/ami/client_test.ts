@@ -332,6 +332,43 @@ Deno.test("AmiClient keeps retrying a refused re-login with backoff, and close()
   }
 });
 
+Deno.test("AmiClient.start keeps trying until the PBX comes up, then connects", async () => {
+  // A port nothing listens on, until the server below takes it.
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (probe.addr as Deno.NetAddr).port;
+  probe.close();
+  const ami = client(port);
+  const changes: AmiStateChange[] = [];
+  ami.onState((change) => changes.push(change));
+  ami.start();
+  let server: AmiServer | undefined;
+  try {
+    await waitFor(
+      () => changes.filter((c) => c.state === "reconnecting").length >= 2,
+      "two attempts while nothing listens",
+    );
+    assert(changes.some((c) => c.error instanceof AmiConnectionError));
+    server = new AmiServer({ users: [OPS] });
+    await server.listen({ hostname: "127.0.0.1", port });
+    await nextState(ami, "connected");
+    assertEquals((await ami.send({ Action: "Ping" })).get("Ping"), "Pong");
+  } finally {
+    await ami.close();
+    await server?.close();
+  }
+});
+
+Deno.test("AmiClient.start stops trying on close()", async () => {
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (probe.addr as Deno.NetAddr).port;
+  probe.close();
+  const ami = client(port);
+  ami.start();
+  await nextState(ami, "reconnecting");
+  await ami.close(); // a retry timer left behind would fail this test (op sanitizer)
+  assertEquals(ami.state, "closed");
+});
+
 Deno.test("AmiClient fails fast while disconnected", async () => {
   await withPair(noSetup, {}, async (ami) => {
     await assertRejects(ami.send({ Action: "Ping" }), AmiDisconnectedError, "state: disconnected");

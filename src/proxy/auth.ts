@@ -1,0 +1,224 @@
+/**
+ * Bearer tokens: verified with `jose` under a pinned algorithm (HS256 with a
+ * secret of at least 32 bytes, or RS256/ES256 keys from a JWKS URL; never
+ * `none`, never one family accepted for the other), with `exp` required,
+ * `nbf` honoured, `iss` and `aud` checked, 30 s of clock skew. The claims
+ * give the caller: `sub` (or the seed's `user_id`), `role`, optional `ext`.
+ * A verified token is remembered until it expires, so that a client's
+ * repeated requests cost one signature check.
+ *
+ * @example
+ * ```ts
+ * import { Authenticator } from "./auth.ts";
+ *
+ * const auth = Authenticator.hs256(new TextEncoder().encode("a secret of at least thirty-two bytes!"));
+ * const caller = await auth.verify("Bearer eyJ...").catch((error) => error); // AuthError: invalid_token
+ * ```
+ *
+ * @module
+ */
+
+import { createRemoteJWKSet, type JWTPayload, jwtVerify, type JWTVerifyGetKey } from "jose";
+import { AuthError, ForbiddenError, ProxyConfigError } from "./errors.ts";
+import { isRole, type Role } from "./roles.ts";
+
+/** Who is calling. */
+export interface Principal {
+  userId: string;
+  role: Role;
+  /** The caller's own phone: where its listens and playbacks ring. */
+  ext: string | null;
+}
+
+/** The seed's development token, accepted only when the proxy is told to. */
+export const DEV_TOKEN = "test-token-for-local-dev";
+/** Who the development token stands for. */
+export const DEV_PRINCIPAL: Readonly<Principal> = { userId: "dev", role: "admin", ext: "201" };
+
+/** Default `iss` and `aud` a token must carry. */
+export const DEFAULT_ISSUER = "astrix";
+export const DEFAULT_AUDIENCE = "astrix";
+/** The shortest HS256 secret the proxy accepts (RFC 7518 §3.2: the hash's size). */
+export const MIN_SECRET_BYTES = 32;
+
+/** Options common to both kinds of key. */
+export interface AuthOptions {
+  issuer?: string;
+  audience?: string;
+  /** Accept {@linkcode DEV_TOKEN} (simulate mode and `astrix dev` only). */
+  devToken?: boolean;
+  /** Seconds since the epoch, for tests. */
+  now?: () => number;
+}
+
+const CLOCK_SKEW_S = 30;
+const CACHE_LIMIT = 10_000;
+const EXTENSION = /^[0-9A-Za-z_*#+-]{1,32}$/;
+
+/** Verifies `Authorization: Bearer` headers. */
+export class Authenticator {
+  readonly #key: Uint8Array | JWTVerifyGetKey;
+  readonly #algorithms: string[];
+  readonly #issuer: string;
+  readonly #audience: string;
+  readonly #devToken: boolean;
+  readonly #now: () => number;
+  /** Verified tokens and when they stop being valid (s). */
+  readonly #cache = new Map<string, { principal: Principal; until: number }>();
+
+  private constructor(
+    key: Uint8Array | JWTVerifyGetKey,
+    algorithms: string[],
+    options: AuthOptions,
+  ) {
+    this.#key = key;
+    this.#algorithms = algorithms;
+    this.#issuer = options.issuer ?? DEFAULT_ISSUER;
+    this.#audience = options.audience ?? DEFAULT_AUDIENCE;
+    this.#devToken = options.devToken ?? false;
+    this.#now = options.now ?? (() => Date.now() / 1000);
+  }
+
+  /** HS256 with a shared secret; throws ProxyConfigError if it is shorter than 32 bytes. */
+  static hs256(secret: Uint8Array, options: AuthOptions = {}): Authenticator {
+    if (secret.length < MIN_SECRET_BYTES) {
+      throw new ProxyConfigError(
+        `The JWT secret is ${secret.length} bytes; HS256 needs at least ${MIN_SECRET_BYTES} ` +
+          "(generate one with: openssl rand -base64 48)",
+      );
+    }
+    return new Authenticator(secret, ["HS256"], options);
+  }
+
+  /** RS256/ES256 with the keys an identity provider publishes at `url`. */
+  static jwks(url: URL, options: AuthOptions = {}): Authenticator {
+    return new Authenticator(createRemoteJWKSet(url), ["RS256", "ES256"], options);
+  }
+
+  /** Is the development token accepted? */
+  get devTokenEnabled(): boolean {
+    return this.#devToken;
+  }
+
+  /** The caller of a request, from its Authorization header; throws AuthError or ForbiddenError. */
+  async verify(authorization: string | null | undefined): Promise<Principal> {
+    const token = authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
+    if (!token) {
+      throw new AuthError(
+        "missing_token",
+        "Send the token as Authorization: Bearer <token>",
+      );
+    }
+    if (token === DEV_TOKEN) {
+      if (this.#devToken) return { ...DEV_PRINCIPAL };
+      throw new AuthError(
+        "dev_token_refused",
+        "The development token is accepted only by `astrix dev` or a proxy in simulate mode started with --dev-token",
+      );
+    }
+    const now = this.#now();
+    const cached = this.#cache.get(token);
+    if (cached && now < cached.until) return cached.principal;
+    if (cached) this.#cache.delete(token);
+
+    const payload = await this.#verifySignature(token);
+    const principal = principalOf(payload);
+    this.#remember(token, principal, (payload.exp as number) + CLOCK_SKEW_S, now);
+    return principal;
+  }
+
+  async #verifySignature(token: string): Promise<JWTPayload> {
+    try {
+      const options = {
+        algorithms: this.#algorithms,
+        issuer: this.#issuer,
+        audience: this.#audience,
+        clockTolerance: CLOCK_SKEW_S,
+        requiredClaims: ["exp"],
+        currentDate: new Date(this.#now() * 1000),
+      };
+      // Two calls because jose's overloads take a key or a key getter, not either.
+      const { payload } = this.#key instanceof Uint8Array
+        ? await jwtVerify(token, this.#key, options)
+        : await jwtVerify(token, this.#key, options);
+      return payload;
+    } catch (error) {
+      throw authErrorOf(error, this.#algorithms);
+    }
+  }
+
+  #remember(token: string, principal: Principal, until: number, now: number): void {
+    if (this.#cache.size >= CACHE_LIMIT) {
+      for (const [key, entry] of this.#cache) if (entry.until <= now) this.#cache.delete(key);
+      // Still full of live tokens: forget the oldest.
+      if (this.#cache.size >= CACHE_LIMIT) this.#cache.delete(this.#cache.keys().next().value!);
+    }
+    this.#cache.set(token, { principal, until });
+  }
+}
+
+function principalOf(payload: JWTPayload): Principal {
+  const userId = payload.sub ?? payload.user_id;
+  if (typeof userId !== "string" || userId === "") {
+    throw new AuthError("invalid_claims", "The token names no user (claim sub or user_id)");
+  }
+  if (payload.role === undefined) {
+    throw new ForbiddenError("missing_role", "The token carries no role (claim role)");
+  }
+  if (!isRole(payload.role)) {
+    throw new ForbiddenError(
+      "unknown_role",
+      `The token's role "${String(payload.role)}" is not one of user, qa, supervisor, admin`,
+    );
+  }
+  const ext = payload.ext;
+  if (ext !== undefined && (typeof ext !== "string" || !EXTENSION.test(ext))) {
+    throw new AuthError("invalid_claims", "The token's ext claim is not an extension");
+  }
+  return { userId, role: payload.role, ext: ext ?? null };
+}
+
+function authErrorOf(error: unknown, algorithms: string[]): AuthError {
+  const e = error as { code?: string; claim?: string };
+  switch (e?.code) {
+    case "ERR_JWT_EXPIRED":
+      return new AuthError("token_expired", "The token has expired: sign in again", {
+        cause: error,
+      });
+    case "ERR_JWT_CLAIM_VALIDATION_FAILED":
+      if (e.claim === "nbf") {
+        return new AuthError("token_not_yet_valid", "The token is not valid yet (nbf)", {
+          cause: error,
+        });
+      }
+      if (e.claim === "iss") {
+        return new AuthError("wrong_issuer", "The token was issued for another issuer (iss)", {
+          cause: error,
+        });
+      }
+      if (e.claim === "aud") {
+        return new AuthError("wrong_audience", "The token is meant for another audience (aud)", {
+          cause: error,
+        });
+      }
+      if (e.claim === "exp") {
+        return new AuthError("invalid_claims", "The token has no expiry (exp)", { cause: error });
+      }
+      return new AuthError("invalid_claims", `The token's ${e.claim} claim is wrong`, {
+        cause: error,
+      });
+    case "ERR_JOSE_ALG_NOT_ALLOWED":
+      return new AuthError(
+        "wrong_algorithm",
+        `The token's algorithm is not accepted here (only ${algorithms.join(", ")})`,
+        { cause: error },
+      );
+    case "ERR_JWS_SIGNATURE_VERIFICATION_FAILED":
+    case "ERR_JWKS_NO_MATCHING_KEY":
+      return new AuthError("invalid_signature", "The token's signature does not verify", {
+        cause: error,
+      });
+    default:
+      return new AuthError("invalid_token", "The token is not a valid JWT", { cause: error });
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * Jobs: one listen or playback the proxy started, from request to hangup.
+ * Ids are unguessable (128 random bits); states move
+ * queued → dialing → active ⇄ paused → ended, or to failed from any
+ * non-final state; every change is kept in the job's timeline and announced
+ * to listeners (the SSE hub). Jobs are forgotten `retentionMs` after they end.
+ *
+ * @module
+ */
+
+/** What a job does. */
+export type JobKind = "listen" | "playback";
+/** Where a job is. */
+export type JobStatus = "queued" | "dialing" | "active" | "paused" | "ended" | "failed";
+
+/** One line of a job's history. */
+export interface TimelineEntry {
+  /** ISO 8601. */
+  at: string;
+  status: JobStatus;
+  /** What happened, in words. */
+  note: string;
+}
+
+/** A job as the API shows it. */
+export interface Job {
+  id: string;
+  kind: JobKind;
+  status: JobStatus;
+  /** The user who started it (JWT sub). */
+  owner: string;
+  ownerRole: string;
+  /** The phone the audio goes to. */
+  extension: string;
+  /** Listen: the channel listened to. Playback: the recording id. */
+  target: string;
+  mode?: string;
+  /** The listener's channel once the PBX has created it. */
+  channel: string | null;
+  createdAt: string;
+  updatedAt: string;
+  endedAt: string | null;
+  timeline: TimelineEntry[];
+}
+
+const FINAL: ReadonlySet<JobStatus> = new Set(["ended", "failed"]);
+const NEXT: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
+  queued: ["dialing", "failed", "ended"],
+  dialing: ["active", "failed", "ended"],
+  active: ["paused", "ended", "failed"],
+  paused: ["active", "ended", "failed"],
+  ended: [],
+  failed: [],
+};
+
+/** Is the job over? */
+export function isFinal(status: JobStatus): boolean {
+  return FINAL.has(status);
+}
+
+/** Options of {@linkcode JobStore}. */
+export interface JobStoreOptions {
+  /** How long an ended job stays readable (ms). Default 1 hour. */
+  retentionMs?: number;
+  /** Most jobs kept; the oldest ended ones go first. Default 100,000. */
+  maxJobs?: number;
+  now?: () => number;
+  /** Told about every change (the SSE hub publishes it). */
+  onChange?: (job: Job) => void;
+}
+
+/** The jobs of this proxy, in memory. */
+export class JobStore {
+  readonly #jobs = new Map<string, Job>();
+  readonly #retentionMs: number;
+  readonly #maxJobs: number;
+  readonly #now: () => number;
+  readonly #onChange: (job: Job) => void;
+  #sweptAt = -Infinity;
+
+  constructor(options: JobStoreOptions = {}) {
+    this.#retentionMs = options.retentionMs ?? 3_600_000;
+    this.#maxJobs = options.maxJobs ?? 100_000;
+    this.#now = options.now ?? Date.now;
+    this.#onChange = options.onChange ?? (() => {});
+  }
+
+  /** A new queued job. */
+  create(fields: Pick<Job, "kind" | "owner" | "ownerRole" | "extension" | "target" | "mode">): Job {
+    this.#sweep();
+    const at = new Date(this.#now()).toISOString();
+    const job: Job = {
+      id: newJobId(),
+      ...fields,
+      status: "queued",
+      channel: null,
+      createdAt: at,
+      updatedAt: at,
+      endedAt: null,
+      timeline: [{ at, status: "queued", note: "accepted" }],
+    };
+    this.#jobs.set(job.id, job);
+    this.#onChange(job);
+    return job;
+  }
+
+  /** The job, unless unknown or expired. */
+  get(id: string): Job | undefined {
+    this.#sweep();
+    return this.#jobs.get(id);
+  }
+
+  /** Jobs not yet over. */
+  live(): Job[] {
+    return [...this.#jobs.values()].filter((job) => !isFinal(job.status));
+  }
+
+  /** The live job whose listener channel is `channel`. */
+  byChannel(channel: string): Job | undefined {
+    for (const job of this.#jobs.values()) {
+      if (job.channel === channel && !isFinal(job.status)) return job;
+    }
+    return undefined;
+  }
+
+  /**
+   * Moves a job to `status` with a note; a move the state machine does not
+   * allow (e.g. from ended) is ignored and returns false.
+   */
+  transition(job: Job, status: JobStatus, note: string): boolean {
+    if (!NEXT[job.status].includes(status)) return false;
+    const at = new Date(this.#now()).toISOString();
+    job.status = status;
+    job.updatedAt = at;
+    if (isFinal(status)) job.endedAt = at;
+    job.timeline.push({ at, status, note });
+    this.#onChange(job);
+    return true;
+  }
+
+  /** Adds a note without changing the state (a pause toggled, the AMI link lost). */
+  note(job: Job, note: string): void {
+    const at = new Date(this.#now()).toISOString();
+    job.updatedAt = at;
+    job.timeline.push({ at, status: job.status, note });
+    this.#onChange(job);
+  }
+
+  /** Records the listener's channel. */
+  setChannel(job: Job, channel: string): void {
+    job.channel = channel;
+  }
+
+  /** Jobs per state, for metrics. */
+  counts(): Record<JobStatus, number> {
+    const counts = { queued: 0, dialing: 0, active: 0, paused: 0, ended: 0, failed: 0 };
+    for (const job of this.#jobs.values()) counts[job.status]++;
+    return counts;
+  }
+
+  #sweep(): void {
+    // At most once a second: a sweep walks every job.
+    const now = this.#now();
+    if (now - this.#sweptAt < 1_000 && this.#jobs.size < this.#maxJobs) return;
+    this.#sweptAt = now;
+    const cutoff = now - this.#retentionMs;
+    for (const [id, job] of this.#jobs) {
+      if (job.endedAt !== null && Date.parse(job.endedAt) < cutoff) this.#jobs.delete(id);
+    }
+    if (this.#jobs.size < this.#maxJobs) return;
+    for (const [id, job] of this.#jobs) {
+      if (this.#jobs.size < this.#maxJobs) break;
+      if (job.endedAt !== null) this.#jobs.delete(id);
+    }
+  }
+}
+
+/** 128 random bits, base64url: not guessable, safe in a URL. */
+function newJobId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return `job_${
+    btoa(String.fromCharCode(...bytes)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_")
+  }`;
+}
