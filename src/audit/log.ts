@@ -16,6 +16,7 @@
  * @module
  */
 
+import { accessSync, constants } from "node:fs";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import {
   type AuditEntry,
@@ -120,6 +121,17 @@ export class AuditLog {
         `Cannot write to the audit database ${this.path}: ${(error as Error).message}`,
         { cause: error },
       );
+    }
+  }
+
+  /** Is the database open and its file writable? (A cheap check for readiness probes.) */
+  get writable(): boolean {
+    if (!this.#db.isOpen) return false;
+    try {
+      accessSync(this.path, constants.W_OK);
+      return true;
+    } catch {
+      return false;
     }
   }
 

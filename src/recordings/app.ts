@@ -44,6 +44,8 @@ export interface RecordingsAppOptions {
 /** A recording as the API shows it. */
 export interface RecordingJson {
   id: string;
+  /** The path Asterisk plays, under its spool folder, without extension. */
+  file: string;
   /** ISO 8601, UTC. */
   startedAt: string;
   durationMs: number | null;
@@ -66,6 +68,7 @@ export interface RecordingJson {
 export function recordingJson(r: Recording): RecordingJson {
   return {
     id: r.id,
+    file: r.file,
     startedAt: new Date(r.startedAt).toISOString(),
     durationMs: r.durationMs,
     src: r.src,

@@ -14,6 +14,8 @@ import type { Direction } from "./monitor_names.ts";
 export interface Recording {
   /** URL-safe and stable: the file's base name for a directory. */
   id: string;
+  /** Its path in the catalog without extension, `/`-separated: what Asterisk plays, under the spool folder. */
+  file: string;
   /** Who called: an extension or an outside number; null when unknown. */
   src: string | null;
   /** Who was called. */

@@ -137,9 +137,7 @@ export class DirectoryCatalog implements RecordingCatalog {
   }
 
   playbackPath(recording: Recording, spoolDir: string): string {
-    const entry = this.#byId.get(recording.id);
-    const relative = entry ? entry.relativePath.replace(/\.[^./]+$/, "") : recording.id;
-    return `${spoolDir.replace(/\/+$/, "")}/${relative.split(sep).join("/")}`;
+    return `${spoolDir.replace(/\/+$/, "")}/${recording.file}`;
   }
 
   close(): void {}
@@ -272,6 +270,7 @@ export class DirectoryCatalog implements RecordingCatalog {
       ino: stats.ino,
       recording: {
         id,
+        file: relativePath.replace(/\.[^./]+$/, "").split(sep).join("/"),
         src: named?.src ?? null,
         dst: named?.dst ?? null,
         callerId: named?.src ? { name: null, number: named.src } : null,

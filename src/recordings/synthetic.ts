@@ -92,7 +92,7 @@ export class SyntheticCatalog implements RecordingCatalog {
   }
 
   playbackPath(recording: Recording, spoolDir: string): string {
-    return `${spoolDir.replace(/\/+$/, "")}/${recording.id}`;
+    return `${spoolDir.replace(/\/+$/, "")}/${recording.file}`;
   }
 
   close(): void {}
@@ -140,10 +140,12 @@ function generate(seed: number, index: number, hour: number): Entry {
     pitches: [95 + Math.floor(random() * 80), 150 + Math.floor(random() * 90)],
   }, (durationMs * SAMPLE_RATE) / 1_000);
   const uniqueId = `${Math.floor(startedAt / 1_000)}.${index}`;
+  const id = `${localStamp(startedAt)}-${src}-${dst}-${uniqueId}`;
   return {
     audio,
     recording: {
-      id: `${localStamp(startedAt)}-${src}-${dst}-${uniqueId}`,
+      id,
+      file: id,
       src,
       dst,
       callerId,

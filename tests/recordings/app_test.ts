@@ -134,6 +134,7 @@ Deno.test("GET /recordings pages, filters and explains bad parameters", async ()
     const first = await (await fetch(`${base}/recordings?limit=1`)).json();
     assertEquals(Object.keys(first.recordings[0]), [
       "id",
+      "file",
       "startedAt",
       "durationMs",
       "src",

@@ -5,6 +5,7 @@ import { InvalidCursorError } from "../../src/recordings/errors.ts";
 function recording(id: string, startedAt: number, fields: Partial<Recording> = {}): Recording {
   return {
     id,
+    file: id,
     src: "201",
     dst: "202",
     callerId: { name: "Alice Moreno", number: "201" },
