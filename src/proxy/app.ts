@@ -1,0 +1,174 @@
+/**
+ * The proxy's HTTP API as a Hono app built from its dependencies
+ * (`createProxyApp(deps)`): request ids, JSON request logs, metrics, the
+ * body limit, bearer-token auth, the routes, and one error handler that
+ * turns every error into `{"error": {"code", "message", "requestId"}}` and
+ * writes the `denied` audit row of a refused request.
+ *
+ * @module
+ */
+
+import { type Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { ClientInfo } from "../http/serve.ts";
+import type { Logger } from "../log.ts";
+import type { AuditTrail, RequestContext } from "./audit_trail.ts";
+import type { Authenticator, Principal } from "./auth.ts";
+import type { Backend } from "./backends/backend.ts";
+import { ForbiddenError, ProxyError, toHttpError } from "./errors.ts";
+import type { EventHub } from "./event_hub.ts";
+import type { JobStore } from "./jobs.ts";
+import { PROMETHEUS_CONTENT_TYPE, type ProxyMetrics } from "./metrics.ts";
+import type { RecordingsSource } from "./recordings_source.ts";
+import { amiRoutes } from "./routes/ami_routes.ts";
+import { recordingsRoutes } from "./routes/recordings_routes.ts";
+
+/** Everything the proxy's routes use. */
+export interface ProxyDeps {
+  auth: Authenticator;
+  backend: Backend;
+  jobs: JobStore;
+  hub: EventHub;
+  trail: AuditTrail;
+  /** Null when no recordings source is configured (recordings routes answer 503). */
+  recordings: RecordingsSource | null;
+  /** How an extension becomes the channel to call: `SIP/{ext}`. */
+  dialTemplate: string;
+  /** Where Asterisk finds recordings: `/var/spool/asterisk/monitor`. */
+  spoolDir: string;
+  metrics: ProxyMetrics;
+  logger: Logger;
+}
+
+/** What the audit of a request needs, set by its route before anything can be refused. */
+export interface AuditSubject {
+  action: string;
+  target?: string | null;
+  jobId?: string | null;
+}
+
+/** The Hono environment of the proxy. */
+export type ProxyEnv = {
+  Bindings: ClientInfo;
+  Variables: {
+    requestId: string;
+    principal: Principal | undefined;
+    audit: AuditSubject | undefined;
+  };
+};
+
+/** Largest request body accepted. */
+export const MAX_BODY_BYTES = 64 * 1024;
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Builds the proxy app. */
+export function createProxyApp(deps: ProxyDeps): Hono<ProxyEnv> {
+  const app = new Hono<ProxyEnv>();
+
+  app.use(async (c, next) => {
+    const started = performance.now();
+    const incoming = c.req.header("x-request-id");
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+    c.set("requestId", requestId);
+    await next();
+    c.header("x-request-id", requestId);
+    const ms = performance.now() - started;
+    const route = c.req.routePath || "unmatched";
+    deps.metrics.httpRequests.inc({ route, method: c.req.method, status: c.res.status });
+    deps.metrics.httpLatency.observe({ route }, ms / 1000);
+    const principal = c.get("principal");
+    deps.logger.info("request", {
+      requestId,
+      method: c.req.method,
+      route,
+      status: c.res.status,
+      ms: Math.round(ms * 10) / 10,
+      user: principal?.userId,
+      role: principal?.role,
+      remoteAddr: c.env?.remoteAddr,
+    });
+  });
+
+  app.use(bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new ProxyError(
+        413,
+        "too_large",
+        `Request bodies are limited to ${MAX_BODY_BYTES} bytes`,
+      );
+    },
+  }));
+
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/readyz", (c) => {
+    const checks = { ami: deps.backend.ready, audit: deps.trail.writable };
+    return c.json(
+      { ready: checks.ami && checks.audit, ...checks },
+      checks.ami && checks.audit ? 200 : 503,
+    );
+  });
+  app.get("/metrics", (c) => {
+    const counts = deps.jobs.counts();
+    for (const [state, n] of Object.entries(counts)) deps.metrics.jobs.set({ state }, n);
+    return c.body(deps.metrics.registry.render(), 200, { "content-type": PROMETHEUS_CONTENT_TYPE });
+  });
+
+  // Every other route needs a verified caller.
+  app.use(async (c, next) => {
+    c.set("principal", await deps.auth.verify(c.req.header("authorization")));
+    await next();
+  });
+  app.route("/", recordingsRoutes(deps));
+  app.route("/", amiRoutes(deps));
+
+  app.notFound((c) => errorResponse(c, new ProxyError(404, "not_found", "No such endpoint")));
+  app.onError((error, c) => {
+    if (error instanceof ForbiddenError) {
+      const request = requestContext(c);
+      const subject = c.get("audit");
+      if (request && subject) {
+        try {
+          deps.trail.write(request, {
+            ...subject,
+            outcome: "denied",
+            status: 403,
+            detail: { code: error.code },
+          });
+        } catch (auditError) {
+          return errorResponse(c, auditError);
+        }
+      }
+    }
+    const answer = toHttpError(error);
+    if (!answer.expected) {
+      deps.logger.error("unexpected error", { requestId: c.get("requestId"), error });
+    }
+    return errorResponse(c, error);
+  });
+  return app;
+}
+
+/** The audit context of a request whose caller is known. */
+export function requestContext(c: Context<ProxyEnv>): RequestContext | undefined {
+  const principal = c.get("principal");
+  if (!principal) return undefined;
+  return { requestId: c.get("requestId"), remoteAddr: c.env?.remoteAddr ?? "", principal };
+}
+
+/** The JSON error answer for `error`. */
+export function errorResponse(c: Context<ProxyEnv>, error: unknown): Response {
+  const answer = toHttpError(error);
+  const field = (error as { field?: string }).field;
+  return c.json(
+    {
+      error: {
+        code: answer.code,
+        message: answer.message,
+        requestId: c.get("requestId"),
+        ...(field ? { field } : {}),
+      },
+    },
+    answer.status as 400,
+  );
+}

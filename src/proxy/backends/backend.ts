@@ -1,0 +1,63 @@
+/**
+ * What the proxy's routes ask of the PBX, whoever answers: the PBX over AMI
+ * (`ami`), the simulated PBX in-process (`simulate`, the same AMI path), or
+ * an upstream adapter over HTTP (`forward`). Jobs move through their states
+ * as the backend learns what happened.
+ *
+ * @module
+ */
+
+import type { ListenMode } from "../../ami/mod.ts";
+import type { Job } from "../jobs.ts";
+
+/** An active channel, to pick whom to listen to. */
+export interface ChannelInfo {
+  channel: string;
+  /** Asterisk's state description: Up, Ringing, ... */
+  state: string;
+  callerIdNum: string | null;
+  callerIdName: string | null;
+  connectedLineNum: string | null;
+  application: string | null;
+  durationSeconds: number | null;
+  uniqueId: string | null;
+  linkedId: string | null;
+}
+
+/** Playback controls of the API (`resume` is a second pause: Asterisk's pause toggles). */
+export type ControlAction = "pause" | "resume" | "forward" | "reverse" | "restart" | "stop";
+
+/** A listen to start for `job`. */
+export interface ListenStart {
+  job: Job;
+  /** Where the audio goes, e.g. `SIP/201` (from the dial template). */
+  listenerChannel: string;
+  targetChannel: string;
+  mode: ListenMode;
+}
+
+/** A playback to start for `job`. */
+export interface PlaybackStart {
+  job: Job;
+  listenerChannel: string;
+  /** The sound file Asterisk plays, without extension. */
+  file: string;
+}
+
+/** The PBX side of the proxy. */
+export interface Backend {
+  readonly name: "ami" | "simulate" | "forward";
+  /** Can the PBX be reached now? (`/readyz`; actions fail fast with 503 when not.) */
+  readonly ready: boolean;
+  /** Starts connecting; returns at once. */
+  start(): void;
+  channels(): Promise<ChannelInfo[]>;
+  /** Resolves once the PBX accepted the call (the job is dialing); the job moves on as events come. */
+  startListen(request: ListenStart): Promise<void>;
+  startPlayback(request: PlaybackStart): Promise<void>;
+  /** Throws ConflictError when the job's state does not allow the control. */
+  control(job: Job, control: ControlAction): Promise<void>;
+  hangup(job: Job): Promise<void>;
+  /** Logs off and stops. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,211 @@
+/**
+ * Assembles a running proxy from its configuration: the audit log (opened
+ * first: no audit, no proxy), the token verifier, the backend (AMI, or the
+ * simulated PBX in-process over loopback), the job store and SSE hub wired
+ * together, the recordings source, and the HTTP server. `close()` stops in
+ * the order that loses nothing: stop accepting, end the event streams with a
+ * final event, log off the PBX, close the database.
+ *
+ * @module
+ */
+
+import { AmiClient } from "../ami/mod.ts";
+import { AuditLog } from "../audit/mod.ts";
+import { serveHttp } from "../http/serve.ts";
+import type { Logger } from "../log.ts";
+import { createMockAmi, type MockAmi } from "../pbx/mock_ami.ts";
+import { DirectoryCatalog } from "../recordings/directory.ts";
+import { SyntheticCatalog } from "../recordings/synthetic.ts";
+import { createProxyApp } from "./app.ts";
+import { AuditTrail } from "./audit_trail.ts";
+import { Authenticator } from "./auth.ts";
+import { AmiBackend } from "./backends/ami.ts";
+import { EventHub } from "./event_hub.ts";
+import { type Job, JobStore } from "./jobs.ts";
+import { createProxyMetrics } from "./metrics.ts";
+import { RecordingsSource } from "./recordings_source.ts";
+
+/** Where the proxy sends PBX actions. */
+export type BackendConfig =
+  | { kind: "ami"; host: string; port: number; username: string; secret: string; md5?: boolean }
+  | { kind: "simulate" };
+
+/** Everything `astrix proxy` is told. */
+export interface ProxyConfig {
+  host: string;
+  port: number;
+  backend: BackendConfig;
+  auditDb: string;
+  auditKeyFile: string;
+  auth: { kind: "hs256"; secret: Uint8Array } | { kind: "jwks"; url: URL };
+  issuer?: string;
+  audience?: string;
+  /** Accept the seed's development token (simulate mode only). */
+  devToken?: boolean;
+  /** `http(s)://...` of a recordings server, or a folder; default: synthetic set in simulate mode. */
+  recordings?: string;
+  /** Where Asterisk finds recordings. Default `/var/spool/asterisk/monitor`. */
+  spoolDir?: string;
+  /** Default `SIP/{ext}`. */
+  dialTemplate?: string;
+  /** How long ended jobs stay readable, in ms. */
+  jobRetentionMs?: number;
+  /** Interval of SSE heartbeats, in ms. Default 15,000. */
+  heartbeatMs?: number;
+  logger: Logger;
+}
+
+/** A running proxy. */
+export interface RunningProxy {
+  url: string;
+  port: number;
+  /** One line per fact, for the startup banner. */
+  facts: string[];
+  /** The in-process simulated PBX (simulate mode), for tests. */
+  simulated?: MockAmi;
+  close(): Promise<void>;
+}
+
+/** Starts a proxy; throws ProxyConfigError / AuditUnavailableError / HttpListenError. */
+export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
+  const logger = config.logger;
+  const auth = config.auth.kind === "hs256"
+    ? Authenticator.hs256(config.auth.secret, config)
+    : Authenticator.jwks(config.auth.url, config);
+  const audit = AuditLog.open(config.auditDb, { keyFile: config.auditKeyFile });
+  const cleanup: (() => Promise<void> | void)[] = [() => audit.close()];
+  try {
+    const metrics = createProxyMetrics();
+    const hub = new EventHub({ firstId: Date.now() * 1000, heartbeatMs: config.heartbeatMs });
+    metrics.sseSubscribers.readFrom(() => hub.subscriberCount);
+    cleanup.unshift(() => hub.close());
+    const jobs = new JobStore({
+      retentionMs: config.jobRetentionMs,
+      onChange: (job) =>
+        hub.publish({ event: "job", data: jobEvent(job), jobId: job.id, owner: job.owner }),
+    });
+
+    let simulated: MockAmi | undefined;
+    let ami: { host: string; port: number; username: string; secret: string; md5?: boolean };
+    if (config.backend.kind === "simulate") {
+      // The simulated PBX, in this process, reached over loopback like a real one.
+      const secret = crypto.randomUUID();
+      simulated = createMockAmi({
+        users: [{ username: "astrix-proxy", secret, read: ["all"], write: ["all"] }],
+        calls: 2,
+      });
+      const addr = await simulated.listen({ hostname: "127.0.0.1", port: 0 });
+      cleanup.push(() => simulated!.close());
+      ami = { host: "127.0.0.1", port: addr.port, username: "astrix-proxy", secret };
+    } else {
+      ami = config.backend;
+    }
+    const client = new AmiClient({
+      host: ami.host,
+      port: ami.port,
+      username: ami.username,
+      secret: ami.secret,
+      authType: ami.md5 ? "md5" : "plain",
+      events: "on",
+    });
+    metrics.amiConnected.readFrom(() => client.state === "connected" ? 1 : 0);
+    const backend = new AmiBackend({
+      client,
+      jobs,
+      name: config.backend.kind,
+      onEvent: (event, job) => {
+        metrics.amiEvents.inc();
+        hub.publish({
+          event: "ami",
+          data: { event: event.name, ...event.toObject() },
+          jobId: job?.id,
+          owner: job?.owner,
+        });
+      },
+      onState: (change) => {
+        if (change.state === "connected") {
+          if (change.previous === "reconnecting") metrics.amiReconnects.inc();
+          logger.info("AMI connected", { host: ami.host, port: ami.port });
+        } else if (change.state === "reconnecting") {
+          logger.warn("AMI not connected, retrying", {
+            host: ami.host,
+            port: ami.port,
+            attempt: change.attempt,
+            inMs: change.delayMs,
+            error: change.error,
+          });
+        }
+      },
+    });
+    cleanup.splice(1, 0, () => backend.close());
+    backend.start();
+
+    const recordings = await recordingsSource(config);
+    const trail = new AuditTrail(audit, metrics);
+    const app = createProxyApp({
+      auth,
+      backend,
+      jobs,
+      hub,
+      trail,
+      recordings,
+      dialTemplate: config.dialTemplate ?? "SIP/{ext}",
+      spoolDir: config.spoolDir ?? "/var/spool/asterisk/monitor",
+      metrics,
+      logger,
+    });
+    const server = await serveHttp(app.fetch, { hostname: config.host, port: config.port });
+    const facts = [
+      `astrix proxy listening on ${server.url}`,
+      config.backend.kind === "simulate"
+        ? `backend: simulate (the simulated PBX in this process, AMI on 127.0.0.1:${ami.port})`
+        : `backend: AMI ${ami.host}:${ami.port} as ${ami.username}`,
+      `audit: ${config.auditDb} (key ${config.auditKeyFile})`,
+      `auth: ${
+        config.auth.kind === "hs256" ? "HS256 shared secret" : `JWKS ${config.auth.url}`
+      }, ` +
+      `iss ${config.issuer ?? "astrix"}, aud ${config.audience ?? "astrix"}`,
+      `recordings: ${recordings?.description ?? "none (start with --recordings URL|DIR)"}`,
+    ];
+    if (config.devToken) {
+      facts.push(
+        "WARNING: the development token test-token-for-local-dev is accepted (admin, ext 201)",
+      );
+    }
+    return {
+      url: server.url,
+      port: server.port,
+      facts,
+      simulated,
+      async close() {
+        await server.close();
+        for (const step of cleanup) await step();
+      },
+    };
+  } catch (error) {
+    for (const step of cleanup) await step();
+    throw error;
+  }
+}
+
+async function recordingsSource(config: ProxyConfig): Promise<RecordingsSource | null> {
+  const where = config.recordings;
+  if (where === undefined) {
+    if (config.backend.kind !== "simulate") return null;
+    return RecordingsSource.inProcess(
+      new SyntheticCatalog({ count: 20, seed: 1 }),
+      "20 synthetic recordings in this process",
+    );
+  }
+  if (/^https?:\/\//i.test(where)) return RecordingsSource.http(new URL(where));
+  const catalog = await DirectoryCatalog.open(where, {
+    onSkip: (path, reason) => config.logger.warn("recording skipped", { path, reason }),
+  });
+  return RecordingsSource.inProcess(catalog, `${catalog.root} (read-only, in this process)`);
+}
+
+/** A job as its SSE event carries it: the state and the latest step. */
+function jobEvent(job: Job) {
+  const { timeline, ...rest } = job;
+  return { ...rest, last: timeline.at(-1) };
+}

@@ -1,0 +1,209 @@
+/**
+ * The PBX routes: active channels, listen, playback, playback control, jobs,
+ * hangup and the live event stream. The proxy builds every AMI action
+ * itself: a client names a channel, an extension (its own unless admin) or a
+ * recording id, never an application, option string or file.
+ *
+ * @module
+ */
+
+import { type Context, Hono } from "hono";
+import { AmiDisconnectedError } from "../../ami/mod.ts";
+import type { ProxyDeps, ProxyEnv } from "../app.ts";
+import type { Principal } from "../auth.ts";
+import { BadRequestError, ForbiddenError, NotFoundError, ProxyError } from "../errors.ts";
+import type { HubEvent } from "../event_hub.ts";
+import type { Job } from "../jobs.ts";
+import { scopeOf } from "../roles.ts";
+import { controlBody, eventsQuery, listenBody, parseWith, playbackBody } from "../validation.ts";
+import { audited, auditRead, guard, principalOf } from "./guard.ts";
+
+/** The routes under `/ami`. */
+export function amiRoutes(deps: ProxyDeps): Hono<ProxyEnv> {
+  const app = new Hono<ProxyEnv>();
+
+  app.get("/ami/channels", async (c) => {
+    guard(c, { action: "channels" }, "channels");
+    requireReady(deps);
+    const channels = await deps.backend.channels();
+    auditRead(deps, c, 200, { count: channels.length });
+    return c.json({ channels });
+  });
+
+  app.post("/ami/originate/listen", async (c) => {
+    const body = parseWith(listenBody, await jsonBody(c));
+    guard(c, { action: body.mode, target: body.targetChannel }, "listen");
+    const extension = audioExtension(principalOf(c), body.listenerExtension);
+    requireReady(deps);
+    const job = await audited(deps, c, { detail: { mode: body.mode, extension } }, async () => {
+      const job = deps.jobs.create({
+        kind: "listen",
+        owner: principalOf(c).userId,
+        ownerRole: principalOf(c).role,
+        extension,
+        target: body.targetChannel,
+        mode: body.mode,
+      });
+      await deps.backend.startListen({
+        job,
+        listenerChannel: dialChannel(deps, extension),
+        targetChannel: body.targetChannel,
+        mode: body.mode,
+      });
+      return { status: 202, result: job, jobId: job.id };
+    });
+    return c.json({ jobId: job.id, job }, 202);
+  });
+
+  app.post("/ami/originate/playback", async (c) => {
+    const body = parseWith(playbackBody, await jsonBody(c));
+    guard(c, { action: "playback", target: body.recordingId }, "playback");
+    const extension = audioExtension(principalOf(c), body.targetExtension);
+    if (!deps.recordings) throw noRecordings();
+    const recording = await deps.recordings.metadata(body.recordingId);
+    if (!recording) throw new NotFoundError(`No recording "${body.recordingId}"`);
+    requireReady(deps);
+    const file = `${deps.spoolDir.replace(/\/+$/, "")}/${recording.file}`;
+    const job = await audited(deps, c, { detail: { extension, file } }, async () => {
+      const job = deps.jobs.create({
+        kind: "playback",
+        owner: principalOf(c).userId,
+        ownerRole: principalOf(c).role,
+        extension,
+        target: body.recordingId,
+      });
+      await deps.backend.startPlayback({
+        job,
+        listenerChannel: dialChannel(deps, extension),
+        file,
+      });
+      return { status: 202, result: job, jobId: job.id };
+    });
+    return c.json({ jobId: job.id, job }, 202);
+  });
+
+  app.post("/ami/control/playback", async (c) => {
+    const body = parseWith(controlBody, await jsonBody(c));
+    const job = ownJob(deps, c, body.jobId, "control");
+    requireReady(deps);
+    await audited(deps, c, { detail: { control: body.control } }, async () => {
+      await deps.backend.control(job, body.control);
+      return { status: 200, result: job };
+    });
+    return c.json({ job });
+  });
+
+  app.get("/ami/jobs/:id", (c) => {
+    const job = ownJob(deps, c, c.req.param("id"), "job.read");
+    auditRead(deps, c, 200);
+    return c.json({ job });
+  });
+
+  app.post("/ami/jobs/:id/hangup", async (c) => {
+    const job = ownJob(deps, c, c.req.param("id"), "hangup");
+    requireReady(deps);
+    await audited(deps, c, {}, async () => {
+      await deps.backend.hangup(job);
+      return { status: 200, result: job };
+    });
+    return c.json({ job });
+  });
+
+  app.get("/ami/events", (c) => {
+    const query = parseWith(eventsQuery, c.req.query(), "query");
+    const scope = guard(c, { action: "events", target: query.job ?? null }, "events");
+    const principal = principalOf(c);
+    const names = query.event?.split(",").map((name) => name.trim()).filter(Boolean);
+    const filter = (event: HubEvent) =>
+      (scope === "all" || event.owner === principal.userId) &&
+      (query.job === undefined || event.jobId === query.job) &&
+      (names === undefined || names.includes(event.event) ||
+        names.includes((event.data as { event?: string })?.event ?? ""));
+    auditRead(deps, c, 200, { job: query.job, event: query.event });
+    const stream = deps.hub.subscribe({
+      lastEventId: c.req.header("last-event-id") ?? null,
+      filter,
+      signal: c.req.raw.signal,
+    });
+    return c.body(stream, 200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      "x-accel-buffering": "no",
+    });
+  });
+
+  return app;
+}
+
+/**
+ * A job the caller may act on: 404 if unknown, 403 (audited) if someone
+ * else's without `all`. Its audit rows name the job and what it targets.
+ */
+function ownJob(
+  deps: ProxyDeps,
+  c: Context<ProxyEnv>,
+  jobId: string,
+  action: string,
+): Job {
+  const scope = guard(c, { action, target: jobId, jobId }, "jobs");
+  const job = deps.jobs.get(jobId);
+  if (!job) throw new NotFoundError(`No job "${jobId}" (jobs are kept for a while after they end)`);
+  if (scope !== "all" && job.owner !== principalOf(c).userId) {
+    throw new ForbiddenError("not_your_job", `Job ${jobId} belongs to another user`);
+  }
+  c.set("audit", { action, target: job.target, jobId });
+  return job;
+}
+
+/** The extension the audio goes to: the caller's own, or (admin only) the one asked for. */
+function audioExtension(principal: Principal, asked: string | undefined): string {
+  if (asked !== undefined && asked !== principal.ext) {
+    if (!scopeOf(principal.role, "audioToAnyExtension")) {
+      throw new ForbiddenError(
+        "not_your_extension",
+        `Only an admin may send audio to another extension than the token's own (${
+          principal.ext ?? "none"
+        })`,
+      );
+    }
+    return asked;
+  }
+  if (principal.ext === null) {
+    throw new BadRequestError(
+      "The token has no ext claim: name the extension that should ring (admin only), or use a token with ext",
+      "listenerExtension",
+    );
+  }
+  return principal.ext;
+}
+
+function dialChannel(deps: ProxyDeps, extension: string): string {
+  return deps.dialTemplate.replaceAll("{ext}", extension);
+}
+
+function requireReady(deps: ProxyDeps): void {
+  if (!deps.backend.ready) throw new AmiDisconnectedError("Not connected to the PBX");
+}
+
+function noRecordings(): ProxyError {
+  return new ProxyError(
+    503,
+    "no_recordings_source",
+    "The proxy has no recordings source: start it with --recordings URL|DIR",
+  );
+}
+
+async function jsonBody(c: Context<ProxyEnv>): Promise<unknown> {
+  const type = c.req.header("content-type") ?? "";
+  if (!/^application\/json\b/i.test(type)) {
+    throw new BadRequestError("Send the body as JSON (Content-Type: application/json)", "body");
+  }
+  try {
+    return await c.req.json();
+  } catch (error) {
+    if (error instanceof ProxyError) throw error; // the body limit
+    throw new BadRequestError("The body is not valid JSON", "body");
+  }
+}
+
+export { noRecordings };

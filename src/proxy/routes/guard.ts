@@ -1,0 +1,100 @@
+/**
+ * What every route does before and around acting: name its audit subject,
+ * check the caller's role (a refusal becomes a `denied` row through the
+ * app's error handler), and wrap a PBX action in its `attempt` row (written
+ * first: if it cannot be, nothing is sent) and its result row.
+ *
+ * @module
+ */
+
+import type { Context } from "hono";
+import type { Principal } from "../auth.ts";
+import { ForbiddenError, toHttpError } from "../errors.ts";
+import { type Permission, type Scope, scopeOf } from "../roles.ts";
+import type { AuditSubject, ProxyDeps, ProxyEnv } from "../app.ts";
+import { requestContext } from "../app.ts";
+import type { TrailEntry } from "../audit_trail.ts";
+
+/** The verified caller (the auth middleware ran). */
+export function principalOf(c: Context<ProxyEnv>): Principal {
+  return c.get("principal")!;
+}
+
+/** Names what the request is about, for its audit rows; returns the caller's scope for `permission`. */
+export function guard(c: Context<ProxyEnv>, subject: AuditSubject, permission: Permission): Scope {
+  c.set("audit", subject);
+  const principal = principalOf(c);
+  const scope = scopeOf(principal.role, permission);
+  if (!scope) {
+    throw new ForbiddenError(
+      "forbidden_role",
+      `The ${principal.role} role may not do this (${subject.action})`,
+    );
+  }
+  return scope;
+}
+
+/** Writes one row for a request that reads (no PBX action). */
+export function auditRead(
+  deps: ProxyDeps,
+  c: Context<ProxyEnv>,
+  status: number,
+  detail?: unknown,
+): void {
+  const subject = c.get("audit")!;
+  deps.trail.write(requestContext(c)!, { ...subject, outcome: "ok", status, detail });
+}
+
+/**
+ * Runs a PBX action between its `attempt` row and its result row. The
+ * result row is written after the PBX acted; if that write fails the
+ * answer stands (the attempt row is there) and the failure is logged.
+ */
+export async function audited<T>(
+  deps: ProxyDeps,
+  c: Context<ProxyEnv>,
+  entry: Partial<Omit<TrailEntry, "outcome" | "status">>,
+  run: () => Promise<{ status: number; result: T; jobId?: string }>,
+): Promise<T> {
+  const request = requestContext(c)!;
+  const subject = c.get("audit")!;
+  const row = { ...subject, ...entry };
+  deps.trail.write(request, { ...row, outcome: "attempt" });
+  let outcome: { status: number; result: T; jobId?: string };
+  try {
+    outcome = await run();
+  } catch (error) {
+    resultRow(deps, request, {
+      ...row,
+      outcome: "error",
+      status: toHttpError(error).status,
+      detail: {
+        ...(row.detail as object ?? {}),
+        error: (error as Error).message,
+      },
+    });
+    throw error;
+  }
+  resultRow(deps, request, {
+    ...row,
+    jobId: outcome.jobId ?? row.jobId,
+    outcome: "ok",
+    status: outcome.status,
+  });
+  return outcome.result;
+}
+
+function resultRow(
+  deps: ProxyDeps,
+  request: ReturnType<typeof requestContext>,
+  entry: TrailEntry,
+): void {
+  try {
+    deps.trail.write(request!, entry);
+  } catch (error) {
+    deps.logger.error("audit result row not written (the action already ran)", {
+      requestId: request!.requestId,
+      error,
+    });
+  }
+}

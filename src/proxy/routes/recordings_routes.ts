@@ -1,0 +1,87 @@
+/**
+ * The recordings routes, passed through to the recordings source with the
+ * caller's rights applied: a `user` sees only calls of its own extension.
+ * Every read is audited (a player's seeks included: each is a request).
+ *
+ * @module
+ */
+
+import { type Context, Hono } from "hono";
+import type { ProxyDeps, ProxyEnv } from "../app.ts";
+import { ForbiddenError, NotFoundError } from "../errors.ts";
+import type { RecordingJson } from "../../recordings/app.ts";
+import { refuseControlCharacters } from "../validation.ts";
+import { auditRead, guard, principalOf } from "./guard.ts";
+import { noRecordings } from "./ami_routes.ts";
+
+/** `/recordings`, `/recordings/:id/metadata`, `/recordings/:id/stream`. */
+export function recordingsRoutes(deps: ProxyDeps): Hono<ProxyEnv> {
+  const app = new Hono<ProxyEnv>();
+
+  app.get("/recordings", async (c) => {
+    const scope = guard(c, { action: "recordings.list" }, "recordings");
+    const source = deps.recordings ?? (() => {
+      throw noRecordings();
+    })();
+    const query = new URL(c.req.url).searchParams;
+    refuseControlCharacters(Object.fromEntries(query), "query");
+    if (scope === "own") query.set("extension", ownExtension(c));
+    const response = await source.forward(`/recordings?${query}`, c.req.raw);
+    auditRead(deps, c, response.status, { query: Object.fromEntries(query) });
+    return response;
+  });
+
+  app.get("/recordings/:id/metadata", async (c) => {
+    const recording = await allowedRecording(deps, c, "recordings.metadata");
+    auditRead(deps, c, 200);
+    return c.json(recording);
+  });
+
+  app.get("/recordings/:id/stream", async (c) => {
+    await allowedRecording(deps, c, "recordings.stream");
+    const response = await deps.recordings!.forward(
+      `/recordings/${encodeURIComponent(c.req.param("id"))}/stream`,
+      c.req.raw,
+    );
+    if (c.req.method !== "HEAD") {
+      auditRead(deps, c, response.status, { range: c.req.header("range") ?? null });
+    }
+    return response;
+  });
+
+  return app;
+}
+
+/** The recording named in the path, if the caller may have it. */
+async function allowedRecording(
+  deps: ProxyDeps,
+  c: Context<ProxyEnv>,
+  action: string,
+): Promise<RecordingJson> {
+  const id = c.req.param("id")!;
+  const scope = guard(c, { action, target: id }, "recordings");
+  if (!deps.recordings) throw noRecordings();
+  const recording = await deps.recordings.metadata(id);
+  if (!recording) throw new NotFoundError(`No recording "${id}"`);
+  if (scope === "own") {
+    const ext = ownExtension(c);
+    if (![recording.src, recording.dst, recording.callerId?.number].includes(ext)) {
+      throw new ForbiddenError(
+        "not_your_recording",
+        `Recording ${id} is not a call of extension ${ext}`,
+      );
+    }
+  }
+  return recording;
+}
+
+function ownExtension(c: Context<ProxyEnv>): string {
+  const ext = principalOf(c).ext;
+  if (ext === null) {
+    throw new ForbiddenError(
+      "no_extension",
+      "The token has no ext claim, so it has no recordings of its own",
+    );
+  }
+  return ext;
+}

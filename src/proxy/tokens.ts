@@ -1,0 +1,47 @@
+/**
+ * Signing tokens the proxy accepts (HS256), for `astrix token`, `astrix dev`
+ * and tests: `sub`, `role`, optional `ext`, `iss`, `aud`, `iat` and an
+ * expiry, always.
+ *
+ * @example
+ * ```ts
+ * import { signToken } from "./tokens.ts";
+ *
+ * const secret = new TextEncoder().encode("a secret of at least thirty-two bytes!");
+ * const token = await signToken(secret, { sub: "u17", role: "supervisor", ext: "201" });
+ * ```
+ *
+ * @module
+ */
+
+import { SignJWT } from "jose";
+import { DEFAULT_AUDIENCE, DEFAULT_ISSUER } from "./auth.ts";
+import type { Role } from "./roles.ts";
+
+/** What a token says. */
+export interface TokenClaims {
+  sub: string;
+  role: Role;
+  ext?: string;
+  /** Lifetime in seconds. Default 3,600. */
+  ttlSeconds?: number;
+  issuer?: string;
+  audience?: string;
+  /** Seconds since the epoch; default now. */
+  now?: number;
+}
+
+/** An HS256 JWT for the proxy. */
+export async function signToken(secret: Uint8Array, claims: TokenClaims): Promise<string> {
+  const now = Math.floor(claims.now ?? Date.now() / 1000);
+  const payload: Record<string, string> = { role: claims.role };
+  if (claims.ext !== undefined) payload.ext = claims.ext;
+  return await new SignJWT(payload)
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(claims.sub)
+    .setIssuer(claims.issuer ?? DEFAULT_ISSUER)
+    .setAudience(claims.audience ?? DEFAULT_AUDIENCE)
+    .setIssuedAt(now)
+    .setExpirationTime(now + (claims.ttlSeconds ?? 3_600))
+    .sign(secret);
+}
