@@ -11,6 +11,7 @@ import type { CliContext } from "./commands/context.ts";
 import { auditQueryCommand } from "./commands/audit_query.ts";
 import { mockAmiCommand } from "./commands/mock_ami.ts";
 import { mockRecordingsCommand } from "./commands/mock_recordings.ts";
+import { proxyCommand } from "./commands/proxy.ts";
 import { testClientCommand } from "./commands/test_client.ts";
 import pkg from "./package.json" with { type: "json" };
 import { untilStopSignal } from "./src/shutdown.ts";
@@ -29,6 +30,7 @@ export function buildCli(ctx: CliContext): Command {
     .version(pkg.version, "-V, --version", "print the version and exit")
     .helpOption("-h, --help", "show help for astrix or a subcommand")
     .showHelpAfterError("(run with --help for usage)")
+    .addCommand(proxyCommand(ctx))
     .addCommand(mockAmiCommand(ctx))
     .addCommand(mockRecordingsCommand(ctx))
     .addCommand(testClientCommand(ctx))

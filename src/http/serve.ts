@@ -81,44 +81,22 @@ function urlOf(hostname: string, port: number): string {
 
 const DEFAULT_GRACE_MS = 2_000;
 
-/** Answers up to this size are not tracked once their handler has returned. */
-const UNTRACKED_BYTES = 1024 * 1024;
-
-/** Answers in flight (handlers running and bodies still streaming), so close() can wait for them. */
+/** Requests in flight until their answer is fully sent, so that close() can wait for them. */
 class InFlight {
   #count = 0;
   #idle: (() => void) | undefined;
 
-  async run(answer: () => Promise<Response>): Promise<Response> {
+  /** Counts one request until `completed` settles. */
+  track(completed: Promise<void>): void {
     this.#count++;
-    let response: Response;
-    try {
-      response = await answer();
-    } catch (error) {
-      this.#done();
-      throw error;
-    }
-    // A small answer of known length is written out at once: it is not tracked, which keeps
-    // Deno's fast path for byte bodies (a player's Range requests are mostly these).
-    const length = Number(response.headers.get("content-length") ?? Infinity);
-    if (!response.body || length <= UNTRACKED_BYTES) {
-      this.#done();
-      return response;
-    }
-    const pipe = new TransformStream<Uint8Array, Uint8Array>();
-    response.body.pipeTo(pipe.writable)
-      .catch(() => {}) // the client went away: nothing to report
-      .finally(() => this.#done());
-    return new Response(pipe.readable, response);
+    completed.catch(() => {}).finally(() => {
+      if (--this.#count === 0) this.#idle?.();
+    });
   }
 
   /** Resolves when nothing is in flight. */
   idle(): Promise<void> {
     return this.#count === 0 ? Promise.resolve() : new Promise((resolve) => this.#idle = resolve);
-  }
-
-  #done(): void {
-    if (--this.#count === 0) this.#idle?.();
   }
 }
 
@@ -159,9 +137,9 @@ function serveDeno(handler: HttpHandler, options: ServeOptions): Promise<HttpSer
             headers: { Connection: "close" },
           });
         }
-        return inFlight.run(async () =>
-          await handler(request, { remoteAddr: info.remoteAddr.hostname })
-        );
+        // Deno says when the answer has been sent whole, streamed bodies included.
+        inFlight.track(info.completed);
+        return handler(request, { remoteAddr: info.remoteAddr.hostname });
       });
     } catch (error) {
       reject(new HttpListenError(options.hostname, options.port, { cause: error }));

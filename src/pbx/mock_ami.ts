@@ -57,6 +57,8 @@ export interface MockAmiOptions {
   /** An unauthenticated connection is closed after this long, in ms. Default 30,000. */
   authTimeoutMs?: number;
   transport?: Transport;
+  /** Sees every action a session sends, before it is answered (tests assert on what arrived). */
+  onAction?: (action: AmiMessage) => void;
 }
 
 /** A running mock-ami. */
@@ -85,7 +87,8 @@ export function createMockAmi(options: MockAmiOptions): MockAmi {
     authTimeoutMs: options.authTimeoutMs,
     transport: options.transport,
     challenge: options.challenge,
-    beforeAction(_request, session) {
+    beforeAction(request, session) {
+      options.onAction?.(request);
       const count = (actionsBySession.get(session) ?? 0) + 1;
       actionsBySession.set(session, count);
       if (options.dropAfterActions !== undefined && count > options.dropAfterActions) {

@@ -3,8 +3,9 @@
  * first: no audit, no proxy), the token verifier, the backend (AMI, or the
  * simulated PBX in-process over loopback), the job store and SSE hub wired
  * together, the recordings source, and the HTTP server. `close()` stops in
- * the order that loses nothing: stop accepting, end the event streams with a
- * final event, log off the PBX, close the database.
+ * the order that loses nothing: end the event streams with a final event,
+ * stop accepting and finish the requests in flight, log off the PBX, close
+ * the database.
  *
  * @module
  */
@@ -20,14 +21,17 @@ import { createProxyApp } from "./app.ts";
 import { AuditTrail } from "./audit_trail.ts";
 import { Authenticator } from "./auth.ts";
 import { AmiBackend } from "./backends/ami.ts";
+import type { Backend } from "./backends/backend.ts";
+import { ForwardBackend } from "./backends/forward.ts";
 import { EventHub } from "./event_hub.ts";
 import { type Job, JobStore } from "./jobs.ts";
-import { createProxyMetrics } from "./metrics.ts";
+import { createProxyMetrics, type ProxyMetrics } from "./metrics.ts";
 import { RecordingsSource } from "./recordings_source.ts";
 
 /** Where the proxy sends PBX actions. */
 export type BackendConfig =
   | { kind: "ami"; host: string; port: number; username: string; secret: string; md5?: boolean }
+  | { kind: "forward"; url: URL; token?: string }
   | { kind: "simulate" };
 
 /** Everything `astrix proxy` is told. */
@@ -86,57 +90,31 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
     });
 
     let simulated: MockAmi | undefined;
-    let ami: { host: string; port: number; username: string; secret: string; md5?: boolean };
-    if (config.backend.kind === "simulate") {
-      // The simulated PBX, in this process, reached over loopback like a real one.
-      const secret = crypto.randomUUID();
-      simulated = createMockAmi({
-        users: [{ username: "astrix-proxy", secret, read: ["all"], write: ["all"] }],
-        calls: 2,
-      });
-      const addr = await simulated.listen({ hostname: "127.0.0.1", port: 0 });
-      cleanup.push(() => simulated!.close());
-      ami = { host: "127.0.0.1", port: addr.port, username: "astrix-proxy", secret };
+    let backend: Backend;
+    let backendFact: string;
+    if (config.backend.kind === "forward") {
+      backend = new ForwardBackend({ url: config.backend.url, jobs, token: config.backend.token });
+      backendFact = `backend: forward to ${config.backend.url.href}`;
     } else {
-      ami = config.backend;
-    }
-    const client = new AmiClient({
-      host: ami.host,
-      port: ami.port,
-      username: ami.username,
-      secret: ami.secret,
-      authType: ami.md5 ? "md5" : "plain",
-      events: "on",
-    });
-    metrics.amiConnected.readFrom(() => client.state === "connected" ? 1 : 0);
-    const backend = new AmiBackend({
-      client,
-      jobs,
-      name: config.backend.kind,
-      onEvent: (event, job) => {
-        metrics.amiEvents.inc();
-        hub.publish({
-          event: "ami",
-          data: { event: event.name, ...event.toObject() },
-          jobId: job?.id,
-          owner: job?.owner,
+      let ami: AmiTarget;
+      if (config.backend.kind === "simulate") {
+        // The simulated PBX, in this process, reached over loopback like a real one.
+        const secret = crypto.randomUUID();
+        simulated = createMockAmi({
+          users: [{ username: "astrix-proxy", secret, read: ["all"], write: ["all"] }],
+          calls: 2,
         });
-      },
-      onState: (change) => {
-        if (change.state === "connected") {
-          if (change.previous === "reconnecting") metrics.amiReconnects.inc();
-          logger.info("AMI connected", { host: ami.host, port: ami.port });
-        } else if (change.state === "reconnecting") {
-          logger.warn("AMI not connected, retrying", {
-            host: ami.host,
-            port: ami.port,
-            attempt: change.attempt,
-            inMs: change.delayMs,
-            error: change.error,
-          });
-        }
-      },
-    });
+        const addr = await simulated.listen({ hostname: "127.0.0.1", port: 0 });
+        cleanup.push(() => simulated!.close());
+        ami = { host: "127.0.0.1", port: addr.port, username: "astrix-proxy", secret };
+        backendFact =
+          `backend: simulate (the simulated PBX in this process, AMI on 127.0.0.1:${addr.port})`;
+      } else {
+        ami = config.backend;
+        backendFact = `backend: AMI ${ami.host}:${ami.port} as ${ami.username}`;
+      }
+      backend = amiBackend(ami, config.backend.kind, jobs, hub, metrics, logger);
+    }
     cleanup.splice(1, 0, () => backend.close());
     backend.start();
 
@@ -157,9 +135,7 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
     const server = await serveHttp(app.fetch, { hostname: config.host, port: config.port });
     const facts = [
       `astrix proxy listening on ${server.url}`,
-      config.backend.kind === "simulate"
-        ? `backend: simulate (the simulated PBX in this process, AMI on 127.0.0.1:${ami.port})`
-        : `backend: AMI ${ami.host}:${ami.port} as ${ami.username}`,
+      backendFact,
       `audit: ${config.auditDb} (key ${config.auditKeyFile})`,
       `auth: ${
         config.auth.kind === "hs256" ? "HS256 shared secret" : `JWKS ${config.auth.url}`
@@ -178,6 +154,8 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
       facts,
       simulated,
       async close() {
+        // Event streams end first, with a final event: they would otherwise hold the server open.
+        hub.close();
         await server.close();
         for (const step of cleanup) await step();
       },
@@ -188,9 +166,67 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
   }
 }
 
+interface AmiTarget {
+  host: string;
+  port: number;
+  username: string;
+  secret: string;
+  md5?: boolean;
+}
+
+/** An AMI backend whose events feed the hub and the metrics. */
+function amiBackend(
+  ami: AmiTarget,
+  name: "ami" | "simulate",
+  jobs: JobStore,
+  hub: EventHub,
+  metrics: ProxyMetrics,
+  logger: Logger,
+): AmiBackend {
+  const client = new AmiClient({
+    host: ami.host,
+    port: ami.port,
+    username: ami.username,
+    secret: ami.secret,
+    authType: ami.md5 ? "md5" : "plain",
+    events: "on",
+  });
+  metrics.amiConnected.readFrom(() => client.state === "connected" ? 1 : 0);
+  return new AmiBackend({
+    client,
+    jobs,
+    name,
+    onEvent: (event, job) => {
+      metrics.amiEvents.inc();
+      hub.publish({
+        event: "ami",
+        data: { event: event.name, ...event.toObject() },
+        jobId: job?.id,
+        owner: job?.owner,
+      });
+    },
+    onState: (change) => {
+      if (change.state === "connected") {
+        if (change.previous === "reconnecting") metrics.amiReconnects.inc();
+        logger.info("AMI connected", { host: ami.host, port: ami.port });
+      } else if (change.state === "reconnecting") {
+        logger.warn("AMI not connected, retrying", {
+          host: ami.host,
+          port: ami.port,
+          attempt: change.attempt,
+          inMs: change.delayMs,
+          error: change.error,
+        });
+      }
+    },
+  });
+}
+
 async function recordingsSource(config: ProxyConfig): Promise<RecordingsSource | null> {
   const where = config.recordings;
   if (where === undefined) {
+    // The seed's upstream adapter serves /recordings too.
+    if (config.backend.kind === "forward") return RecordingsSource.http(config.backend.url);
     if (config.backend.kind !== "simulate") return null;
     return RecordingsSource.inProcess(
       new SyntheticCatalog({ count: 20, seed: 1 }),

@@ -12,6 +12,7 @@ function denoArgs(args: string[]): string[] {
     "run",
     "--allow-net=127.0.0.1,localhost",
     "--allow-read",
+    "--allow-write",
     "--allow-env",
     "--allow-sys",
     MAIN,

@@ -1,0 +1,305 @@
+/**
+ * `astrix proxy`: the HTTP API in front of the PBX, with JWT auth, roles,
+ * the fail-closed audit, jobs and live events.
+ *
+ * @module
+ */
+
+import { Command, InvalidArgumentError, Option } from "commander";
+import { readFileSync } from "node:fs";
+import process from "node:process";
+import { defaultKeyFile } from "../src/audit/mod.ts";
+import { parseCount, parsePort } from "../src/config.ts";
+import { HttpListenError } from "../src/http/serve.ts";
+import { createLogger } from "../src/log.ts";
+import { ProxyConfigError } from "../src/proxy/errors.ts";
+import { type BackendConfig, type ProxyConfig, startProxy } from "../src/proxy/proxy.ts";
+import { AuditUnavailableError } from "../src/audit/errors.ts";
+import { RecordingsDirectoryError } from "../src/recordings/errors.ts";
+import type { CliContext } from "./context.ts";
+
+interface ProxyFlags {
+  host: string;
+  port: number;
+  ami?: { host: string; port: number };
+  amiUser?: string;
+  amiSecret?: string;
+  amiSecretFile?: string;
+  amiMd5: boolean;
+  forward?: string;
+  auditDb: string;
+  auditKeyFile?: string;
+  jwtSecret?: string;
+  jwtSecretFile?: string;
+  jwksUrl?: string;
+  jwtIssuer: string;
+  jwtAudience: string;
+  recordings?: string;
+  spoolDir: string;
+  dialTemplate: string;
+  devToken: boolean;
+  jobRetention: number;
+  logFormat: "json" | "pretty";
+}
+
+/** `host:port`, `[::1]:5038`, or a host alone (port 5038). */
+export function parseHostPort(value: string): { host: string; port: number } {
+  const match = value.trim().match(/^(?:\[([^\]]+)\]|([^:\s]+))(?::(\d{1,5}))?$/);
+  const port = Number(match?.[3] ?? 5038);
+  if (!match || port < 1 || port > 65_535) {
+    throw new InvalidArgumentError(`"${value}" is not HOST:PORT (e.g. 127.0.0.1:5038).`);
+  }
+  return { host: match[1] ?? match[2], port };
+}
+
+function parseDialTemplate(value: string): string {
+  if (
+    !/^[A-Za-z][A-Za-z0-9_]*\/[A-Za-z0-9_@.+#*:;=\-]*\{ext\}[A-Za-z0-9_@.+#*:;=\-]*$/.test(value)
+  ) {
+    throw new InvalidArgumentError(
+      `"${value}" is not a dial template like SIP/{ext}, PJSIP/{ext} or Local/{ext}@from-internal.`,
+    );
+  }
+  return value;
+}
+
+/** Builds the `proxy` subcommand. */
+export function proxyCommand(ctx: CliContext): Command {
+  return new Command("proxy")
+    .description(
+      "Run the HTTP API in front of the PBX: JWT auth, roles, an audit row before every PBX\n" +
+        "action (nothing is sent when the audit cannot be written), jobs and live events.\n" +
+        "Backend: --ami HOST:PORT (production), --forward URL, or neither: the simulated PBX.",
+    )
+    .addHelpText(
+      "after",
+      "\nExamples:\n" +
+        "  ASTRIX_AMI_SECRET=... ASTRIX_JWT_SECRET_FILE=/etc/astrix/jwt.secret \\\n" +
+        "    astrix proxy --ami 127.0.0.1:5038 --ami-user astrix --recordings /var/spool/asterisk/monitor\n" +
+        "  astrix proxy --dev-token                  # simulated PBX, the seed's dev token accepted\n" +
+        "  astrix proxy --jwks-url https://id.example.com/.well-known/jwks.json --jwt-issuer https://id.example.com",
+    )
+    .addOption(
+      new Option("--host <host>", "address to listen on (0.0.0.0 for every interface)")
+        .env("ASTRIX_PROXY_HOST").default("127.0.0.1"),
+    )
+    .addOption(
+      new Option("--port <port>", "port to listen on (env also AMI_PROXY_PORT, the seed's name)")
+        .env("ASTRIX_PROXY_PORT").default(8080).argParser(parsePort),
+    )
+    .addOption(
+      new Option("--ami <host:port>", "the PBX's AMI (production backend)").env("ASTRIX_AMI")
+        .argParser(parseHostPort),
+    )
+    .addOption(new Option("--ami-user <name>", "AMI user (manager.conf)").env("ASTRIX_AMI_USER"))
+    .addOption(
+      new Option("--ami-secret <secret>", "AMI secret; prefer the env var or --ami-secret-file")
+        .env("ASTRIX_AMI_SECRET"),
+    )
+    .addOption(
+      new Option("--ami-secret-file <path>", "file holding the AMI secret").env(
+        "ASTRIX_AMI_SECRET_FILE",
+      ),
+    )
+    .addOption(new Option("--ami-md5", "log in with the MD5 challenge").default(false))
+    .addOption(
+      new Option(
+        "--forward <url>",
+        "send requests to an upstream adapter (env also AMI_PROXY_FORWARD)",
+      )
+        .env("ASTRIX_PROXY_FORWARD"),
+    )
+    .addOption(
+      new Option("--audit-db <file>", "the audit database").env("ASTRIX_AUDIT_DB").default(
+        "ami_audit.db",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--audit-key-file <file>",
+        "the audit's HMAC key (created if absent; default <db>.key)",
+      )
+        .env("ASTRIX_AUDIT_KEY_FILE"),
+    )
+    .addOption(
+      new Option("--jwt-secret <secret>", "HS256 secret (≥ 32 bytes); prefer the env var or a file")
+        .env("ASTRIX_JWT_SECRET"),
+    )
+    .addOption(
+      new Option("--jwt-secret-file <path>", "file holding the HS256 secret").env(
+        "ASTRIX_JWT_SECRET_FILE",
+      ),
+    )
+    .addOption(
+      new Option("--jwks-url <url>", "verify RS256/ES256 tokens with this JWKS").env(
+        "ASTRIX_JWKS_URL",
+      ),
+    )
+    .addOption(
+      new Option("--jwt-issuer <iss>", "required iss claim").env("ASTRIX_JWT_ISSUER").default(
+        "astrix",
+      ),
+    )
+    .addOption(
+      new Option("--jwt-audience <aud>", "required aud claim").env("ASTRIX_JWT_AUDIENCE").default(
+        "astrix",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--recordings <url|dir>",
+        "recordings server URL or folder (default in simulate mode: synthetic)",
+      )
+        .env("ASTRIX_RECORDINGS"),
+    )
+    .addOption(
+      new Option("--spool-dir <dir>", "where Asterisk finds recordings").env("ASTRIX_SPOOL_DIR")
+        .default("/var/spool/asterisk/monitor"),
+    )
+    .addOption(
+      new Option("--dial-template <template>", "how an extension becomes a channel to call")
+        .env("ASTRIX_DIAL_TEMPLATE").default("SIP/{ext}").argParser(parseDialTemplate),
+    )
+    .addOption(
+      new Option(
+        "--dev-token",
+        "accept the seed's token test-token-for-local-dev (simulate mode only)",
+      )
+        .default(false),
+    )
+    .addOption(
+      new Option("--job-retention <ms>", "how long ended jobs stay readable").env(
+        "ASTRIX_JOB_RETENTION",
+      ).default(3_600_000).argParser(parseCount),
+    )
+    .addOption(
+      new Option("--log-format <format>", "request and event logs on stderr").choices([
+        "json",
+        "pretty",
+      ])
+        .env("ASTRIX_LOG_FORMAT").default("json"),
+    )
+    .action(async (flags: ProxyFlags, command: Command) => {
+      const logger = createLogger({ format: flags.logFormat });
+      let config: ProxyConfig;
+      try {
+        config = proxyConfig(flags, command, logger);
+      } catch (error) {
+        if (!(error instanceof ProxyConfigError)) throw error;
+        ctx.err(`astrix proxy: ${error.message}`);
+        return ctx.exit(2);
+      }
+      let proxy;
+      try {
+        proxy = await startProxy(config);
+      } catch (error) {
+        if (
+          error instanceof ProxyConfigError || error instanceof RecordingsDirectoryError ||
+          error instanceof AuditUnavailableError || error instanceof HttpListenError
+        ) {
+          ctx.err(`astrix proxy: ${error.message}`);
+          return ctx.exit(error instanceof ProxyConfigError ? 2 : 1);
+        }
+        throw error;
+      }
+      for (const fact of proxy.facts) ctx.out(fact);
+      const signal = await ctx.stopSignal();
+      ctx.err(`astrix proxy: ${signal}, stopping`);
+      await proxy.close();
+      ctx.exit(0);
+    });
+}
+
+function proxyConfig(
+  flags: ProxyFlags,
+  command: Command,
+  logger: ReturnType<typeof createLogger>,
+): ProxyConfig {
+  // The seed's environment names keep working.
+  const env = process.env;
+  let port = flags.port;
+  if (command.getOptionValueSource("port") === "default" && env.AMI_PROXY_PORT) {
+    port = parsePort(env.AMI_PROXY_PORT);
+  }
+  const forward = flags.forward ?? env.AMI_PROXY_FORWARD;
+  if (forward !== undefined && flags.ami) {
+    throw new ProxyConfigError("Give either --ami or --forward, not both");
+  }
+  let backend: BackendConfig;
+  if (flags.ami) {
+    if (!flags.amiUser) throw new ProxyConfigError("--ami needs --ami-user (or ASTRIX_AMI_USER)");
+    const secret = flags.amiSecret ?? readSecretFile(flags.amiSecretFile, "--ami-secret-file");
+    if (!secret) {
+      throw new ProxyConfigError(
+        "--ami needs the AMI secret: ASTRIX_AMI_SECRET, --ami-secret-file or --ami-secret",
+      );
+    }
+    backend = { kind: "ami", ...flags.ami, username: flags.amiUser, secret, md5: flags.amiMd5 };
+  } else if (forward !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(forward);
+    } catch {
+      throw new ProxyConfigError(`--forward "${forward}" is not a URL`);
+    }
+    backend = { kind: "forward", url };
+  } else {
+    backend = { kind: "simulate" };
+  }
+  if (flags.devToken && backend.kind !== "simulate") {
+    throw new ProxyConfigError(
+      "--dev-token is for the simulated PBX only: a known token must never open a real PBX",
+    );
+  }
+  const secretText = flags.jwtSecret ?? readSecretFile(flags.jwtSecretFile, "--jwt-secret-file");
+  if (secretText !== undefined && flags.jwksUrl !== undefined) {
+    throw new ProxyConfigError("Give either a JWT secret or --jwks-url, not both");
+  }
+  if (secretText === undefined && flags.jwksUrl === undefined && !flags.devToken) {
+    throw new ProxyConfigError(
+      "Tokens need a key: ASTRIX_JWT_SECRET_FILE / --jwt-secret-file, ASTRIX_JWT_SECRET, or --jwks-url " +
+        "(or --dev-token with the simulated PBX)",
+    );
+  }
+  let auth: ProxyConfig["auth"];
+  if (flags.jwksUrl) {
+    try {
+      auth = { kind: "jwks", url: new URL(flags.jwksUrl) };
+    } catch {
+      throw new ProxyConfigError(`--jwks-url "${flags.jwksUrl}" is not a URL`);
+    }
+  } else {
+    // With --dev-token alone, a random secret: only the dev token gets in.
+    auth = {
+      kind: "hs256",
+      secret: secretText !== undefined
+        ? new TextEncoder().encode(secretText)
+        : crypto.getRandomValues(new Uint8Array(48)),
+    };
+  }
+  return {
+    host: flags.host,
+    port,
+    backend,
+    auditDb: flags.auditDb,
+    auditKeyFile: flags.auditKeyFile ?? defaultKeyFile(flags.auditDb),
+    auth,
+    issuer: flags.jwtIssuer,
+    audience: flags.jwtAudience,
+    devToken: flags.devToken,
+    recordings: flags.recordings,
+    spoolDir: flags.spoolDir,
+    dialTemplate: flags.dialTemplate,
+    jobRetentionMs: flags.jobRetention,
+    logger,
+  };
+}
+
+function readSecretFile(path: string | undefined, flag: string): string | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path, "utf8").trim();
+  } catch (error) {
+    throw new ProxyConfigError(`${flag}: cannot read ${path}: ${(error as Error).message}`);
+  }
+}
