@@ -12,6 +12,7 @@ import { auditQueryCommand } from "./commands/audit_query.ts";
 import { mockAmiCommand } from "./commands/mock_ami.ts";
 import { mockRecordingsCommand } from "./commands/mock_recordings.ts";
 import { proxyCommand } from "./commands/proxy.ts";
+import { tokenCommand } from "./commands/token.ts";
 import { testClientCommand } from "./commands/test_client.ts";
 import pkg from "./package.json" with { type: "json" };
 import { untilStopSignal } from "./src/shutdown.ts";
@@ -34,7 +35,8 @@ export function buildCli(ctx: CliContext): Command {
     .addCommand(mockAmiCommand(ctx))
     .addCommand(mockRecordingsCommand(ctx))
     .addCommand(testClientCommand(ctx))
-    .addCommand(auditQueryCommand(ctx));
+    .addCommand(auditQueryCommand(ctx))
+    .addCommand(tokenCommand(ctx));
 }
 
 /** Runs the CLI on `args` and returns the process exit code. */

@@ -1,0 +1,111 @@
+/**
+ * `astrix token`: signs a JWT the proxy accepts (HS256, with an expiry), for
+ * ops and tests. The secret comes from the same places the proxy reads it.
+ *
+ * @module
+ */
+
+import { Command, InvalidArgumentError, Option } from "commander";
+import { readFileSync } from "node:fs";
+import { MIN_SECRET_BYTES } from "../src/proxy/auth.ts";
+import { type Role, ROLES } from "../src/proxy/roles.ts";
+import { signToken } from "../src/proxy/tokens.ts";
+import type { CliContext } from "./context.ts";
+
+interface TokenFlags {
+  sub: string;
+  role: Role;
+  ext?: string;
+  ttl: number;
+  secret?: string;
+  secretFile?: string;
+  issuer: string;
+  audience: string;
+}
+
+/** `90`, `15m`, `8h`, `7d`: seconds. */
+export function parseTtl(value: string): number {
+  const match = value.trim().match(/^(\d+)\s*([smhd]?)$/);
+  const seconds = match
+    ? Number(match[1]) * { "": 1, s: 1, m: 60, h: 3600, d: 86_400 }[match[2]]!
+    : 0;
+  if (!match || seconds <= 0) {
+    throw new InvalidArgumentError(`"${value}" is not a lifetime like 3600, 15m, 8h or 7d.`);
+  }
+  return seconds;
+}
+
+/** Builds the `token` subcommand. */
+export function tokenCommand(ctx: CliContext): Command {
+  return new Command("token")
+    .description(
+      "Sign a token for the proxy (HS256, with an expiry): who (--sub), which role, which phone.\n" +
+        "Use the proxy's secret: ASTRIX_JWT_SECRET_FILE, --secret-file or ASTRIX_JWT_SECRET.",
+    )
+    .addHelpText(
+      "after",
+      "\nExamples:\n" +
+        "  astrix token --sub u17 --role supervisor --ext 201 --secret-file /etc/astrix/jwt.secret\n" +
+        '  curl -H "Authorization: Bearer $(astrix token --sub qa7 --role qa --ext 206)" ...',
+    )
+    .requiredOption("--sub <user>", "the user id (JWT sub)")
+    .addOption(new Option("--role <role>", "the role").choices([...ROLES]).makeOptionMandatory())
+    .addOption(new Option("--ext <extension>", "the user's own phone: where its audio rings"))
+    .addOption(
+      new Option("--ttl <lifetime>", "how long it is valid: seconds, or 15m, 8h, 7d").default(
+        3_600,
+        "1h",
+      ).argParser(parseTtl),
+    )
+    .addOption(
+      new Option("--secret <secret>", "HS256 secret (prefer the env var or a file)").env(
+        "ASTRIX_JWT_SECRET",
+      ),
+    )
+    .addOption(
+      new Option("--secret-file <path>", "file holding the secret").env("ASTRIX_JWT_SECRET_FILE"),
+    )
+    .addOption(new Option("--issuer <iss>", "iss claim").env("ASTRIX_JWT_ISSUER").default("astrix"))
+    .addOption(
+      new Option("--audience <aud>", "aud claim").env("ASTRIX_JWT_AUDIENCE").default("astrix"),
+    )
+    .action(async (flags: TokenFlags) => {
+      let secret = flags.secret;
+      if (flags.secretFile !== undefined) {
+        try {
+          secret = readFileSync(flags.secretFile, "utf8").trim();
+        } catch (error) {
+          ctx.err(`astrix token: cannot read ${flags.secretFile}: ${(error as Error).message}`);
+          return ctx.exit(2);
+        }
+      }
+      if (secret === undefined) {
+        ctx.err(
+          "astrix token: give the proxy's secret: ASTRIX_JWT_SECRET_FILE, --secret-file or ASTRIX_JWT_SECRET",
+        );
+        return ctx.exit(2);
+      }
+      const bytes = new TextEncoder().encode(secret);
+      if (bytes.length < MIN_SECRET_BYTES) {
+        ctx.err(
+          `astrix token: the secret is ${bytes.length} bytes; the proxy needs at least ${MIN_SECRET_BYTES}`,
+        );
+        return ctx.exit(2);
+      }
+      if (flags.ext !== undefined && !/^[0-9A-Za-z_*#+-]{1,32}$/.test(flags.ext)) {
+        ctx.err(`astrix token: "${flags.ext}" is not an extension`);
+        return ctx.exit(2);
+      }
+      ctx.out(
+        await signToken(bytes, {
+          sub: flags.sub,
+          role: flags.role,
+          ext: flags.ext,
+          ttlSeconds: flags.ttl,
+          issuer: flags.issuer,
+          audience: flags.audience,
+        }),
+      );
+      ctx.exit(0);
+    });
+}

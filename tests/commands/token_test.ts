@@ -1,0 +1,37 @@
+import { assertEquals, assertMatch } from "../_support/assert.ts";
+import { runCli } from "../_support/cli.ts";
+import { Authenticator } from "../../src/proxy/auth.ts";
+
+const SECRET = "token-cli-secret-0123456789abcdef0123";
+
+Deno.test("astrix token signs a token the proxy's verifier accepts, with the lifetime asked for", async () => {
+  const { code, stdout, stderr } = await runCli(
+    ["token", "--sub", "u17", "--role", "supervisor", "--ext", "201", "--ttl", "15m"],
+    { ASTRIX_JWT_SECRET: SECRET },
+  );
+  assertEquals(code, 0, stderr);
+  const token = stdout.trim();
+  const auth = Authenticator.hs256(new TextEncoder().encode(SECRET));
+  assertEquals(await auth.verify(`Bearer ${token}`), {
+    userId: "u17",
+    role: "supervisor",
+    ext: "201",
+  });
+  const payload = JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+  assertEquals(payload.exp - payload.iat, 900);
+  assertEquals([payload.iss, payload.aud], ["astrix", "astrix"]);
+});
+
+Deno.test("astrix token refuses a missing or short secret and a bad extension", async () => {
+  const cases: [string[], Record<string, string>, RegExp][] = [
+    [[], {}, /give the proxy's secret/],
+    [[], { ASTRIX_JWT_SECRET: "short" }, /at least 32/],
+    [["--ext", "201,qB"], { ASTRIX_JWT_SECRET: SECRET }, /is not an extension/],
+    [["--ttl", "forever"], { ASTRIX_JWT_SECRET: SECRET }, /is not a lifetime/],
+  ];
+  for (const [args, env, message] of cases) {
+    const { code, stderr } = await runCli(["token", "--sub", "u1", "--role", "qa", ...args], env);
+    assertEquals(code, 2, args.join(" "));
+    assertMatch(stderr, message);
+  }
+});
