@@ -227,8 +227,10 @@ async function originate(pbx: Pbx, request: AmiMessage, session: AmiServerSessio
   });
   if (isTrueWord(request.get("Async"))) {
     session.reply(request, "Success", { message: "Originate successfully queued" });
-    const result = await placeOriginate(pbx, originateRequest);
-    pbx.emit(ev.originateResponse(outcome(result)));
+    // As Asterisk's originate thread: the session goes on with its next action meanwhile.
+    placeOriginate(pbx, originateRequest).then((result) =>
+      pbx.emit(ev.originateResponse(outcome(result)))
+    );
     return;
   }
   // Synchronous: the session waits for the answer; no OriginateResponse is sent.

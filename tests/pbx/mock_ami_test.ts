@@ -156,6 +156,26 @@ Deno.test("Originate of a ChanSpy listen: the phone answers, spies on exactly th
   });
 });
 
+Deno.test("an Async Originate does not hold up the session's next actions while the phone rings", async () => {
+  const clock = new ManualClock();
+  await withMock({ clock, calls: 1, answerDelayMs: 300 }, async (mock, connect) => {
+    clock.advance(1);
+    const ami = await connect();
+    const target = mock.pbx.channels.find((c) => c.role === "endpoint" && c.state === 6)!;
+    const originate = () =>
+      ami.send(
+        actions.originateListen({
+          listenerChannel: "SIP/209",
+          targetChannel: target.name,
+          mode: "listen",
+        }),
+      );
+    // Nothing advances the clock: no phone answers, yet every action is answered.
+    const answers = await Promise.all([originate(), originate(), ami.send(actions.ping())]);
+    assertEquals(answers.map((a) => a.get("Response")), ["Success", "Success", "Success"]);
+  });
+});
+
 Deno.test("ChanSpy with u spies on the exact channel only, never on a longer name with the same prefix", async () => {
   const clock = new ManualClock();
   await withMock({ clock, extensions: ["100", "1001", "201"], calls: 0 }, async (mock, connect) => {
