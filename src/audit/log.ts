@@ -16,7 +16,7 @@
  * @module
  */
 
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, statSync } from "node:fs";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import {
   type AuditEntry,
@@ -57,8 +57,13 @@ export class AuditLog {
   readonly #insert: StatementSync;
   readonly #seal: StatementSync;
 
+  /** The file opened (device and inode): a path that names another file now is refused. */
+  readonly #file: { dev: number; ino: number };
+
   private constructor(path: string, db: DatabaseSync, key: Uint8Array, now: () => number) {
     this.path = path;
+    const stats = statSync(path);
+    this.#file = { dev: stats.dev, ino: stats.ino };
     this.#db = db;
     this.#key = new ChainKey(key);
     this.#now = now;
@@ -87,31 +92,49 @@ export class AuditLog {
 
   /** Writes one row and chains it; throws {@linkcode AuditUnavailableError} if it could not. */
   append(entry: AuditEntry): Appended {
-    const row = this.#row(entry);
+    return this.appendAll([entry])[0];
+  }
+
+  /**
+   * Writes rows in one transaction (one disk sync for all: a group commit),
+   * chained in order. All or none: a failure throws
+   * {@linkcode AuditUnavailableError} and nothing of the batch is kept.
+   */
+  appendAll(entries: readonly AuditEntry[]): Appended[] {
+    const rows = entries.map((entry) => this.#row(entry));
     const db = this.#db;
     try {
+      // SQLite would go on writing to a deleted or renamed file, and those rows would be lost.
+      if (!this.#stillAtPath()) {
+        throw new Error("the file was removed or replaced since it was opened: restart the proxy");
+      }
       db.exec("BEGIN IMMEDIATE");
       try {
         const last = this.#lastChained.get() as { hash: string } | undefined;
-        const prevHash = last?.hash ?? this.#key.legacyAnchor(this.#legacyRows());
-        const info = this.#insert.run(
-          row.userId,
-          row.action,
-          row.target,
-          row.jobId,
-          row.timestamp,
-          row.role,
-          row.outcome,
-          row.status,
-          row.requestId,
-          row.remoteAddr,
-          row.detail,
-        );
-        row.id = Number(info.lastInsertRowid);
-        const hash = this.#key.hash(prevHash, canonical(row));
-        this.#seal.run(prevHash, hash, row.id);
+        let prevHash = last?.hash ?? this.#key.legacyAnchor(this.#legacyRows());
+        const appended: Appended[] = [];
+        for (const row of rows) {
+          const info = this.#insert.run(
+            row.userId,
+            row.action,
+            row.target,
+            row.jobId,
+            row.timestamp,
+            row.role,
+            row.outcome,
+            row.status,
+            row.requestId,
+            row.remoteAddr,
+            row.detail,
+          );
+          row.id = Number(info.lastInsertRowid);
+          const hash = this.#key.hash(prevHash, canonical(row));
+          this.#seal.run(prevHash, hash, row.id);
+          appended.push({ id: row.id, hash });
+          prevHash = hash;
+        }
         db.exec("COMMIT");
-        return { id: row.id, hash };
+        return appended;
       } catch (error) {
         if (db.isTransaction) db.exec("ROLLBACK");
         throw error;
@@ -126,10 +149,20 @@ export class AuditLog {
 
   /** Is the database open and its file writable? (A cheap check for readiness probes.) */
   get writable(): boolean {
-    if (!this.#db.isOpen) return false;
+    if (!this.#db.isOpen || !this.#stillAtPath()) return false;
     try {
       accessSync(this.path, constants.W_OK);
       return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Does the path still name the file that was opened? */
+  #stillAtPath(): boolean {
+    try {
+      const stats = statSync(this.path);
+      return stats.dev === this.#file.dev && stats.ino === this.#file.ino;
     } catch {
       return false;
     }

@@ -123,13 +123,13 @@ export function createProxyApp(deps: ProxyDeps): Hono<ProxyEnv> {
   app.route("/", amiRoutes(deps));
 
   app.notFound((c) => errorResponse(c, new ProxyError(404, "not_found", "No such endpoint")));
-  app.onError((error, c) => {
+  app.onError(async (error, c) => {
     if (error instanceof ForbiddenError) {
       const request = requestContext(c);
       const subject = c.get("audit");
       if (request && subject) {
         try {
-          deps.trail.write(request, {
+          await deps.trail.write(request, {
             ...subject,
             outcome: "denied",
             status: 403,

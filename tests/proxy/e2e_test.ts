@@ -247,7 +247,13 @@ Deno.test("proxy e2e: Last-Event-ID resumes the event stream with nothing lost o
       await first.until((f) => f.event === "job"),
     ];
     await first.cancel();
-    for (const jobId of jobs) await admin.post(`/ami/jobs/${jobId}/hangup`);
+    for (const jobId of jobs) {
+      await eventually(
+        async () => (await admin.job(jobId)).status === "active" || undefined,
+        "active",
+      );
+      assertEquals((await admin.post(`/ami/jobs/${jobId}/hangup`)).status, 200);
+    }
     for (const jobId of jobs) {
       await eventually(
         async () => (await admin.job(jobId)).status === "ended" || undefined,

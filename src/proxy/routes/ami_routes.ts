@@ -25,15 +25,18 @@ export function amiRoutes(deps: ProxyDeps): Hono<ProxyEnv> {
   app.get("/ami/channels", async (c) => {
     guard(c, { action: "channels" }, "channels");
     requireReady(deps);
-    const channels = await deps.backend.channels();
-    auditRead(deps, c, 200, { count: channels.length });
+    // CoreShowChannels reaches the PBX: an attempt row first, as for every PBX action.
+    const channels = await audited(deps, c, {}, async () => {
+      const channels = await deps.backend.channels();
+      return { status: 200, result: channels };
+    });
     return c.json({ channels });
   });
 
   app.post("/ami/originate/listen", async (c) => {
     const body = parseWith(listenBody, await jsonBody(c));
     guard(c, { action: body.mode, target: body.targetChannel }, "listen");
-    const extension = audioExtension(principalOf(c), body.listenerExtension);
+    const extension = audioExtension(principalOf(c), body.listenerExtension, "listenerExtension");
     requireReady(deps);
     const job = await audited(deps, c, { detail: { mode: body.mode, extension } }, async () => {
       const job = deps.jobs.create({
@@ -58,7 +61,7 @@ export function amiRoutes(deps: ProxyDeps): Hono<ProxyEnv> {
   app.post("/ami/originate/playback", async (c) => {
     const body = parseWith(playbackBody, await jsonBody(c));
     guard(c, { action: "playback", target: body.recordingId }, "playback");
-    const extension = audioExtension(principalOf(c), body.targetExtension);
+    const extension = audioExtension(principalOf(c), body.targetExtension, "targetExtension");
     if (!deps.recordings) throw noRecordings();
     const recording = await deps.recordings.metadata(body.recordingId);
     if (!recording) throw new NotFoundError(`No recording "${body.recordingId}"`);
@@ -93,9 +96,9 @@ export function amiRoutes(deps: ProxyDeps): Hono<ProxyEnv> {
     return c.json({ job });
   });
 
-  app.get("/ami/jobs/:id", (c) => {
+  app.get("/ami/jobs/:id", async (c) => {
     const job = ownJob(deps, c, c.req.param("id"), "job.read");
-    auditRead(deps, c, 200);
+    await auditRead(deps, c, 200);
     return c.json({ job });
   });
 
@@ -109,7 +112,7 @@ export function amiRoutes(deps: ProxyDeps): Hono<ProxyEnv> {
     return c.json({ job });
   });
 
-  app.get("/ami/events", (c) => {
+  app.get("/ami/events", async (c) => {
     const query = parseWith(eventsQuery, c.req.query(), "query");
     const scope = guard(c, { action: "events", target: query.job ?? null }, "events");
     const principal = principalOf(c);
@@ -119,7 +122,7 @@ export function amiRoutes(deps: ProxyDeps): Hono<ProxyEnv> {
       (query.job === undefined || event.jobId === query.job) &&
       (names === undefined || names.includes(event.event) ||
         names.includes((event.data as { event?: string })?.event ?? ""));
-    auditRead(deps, c, 200, { job: query.job, event: query.event });
+    await auditRead(deps, c, 200, { job: query.job, event: query.event });
     const stream = deps.hub.subscribe({
       lastEventId: c.req.header("last-event-id") ?? null,
       filter,
@@ -156,7 +159,11 @@ function ownJob(
 }
 
 /** The extension the audio goes to: the caller's own, or (admin only) the one asked for. */
-function audioExtension(principal: Principal, asked: string | undefined): string {
+function audioExtension(
+  principal: Principal,
+  asked: string | undefined,
+  field: "listenerExtension" | "targetExtension",
+): string {
   if (asked !== undefined && asked !== principal.ext) {
     if (!scopeOf(principal.role, "audioToAnyExtension")) {
       throw new ForbiddenError(
@@ -171,7 +178,7 @@ function audioExtension(principal: Principal, asked: string | undefined): string
   if (principal.ext === null) {
     throw new BadRequestError(
       "The token has no ext claim: name the extension that should ring (admin only), or use a token with ext",
-      "listenerExtension",
+      field,
     );
   }
   return principal.ext;

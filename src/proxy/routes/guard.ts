@@ -34,15 +34,15 @@ export function guard(c: Context<ProxyEnv>, subject: AuditSubject, permission: P
   return scope;
 }
 
-/** Writes one row for a request that reads (no PBX action). */
-export function auditRead(
+/** Writes the one row of a request that reads (no PBX action); the answer waits for it. */
+export async function auditRead(
   deps: ProxyDeps,
   c: Context<ProxyEnv>,
   status: number,
   detail?: unknown,
-): void {
+): Promise<void> {
   const subject = c.get("audit")!;
-  deps.trail.write(requestContext(c)!, { ...subject, outcome: "ok", status, detail });
+  await deps.trail.write(requestContext(c)!, { ...subject, outcome: "ok", status, detail });
 }
 
 /**
@@ -59,12 +59,12 @@ export async function audited<T>(
   const request = requestContext(c)!;
   const subject = c.get("audit")!;
   const row = { ...subject, ...entry };
-  deps.trail.write(request, { ...row, outcome: "attempt" });
+  await deps.trail.write(request, { ...row, outcome: "attempt" });
   let outcome: { status: number; result: T; jobId?: string };
   try {
     outcome = await run();
   } catch (error) {
-    resultRow(deps, request, {
+    await resultRow(deps, request, {
       ...row,
       outcome: "error",
       status: toHttpError(error).status,
@@ -75,7 +75,7 @@ export async function audited<T>(
     });
     throw error;
   }
-  resultRow(deps, request, {
+  await resultRow(deps, request, {
     ...row,
     jobId: outcome.jobId ?? row.jobId,
     outcome: "ok",
@@ -84,13 +84,13 @@ export async function audited<T>(
   return outcome.result;
 }
 
-function resultRow(
+async function resultRow(
   deps: ProxyDeps,
   request: ReturnType<typeof requestContext>,
   entry: TrailEntry,
-): void {
+): Promise<void> {
   try {
-    deps.trail.write(request!, entry);
+    await deps.trail.write(request!, entry);
   } catch (error) {
     deps.logger.error("audit result row not written (the action already ran)", {
       requestId: request!.requestId,

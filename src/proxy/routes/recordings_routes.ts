@@ -27,13 +27,13 @@ export function recordingsRoutes(deps: ProxyDeps): Hono<ProxyEnv> {
     refuseControlCharacters(Object.fromEntries(query), "query");
     if (scope === "own") query.set("extension", ownExtension(c));
     const response = await source.forward(`/recordings?${query}`, c.req.raw);
-    auditRead(deps, c, response.status, { query: Object.fromEntries(query) });
+    await auditRead(deps, c, response.status, { query: Object.fromEntries(query) });
     return response;
   });
 
   app.get("/recordings/:id/metadata", async (c) => {
     const recording = await allowedRecording(deps, c, "recordings.metadata");
-    auditRead(deps, c, 200);
+    await auditRead(deps, c, 200);
     return c.json(recording);
   });
 
@@ -44,7 +44,7 @@ export function recordingsRoutes(deps: ProxyDeps): Hono<ProxyEnv> {
       c.req.raw,
     );
     if (c.req.method !== "HEAD") {
-      auditRead(deps, c, response.status, { range: c.req.header("range") ?? null });
+      await auditRead(deps, c, response.status, { range: c.req.header("range") ?? null });
     }
     return response;
   });
