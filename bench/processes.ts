@@ -14,17 +14,24 @@ export interface ServerProcess {
   stop(): Promise<Deno.CommandStatus>;
 }
 
+/** Options of {@linkcode startServer}. */
+export interface StartServerOptions {
+  /** `null` silences a server that logs every request; default `inherit`. */
+  stderr?: "inherit" | "null";
+}
+
 /** Spawns `deno run -A <args>` and reads the port from the first line it prints. */
 export async function startServer(
   name: string,
   args: string[],
   portPattern: RegExp,
+  options: StartServerOptions = {},
 ): Promise<ServerProcess> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", ...args],
     cwd: root,
     stdout: "piped",
-    stderr: "inherit",
+    stderr: options.stderr ?? "inherit",
   }).spawn();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let text = "";

@@ -80,15 +80,28 @@ export class EventSubscription implements AsyncIterableIterator<AmiMessage> {
   }
 
   next(): Promise<IteratorResult<AmiMessage>> {
-    if (this.#count > 0) {
-      const event = this.#ring[this.#head]!;
-      this.#ring[this.#head] = undefined;
-      if (++this.#head === this.#ring.length) this.#head = 0;
-      this.#count--;
-      return Promise.resolve({ value: event, done: false });
-    }
+    if (this.#count > 0) return Promise.resolve({ value: this.#shift(), done: false });
     if (this.#closed) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => this.#waiter = resolve);
+  }
+
+  /**
+   * Takes every event already buffered, without waiting: a consumer that
+   * handles a burst at once (one read's worth of events) rather than one per
+   * microtask.
+   */
+  takeBuffered(): AmiMessage[] {
+    const events: AmiMessage[] = [];
+    while (this.#count > 0) events.push(this.#shift());
+    return events;
+  }
+
+  #shift(): AmiMessage {
+    const event = this.#ring[this.#head]!;
+    this.#ring[this.#head] = undefined;
+    if (++this.#head === this.#ring.length) this.#head = 0;
+    this.#count--;
+    return event;
   }
 
   /** Ends the subscription (also what `break` in a `for await` does). */

@@ -227,7 +227,9 @@ export class EventHub {
           subscriber.controller.error(error);
           continue;
         }
-        if (parts.length > 0) chunk = concat(parts);
+        // Every event accepted: the bytes every such subscriber gets, built once.
+        if (parts.length === batch.length) chunk = all ??= concat(parts);
+        else if (parts.length > 0) chunk = concat(parts);
       }
       if (chunk && chunk.byteLength > (subscriber.controller.desiredSize ?? 0)) {
         const data = JSON.stringify({ reason: OVERFLOW_REASON, lastId: position });

@@ -21,6 +21,18 @@ Deno.test("EventSubscription keeps the newest events when full and counts the re
   assertEquals(got, ["7", "8", "9"]);
 });
 
+Deno.test("EventSubscription.takeBuffered hands over a burst at once, in order, across the ring's end", async () => {
+  const subscription = new EventSubscription(() => {}, { bufferSize: 4 });
+  for (let i = 0; i < 3; i++) subscription.push(event(i));
+  assertEquals((await subscription.next()).value?.get("N"), "0");
+  for (let i = 3; i < 6; i++) subscription.push(event(i)); // wraps around the ring; 1 is dropped
+  assertEquals(subscription.takeBuffered().map((e) => e.get("N")), ["2", "3", "4", "5"]);
+  assertEquals(subscription.dropped, 1);
+  assertEquals([subscription.pending, subscription.takeBuffered().length], [0, 0]);
+  subscription.push(event(6));
+  assertEquals((await subscription.next()).value?.get("N"), "6");
+});
+
 Deno.test("EventSubscription.end lets buffered events drain, close discards them", async () => {
   const removed: EventSubscription[] = [];
   const ended = new EventSubscription((s) => removed.push(s));

@@ -180,14 +180,20 @@ export class AmiBackend implements Backend {
     return job.channel;
   }
 
-  /** Reads the event stream for as long as the client lives. */
+  /**
+   * Reads the event stream for as long as the client lives, a burst at a
+   * time: the events of one read reach the SSE hub in one tick, so each
+   * subscriber gets them in one chunk.
+   */
   async #pump(): Promise<void> {
-    for await (const event of this.#events) {
-      let job: Job | undefined;
-      try {
-        job = this.#handle(event);
-      } finally {
-        this.#onEvent(event, job);
+    for await (const first of this.#events) {
+      for (const event of [first, ...this.#events.takeBuffered()]) {
+        let job: Job | undefined;
+        try {
+          job = this.#handle(event);
+        } finally {
+          this.#onEvent(event, job);
+        }
       }
     }
   }
