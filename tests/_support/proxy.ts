@@ -15,6 +15,7 @@
  */
 
 import { assert, assertEquals } from "./assert.ts";
+import { eventually } from "./wait.ts";
 import { AuditReader, type AuditRow } from "../../src/audit/mod.ts";
 import { nullLogger } from "../../src/log.ts";
 import type { AmiMessage } from "../../src/ami/mod.ts";
@@ -112,23 +113,6 @@ export interface TestProxy extends AsyncDisposable {
   // deno-lint-ignore no-explicit-any
   waitForJob(jobId: string, predicate: (job: any) => boolean, what: string): Promise<any>;
   close(): Promise<void>;
-}
-
-/** Polls `check` until it returns a value; fails after `timeoutMs`. */
-export async function eventually<T>(
-  check: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 5_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** Starts mock-ami (two live calls) and a proxy in front of it; resolves once /readyz is 200. */

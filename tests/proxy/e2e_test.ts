@@ -6,6 +6,7 @@
 
 import { assert, assertEquals, assertMatch } from "../_support/assert.ts";
 import { SseReader } from "../_support/sse.ts";
+import { eventually } from "../_support/wait.ts";
 import { nullLogger } from "../../src/log.ts";
 import { createMockAmi, type MockAmi } from "../../src/pbx/mock_ami.ts";
 import { type ProxyConfig, type RunningProxy, startProxy } from "../../src/proxy/proxy.ts";
@@ -18,21 +19,6 @@ const AMI_USER = { username: "proxy", secret: "s3cret", read: ["all"], write: ["
 
 async function token(sub: string, role: Role, ext?: string): Promise<string> {
   return await signToken(SECRET, { sub, role, ext });
-}
-
-/** Polls `check` until it returns a value, or fails after `timeoutMs`. */
-async function eventually<T>(
-  check: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 5_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 async function startMock(port = 0): Promise<{ mock: MockAmi; port: number }> {

@@ -1,4 +1,5 @@
 import { assert, assertEquals, assertRejects } from "../_support/assert.ts";
+import { eventually } from "../_support/wait.ts";
 import { createRecordingsApp, type RecordingJson } from "../../src/recordings/app.ts";
 import { DirectoryCatalog, type DirectoryOptions } from "../../src/recordings/directory.ts";
 import { RecordingsDirectoryError } from "../../src/recordings/errors.ts";
@@ -88,13 +89,9 @@ async function status(app: ReturnType<typeof createRecordingsApp>, path: string)
   return response.status;
 }
 
-/** Polls `check` until it holds; fails after `timeoutMs`. */
-async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+/** Polls `check` until it holds. */
+function until(check: () => Promise<boolean>, what: string): Promise<true> {
+  return eventually(async () => (await check()) || undefined, what);
 }
 
 Deno.test("DirectoryCatalog reads Asterisk names and file headers, lists newest first", async () => {
@@ -193,11 +190,11 @@ Deno.test("DirectoryCatalog reports an invalid header once per change of the fil
   // Each new file shows up only after a rescan: two of them prove two rescans happened.
   for (const name of ["a-1", "a-2"]) {
     await write(dir.path, `2026/11/24/${name}.wav`, wav(100));
-    await eventually(async () => (await listIds(app)).includes(name), `${name} listed`);
+    await until(async () => (await listIds(app)).includes(name), `${name} listed`);
   }
   assertEquals(skipped.length, 1);
   await write(dir.path, "2026/11/24/broken.wav", new TextEncoder().encode("still not a wav"));
-  await eventually(async () => (await listIds(app), skipped.length === 2), "second report");
+  await until(async () => (await listIds(app), skipped.length === 2), "second report");
   assertEquals(await status(app, "/recordings/broken/stream"), 404);
 });
 
@@ -209,7 +206,7 @@ Deno.test("DirectoryCatalog picks up added files after the rescan interval and d
   const added = "20261126-090000-203-204-1764147600.1";
   await write(dir.path, "2026/11/24/late-call.wav", wav(100));
   await write(dir.path, `2026/11/26/${added}.wav`, wav(1500));
-  await eventually(async () => {
+  await until(async () => {
     const ids = await listIds(app);
     return ids.includes("late-call") && ids[0] === added;
   }, "both new files listed, the new day first");
@@ -221,7 +218,7 @@ Deno.test("DirectoryCatalog picks up added files after the rescan interval and d
 
   await Deno.remove(`${dir.path}/2026/11/24/${OUT}.wav`);
   assertEquals(await status(app, `/recordings/${OUT}/stream`), 404);
-  await eventually(async () => !(await listIds(app)).includes(OUT), "deleted file unlisted");
+  await until(async () => !(await listIds(app)).includes(OUT), "deleted file unlisted");
   assertEquals(await status(app, `/recordings/${OUT}/metadata`), 404);
 });
 

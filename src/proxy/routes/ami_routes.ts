@@ -39,10 +39,8 @@ export function amiRoutes(deps: ProxyDeps): Hono<ProxyEnv> {
     const extension = audioExtension(principalOf(c), body.listenerExtension, "listenerExtension");
     requireReady(deps);
     const job = await audited(deps, c, { detail: { mode: body.mode, extension } }, async () => {
-      const job = deps.jobs.create({
+      const job = newJob(deps, c, {
         kind: "listen",
-        owner: principalOf(c).userId,
-        ownerRole: principalOf(c).role,
         extension,
         target: body.targetChannel,
         mode: body.mode,
@@ -68,13 +66,7 @@ export function amiRoutes(deps: ProxyDeps): Hono<ProxyEnv> {
     requireReady(deps);
     const file = `${deps.spoolDir.replace(/\/+$/, "")}/${recording.file}`;
     const job = await audited(deps, c, { detail: { extension, file } }, async () => {
-      const job = deps.jobs.create({
-        kind: "playback",
-        owner: principalOf(c).userId,
-        ownerRole: principalOf(c).role,
-        extension,
-        target: body.recordingId,
-      });
+      const job = newJob(deps, c, { kind: "playback", extension, target: body.recordingId });
       await deps.backend.startPlayback({
         job,
         listenerChannel: dialChannel(deps, extension),
@@ -156,6 +148,16 @@ function ownJob(
   }
   c.set("audit", { action, target: job.target, jobId });
   return job;
+}
+
+/** A queued job of the caller's. */
+function newJob(
+  deps: ProxyDeps,
+  c: Context<ProxyEnv>,
+  fields: Pick<Job, "kind" | "extension" | "target" | "mode">,
+): Job {
+  const principal = principalOf(c);
+  return deps.jobs.create({ ...fields, owner: principal.userId, ownerRole: principal.role });
 }
 
 /** The extension the audio goes to: the caller's own, or (admin only) the one asked for. */
