@@ -9,6 +9,7 @@ import process from "node:process";
 import { Command, CommanderError } from "commander";
 import type { CliContext } from "./commands/context.ts";
 import { auditQueryCommand } from "./commands/audit_query.ts";
+import { devCommand } from "./commands/dev.ts";
 import { mockAmiCommand } from "./commands/mock_ami.ts";
 import { mockRecordingsCommand } from "./commands/mock_recordings.ts";
 import { proxyCommand } from "./commands/proxy.ts";
@@ -31,6 +32,7 @@ export function buildCli(ctx: CliContext): Command {
     .version(pkg.version, "-V, --version", "print the version and exit")
     .helpOption("-h, --help", "show help for astrix or a subcommand")
     .showHelpAfterError("(run with --help for usage)")
+    .addCommand(devCommand(ctx))
     .addCommand(proxyCommand(ctx))
     .addCommand(mockAmiCommand(ctx))
     .addCommand(mockRecordingsCommand(ctx))

@@ -17,16 +17,8 @@ import {
   parseUsersFile,
   parseUserSpec,
 } from "../src/config.ts";
-import { createMockAmi, DEFAULT_EXTENSIONS } from "../src/pbx/mock_ami.ts";
+import { createMockAmi, DEFAULT_EXTENSIONS, MOCK_AMI_DEFAULTS } from "../src/pbx/mock_ami.ts";
 import type { CliContext } from "./context.ts";
-
-/** mock-ami's defaults, which `astrix test-client` uses when not given `--real`. */
-export const MOCK_AMI_DEFAULTS = {
-  host: "127.0.0.1",
-  port: 5038,
-  username: "astrix",
-  secret: "astrix",
-} as const;
 
 interface MockAmiFlags {
   host: string;

@@ -10,7 +10,7 @@ import { parseCount, parsePort } from "../src/config.ts";
 import { runSteps } from "../src/test_client/steps.ts";
 import { formatJson, formatReport } from "../src/test_client/report.ts";
 import type { CliContext } from "./context.ts";
-import { MOCK_AMI_DEFAULTS } from "./mock_ami.ts";
+import { MOCK_AMI_DEFAULTS } from "../src/pbx/mock_ami.ts";
 
 interface TestClientFlags {
   real: boolean;

@@ -13,7 +13,8 @@ import { signToken } from "../src/proxy/tokens.ts";
 import type { CliContext } from "./context.ts";
 
 interface TokenFlags {
-  sub: string;
+  user?: string;
+  sub?: string;
   role: Role;
   ext?: string;
   ttl: number;
@@ -39,16 +40,17 @@ export function parseTtl(value: string): number {
 export function tokenCommand(ctx: CliContext): Command {
   return new Command("token")
     .description(
-      "Sign a token for the proxy (HS256, with an expiry): who (--sub), which role, which phone.\n" +
+      "Sign a token for the proxy (HS256, with an expiry): who (--user), which role, which phone.\n" +
         "Use the proxy's secret: ASTRIX_JWT_SECRET_FILE, --secret-file or ASTRIX_JWT_SECRET.",
     )
     .addHelpText(
       "after",
       "\nExamples:\n" +
-        "  astrix token --sub u17 --role supervisor --ext 201 --secret-file /etc/astrix/jwt.secret\n" +
-        '  curl -H "Authorization: Bearer $(astrix token --sub qa7 --role qa --ext 206)" ...',
+        "  astrix token --user u17 --role supervisor --ext 201 --secret-file /etc/astrix/jwt.secret\n" +
+        '  curl -H "Authorization: Bearer $(astrix token --user qa7 --role qa --ext 206)" ...',
     )
-    .requiredOption("--sub <user>", "the user id (JWT sub)")
+    .addOption(new Option("--user <id>", "the user id (the JWT's sub claim)"))
+    .addOption(new Option("--sub <id>", "the same as --user").hideHelp())
     .addOption(new Option("--role <role>", "the role").choices([...ROLES]).makeOptionMandatory())
     .addOption(new Option("--ext <extension>", "the user's own phone: where its audio rings"))
     .addOption(
@@ -70,6 +72,11 @@ export function tokenCommand(ctx: CliContext): Command {
       new Option("--audience <aud>", "aud claim").env("ASTRIX_JWT_AUDIENCE").default("astrix"),
     )
     .action(async (flags: TokenFlags) => {
+      const user = flags.user ?? flags.sub;
+      if (user === undefined || user === "") {
+        ctx.err("astrix token: say who the token is for: --user <id>");
+        return ctx.exit(2);
+      }
       let secret = flags.secret;
       if (flags.secretFile !== undefined) {
         try {
@@ -98,7 +105,7 @@ export function tokenCommand(ctx: CliContext): Command {
       }
       ctx.out(
         await signToken(bytes, {
-          sub: flags.sub,
+          sub: user,
           role: flags.role,
           ext: flags.ext,
           ttlSeconds: flags.ttl,

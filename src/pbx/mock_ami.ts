@@ -70,6 +70,14 @@ export interface MockAmi {
   close(): Promise<void>;
 }
 
+/** Where mock-ami listens and the account it accepts by default (test-client and dev use them). */
+export const MOCK_AMI_DEFAULTS = {
+  host: "127.0.0.1",
+  port: 5038,
+  username: "astrix",
+  secret: "astrix",
+} as const;
+
 /** The phones 201 to 210. */
 export const DEFAULT_EXTENSIONS = Array.from({ length: 10 }, (_, i) => String(201 + i));
 

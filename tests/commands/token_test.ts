@@ -6,7 +6,7 @@ const SECRET = "token-cli-secret-0123456789abcdef0123";
 
 Deno.test("astrix token signs a token the proxy's verifier accepts, with the lifetime asked for", async () => {
   const { code, stdout, stderr } = await runCli(
-    ["token", "--sub", "u17", "--role", "supervisor", "--ext", "201", "--ttl", "15m"],
+    ["token", "--user", "u17", "--role", "supervisor", "--ext", "201", "--ttl", "15m"],
     { ASTRIX_JWT_SECRET: SECRET },
   );
   assertEquals(code, 0, stderr);
@@ -25,12 +25,13 @@ Deno.test("astrix token signs a token the proxy's verifier accepts, with the lif
 Deno.test("astrix token refuses a missing or short secret and a bad extension", async () => {
   const cases: [string[], Record<string, string>, RegExp][] = [
     [[], {}, /give the proxy's secret/],
+    [["--user", ""], { ASTRIX_JWT_SECRET: SECRET }, /say who the token is for/],
     [[], { ASTRIX_JWT_SECRET: "short" }, /at least 32/],
     [["--ext", "201,qB"], { ASTRIX_JWT_SECRET: SECRET }, /is not an extension/],
     [["--ttl", "forever"], { ASTRIX_JWT_SECRET: SECRET }, /is not a lifetime/],
   ];
   for (const [args, env, message] of cases) {
-    const { code, stderr } = await runCli(["token", "--sub", "u1", "--role", "qa", ...args], env);
+    const { code, stderr } = await runCli(["token", "--user", "u1", "--role", "qa", ...args], env);
     assertEquals(code, 2, args.join(" "));
     assertMatch(stderr, message);
   }

@@ -1,0 +1,110 @@
+/**
+ * `astrix dev`: the whole mock stack with one command, and a token per role.
+ *
+ * @module
+ */
+
+import { Command, Option } from "commander";
+import { parsePort, parseRate } from "../src/config.ts";
+import { DEV_EXTENSIONS, DevPortError, startDevStack } from "../src/dev/stack.ts";
+import { createLogger } from "../src/log.ts";
+import type { Role } from "../src/proxy/roles.ts";
+import type { CliContext } from "./context.ts";
+
+interface DevFlags {
+  host: string;
+  port: number;
+  amiPort: number;
+  recordingsPort: number;
+  dataDir: string;
+  churn: number;
+  logFormat: "json" | "pretty";
+}
+
+/** Builds the `dev` subcommand. */
+export function devCommand(ctx: CliContext): Command {
+  return new Command("dev")
+    .description(
+      "Run the whole mock stack for developing the app: the simulated PBX (mock-ami), synthetic\n" +
+        "recordings (mock-recordings) and the proxy in front of them, with a token per role.\n" +
+        "The audit and the token secret live in --data-dir. Ctrl-C stops everything.",
+    )
+    .addHelpText(
+      "after",
+      "\nExamples:\n" +
+        "  astrix dev                                  # proxy :8080, AMI :5038, recordings :8081\n" +
+        "  astrix dev --port 9080 --ami-port 6038 --recordings-port 9081 --churn 0.5",
+    )
+    .addOption(
+      new Option("--host <host>", "address every server listens on").env("ASTRIX_DEV_HOST").default(
+        "127.0.0.1",
+      ),
+    )
+    .addOption(
+      new Option("--port <port>", "the proxy's port").env("ASTRIX_DEV_PORT").default(8080)
+        .argParser(parsePort),
+    )
+    .addOption(
+      new Option("--ami-port <port>", "mock-ami's port").env("ASTRIX_DEV_AMI_PORT").default(5038)
+        .argParser(parsePort),
+    )
+    .addOption(
+      new Option("--recordings-port <port>", "mock-recordings' port").env(
+        "ASTRIX_DEV_RECORDINGS_PORT",
+      ).default(8081).argParser(parsePort),
+    )
+    .addOption(
+      new Option("--data-dir <dir>", "where the audit, the token secret and tokens.json live")
+        .env("ASTRIX_DEV_DATA_DIR").default(".astrix"),
+    )
+    .addOption(
+      new Option("--churn <rate>", "new simulated calls per second").env("ASTRIX_DEV_CHURN")
+        .default(
+          0,
+        ).argParser(parseRate),
+    )
+    .addOption(
+      new Option("--log-format <format>", "the proxy's request logs on stderr").choices([
+        "json",
+        "pretty",
+      ]).default("pretty"),
+    )
+    .action(async (flags: DevFlags) => {
+      let stack;
+      try {
+        stack = await startDevStack({
+          ...flags,
+          logger: createLogger({ format: flags.logFormat }),
+        });
+      } catch (error) {
+        if (!(error instanceof DevPortError)) throw error;
+        ctx.err(`astrix dev: ${error.message}`);
+        return ctx.exit(2);
+      }
+      const lines = [
+        `astrix dev is up (data in ${flags.dataDir}):`,
+        `  proxy            ${stack.proxyUrl}   (audit ${stack.auditDb})`,
+        `  mock-ami         ${flags.host}:${stack.amiPort}   (AMI user astrix, secret astrix)`,
+        `  mock-recordings  ${stack.recordingsUrl}`,
+        "",
+        `tokens, valid 12 h (also in ${flags.dataDir}/tokens.json):`,
+        ...(Object.entries(stack.tokens) as [Role, string][]).map(([role, token]) =>
+          `  ${role.padEnd(10)} ext ${DEV_EXTENSIONS[role]}  ${token}`
+        ),
+        "",
+        "try:",
+        `  curl -N -H "Authorization: Bearer ${stack.tokens.supervisor}" ${stack.proxyUrl}/ami/events`,
+        `  curl -H "Authorization: Bearer ${stack.tokens.supervisor}" -H "Content-Type: application/json" \\`,
+        `    -d '{"targetChannel": "${
+          stack.liveChannel ?? "SIP/202-00000001"
+        }"}' ${stack.proxyUrl}/ami/originate/listen`,
+        "",
+        "Ctrl-C stops everything.",
+      ];
+      for (const line of lines) ctx.out(line);
+      const signal = await ctx.stopSignal();
+      ctx.err(`astrix dev: ${signal}, stopping`);
+      await stack.close();
+      ctx.exit(0);
+    });
+}

@@ -1,0 +1,189 @@
+/**
+ * The whole mock stack in one process, for developers: mock-ami (the
+ * simulated PBX), mock-recordings (synthetic recordings), and the proxy in
+ * AMI mode against them, its audit and signing secret kept in a data folder,
+ * with a token per role ready to use.
+ *
+ * @module
+ */
+
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { HttpListenError, type HttpServer, serveHttp } from "../http/serve.ts";
+import type { Logger } from "../log.ts";
+import { createMockAmi, MOCK_AMI_DEFAULTS, type MockAmi } from "../pbx/mock_ami.ts";
+import { type RunningProxy, startProxy } from "../proxy/proxy.ts";
+import type { Role } from "../proxy/roles.ts";
+import { signToken } from "../proxy/tokens.ts";
+import { createRecordingsApp } from "../recordings/app.ts";
+import { SyntheticCatalog } from "../recordings/synthetic.ts";
+
+/** Options of {@linkcode startDevStack}. */
+export interface DevOptions {
+  host: string;
+  port: number;
+  amiPort: number;
+  recordingsPort: number;
+  dataDir: string;
+  /** New calls per second on the simulated PBX. */
+  churn: number;
+  logger: Logger;
+}
+
+/** Each role's phone in the stack (the simulated PBX has phones 201 to 210). */
+export const DEV_EXTENSIONS: Readonly<Record<Role, string>> = {
+  user: "205",
+  qa: "206",
+  supervisor: "209",
+  admin: "210",
+};
+
+/** How long the printed tokens are valid. */
+export const DEV_TOKEN_TTL_S = 12 * 3600;
+
+/** A port the stack could not take. */
+export class DevPortError extends Error {
+  override name = "DevPortError";
+  constructor(port: number, flag: string, options: { cause: unknown }) {
+    super(
+      `Port ${port} is in use (is astrix dev already running?): stop the other process or choose another with ${flag}`,
+      options,
+    );
+  }
+}
+
+/** A running stack. */
+export interface DevStack {
+  amiPort: number;
+  recordingsUrl: string;
+  proxyUrl: string;
+  auditDb: string;
+  tokens: Record<Role, string>;
+  /** A channel in a live call, for the examples. */
+  liveChannel: string | undefined;
+  close(): Promise<void>;
+}
+
+/** Starts the stack; throws DevPortError when a port is taken. */
+export async function startDevStack(options: DevOptions): Promise<DevStack> {
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const secret = dataDirSecret(options.dataDir);
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch(() => {});
+  };
+  try {
+    const mock: MockAmi = createMockAmi({
+      users: [{
+        username: MOCK_AMI_DEFAULTS.username,
+        secret: MOCK_AMI_DEFAULTS.secret,
+        read: ["all"],
+        write: ["all"],
+      }],
+      calls: 2,
+      churn: options.churn,
+    });
+    const ami = await listening(
+      () => mock.listen({ hostname: options.host, port: options.amiPort }),
+      options.amiPort,
+      "--ami-port",
+    );
+    closers.push(() => mock.close());
+
+    const recordings: HttpServer = await listening(
+      () =>
+        serveHttp(
+          createRecordingsApp({ catalog: new SyntheticCatalog({ count: 20, seed: 1 }) }).fetch,
+          {
+            hostname: options.host,
+            port: options.recordingsPort,
+          },
+        ),
+      options.recordingsPort,
+      "--recordings-port",
+    );
+    closers.push(() => recordings.close());
+
+    const auditDb = join(options.dataDir, "ami_audit.db");
+    const proxy: RunningProxy = await listening(
+      () =>
+        startProxy({
+          host: options.host,
+          port: options.port,
+          backend: {
+            kind: "ami",
+            host: "127.0.0.1",
+            port: ami.port,
+            username: MOCK_AMI_DEFAULTS.username,
+            secret: MOCK_AMI_DEFAULTS.secret,
+          },
+          auditDb,
+          auditKeyFile: join(options.dataDir, "ami_audit.db.key"),
+          auth: { kind: "hs256", secret },
+          devToken: true,
+          recordings: recordings.url,
+          logger: options.logger,
+        }),
+      options.port,
+      "--port",
+    );
+    closers.push(() => proxy.close());
+
+    const tokens = {} as Record<Role, string>;
+    for (const [role, ext] of Object.entries(DEV_EXTENSIONS) as [Role, string][]) {
+      tokens[role] = await signToken(secret, {
+        sub: `dev-${role}`,
+        role,
+        ext,
+        ttlSeconds: DEV_TOKEN_TTL_S,
+      });
+    }
+    const tokensFile = join(options.dataDir, "tokens.json");
+    writeFileSync(tokensFile, JSON.stringify(tokens, null, 2) + "\n", { mode: 0o600 });
+    chmodSync(tokensFile, 0o600);
+    const live = mock.pbx.channels.find((c) =>
+      c.state === 6 && c.role === "endpoint" &&
+      !Object.values(DEV_EXTENSIONS).some((e) => c.name.startsWith(`SIP/${e}-`))
+    );
+    return {
+      amiPort: ami.port,
+      recordingsUrl: recordings.url,
+      proxyUrl: proxy.url,
+      auditDb,
+      tokens,
+      liveChannel: live?.name,
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+/** The data folder's token secret: made once (48 random bytes, mode 0600), then reused. */
+function dataDirSecret(dataDir: string): Uint8Array {
+  const path = join(dataDir, "jwt.secret");
+  if (!existsSync(path)) {
+    const bytes = crypto.getRandomValues(new Uint8Array(48));
+    writeFileSync(path, btoa(String.fromCharCode(...bytes)) + "\n", { mode: 0o600, flag: "wx" });
+  }
+  return new TextEncoder().encode(readFileSync(path, "utf8").trim());
+}
+
+/** Runs a listen; a port in use becomes a DevPortError naming the flag. */
+async function listening<T>(listen: () => Promise<T>, port: number, flag: string): Promise<T> {
+  try {
+    return await listen();
+  } catch (error) {
+    const text = `${(error as Error)?.name} ${(error as Error)?.message} ${
+      (error as { code?: string })?.code
+    }`;
+    if (
+      (error instanceof HttpListenError && /in use/.test(error.message)) ||
+      /AddrInUse|EADDRINUSE|in use/i.test(text)
+    ) {
+      throw new DevPortError(port, flag, { cause: error });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * The compiled binary end to end, as users run it: `astrix dev` up, a
+ * supervisor listens, a qa plays a recording and controls it, a user is
+ * refused, the audit shows it all and verifies, test-client passes against
+ * the stack's mock-ami, and every subcommand runs from an empty folder.
+ *
+ * Runs when ASTRIX_BINARY names the binary (CI builds it with
+ * `deno task compile:bun`); otherwise these tests are ignored.
+ */
+
+import { assert, assertEquals, assertMatch } from "../_support/assert.ts";
+import { SseReader } from "../_support/sse.ts";
+import { eventually } from "../_support/wait.ts";
+
+const BINARY = Deno.env.get("ASTRIX_BINARY");
+const ignore = !BINARY;
+const decoder = new TextDecoder();
+
+/** Runs the binary to completion in `cwd`. */
+async function run(args: string[], cwd: string) {
+  const output = await new Deno.Command(BINARY!, { args, cwd, stdout: "piped", stderr: "piped" })
+    .output();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+/** `astrix dev` on free ports in `cwd`, read until its banner is complete. */
+async function startDev(cwd: string, ports = ["0", "0", "0"]) {
+  const child = new Deno.Command(BINARY!, {
+    args: ["dev", "--port", ports[0], "--ami-port", ports[1], "--recordings-port", ports[2]],
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("Ctrl-C stops everything.")) {
+    const { value, done } = await reader.read();
+    if (done) {
+      const stderr = decoder.decode(await new Response(child.stderr).arrayBuffer());
+      throw new Error(`astrix dev exited: ${stderr}`);
+    }
+    text += value;
+  }
+  // Keep both pipes drained so that the stack never blocks writing its logs.
+  const drained = Promise.all([
+    (async () => {
+      while (!(await reader.read()).done);
+    })(),
+    new Response(child.stderr).text(),
+  ]);
+  const proxy = text.match(/proxy\s+(http:\/\/\S+)/)![1];
+  const amiPort = Number(text.match(/mock-ami\s+\S+:(\d+)/)![1]);
+  const recordings = text.match(/mock-recordings\s+(http:\/\/\S+)/)![1];
+  return {
+    pid: child.pid,
+    proxy,
+    amiPort,
+    recordings,
+    banner: text,
+    tokens: JSON.parse(Deno.readTextFileSync(`${cwd}/.astrix/tokens.json`)) as Record<
+      string,
+      string
+    >,
+    async stop(signal: Deno.Signal = "SIGINT") {
+      child.kill(signal);
+      const status = await child.status;
+      const [, stderr] = await drained;
+      return { code: status.code, stderr };
+    },
+  };
+}
+
+function api(base: string, token: string) {
+  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  return {
+    get: (path: string) => fetch(`${base}${path}`, { headers }),
+    post: async (path: string, body: unknown = {}) => {
+      const response = await fetch(`${base}${path}`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, body: await response.json() };
+    },
+    job: async (id: string) =>
+      (await (await fetch(`${base}/ami/jobs/${id}`, { headers })).json()).job,
+  };
+}
+
+Deno.test({
+  name:
+    "binary: astrix dev, a listen, a playback, a refusal, the audit, test-client, a clean Ctrl-C",
+  ignore,
+  async fn() {
+    const cwd = Deno.makeTempDirSync({ prefix: "astrix-binary-" });
+    const dev = await startDev(cwd);
+    let stopped: { code: number; stderr: string } | undefined;
+    try {
+      for (let i = 0; (await fetch(`${dev.proxy}/readyz`)).status !== 200; i++) {
+        if (i > 200) throw new Error("the proxy never became ready");
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      // A supervisor listens; the event stream shows ChanSpyStart; hangup ends it.
+      const sup = api(dev.proxy, dev.tokens.supervisor);
+      const events = new SseReader(await sup.get("/ami/events?event=ChanSpyStart"));
+      await events.next(); // retry
+      const { channels } = await (await sup.get("/ami/channels")).json();
+      const target = channels.find((c: { state: string; channel: string }) =>
+        c.state === "Up" && !c.channel.startsWith("SIP/209-")
+      ).channel;
+      const listen = await sup.post("/ami/originate/listen", { targetChannel: target });
+      assertEquals(listen.status, 202);
+      const spy = await events.until((f) =>
+        f.event === "ami"
+      );
+      assertEquals(JSON.parse(spy.data!).SpyeeChannel, target);
+      await events.cancel();
+      assertEquals((await sup.post(`/ami/jobs/${listen.body.jobId}/hangup`)).status, 200);
+      await eventually(
+        async () => (await sup.job(listen.body.jobId)).status === "ended" || undefined,
+        "listen ended",
+      );
+
+      // A qa plays a recording: pause, resume, stop.
+      const qa = api(dev.proxy, dev.tokens.qa);
+      const { recordings } = await (await qa.get("/recordings?limit=1")).json();
+      const playback = await qa.post("/ami/originate/playback", { recordingId: recordings[0].id });
+      assertEquals(playback.status, 202);
+      const jobId = playback.body.jobId;
+      await eventually(
+        async () => (await qa.job(jobId)).status === "active" || undefined,
+        "playing",
+      );
+      for (const [control, status] of [["pause", "paused"], ["resume", "active"]]) {
+        const answer = await qa.post("/ami/control/playback", { jobId, control });
+        assertEquals([answer.status, answer.body.job.status], [200, status]);
+      }
+      assertEquals(
+        (await qa.post("/ami/control/playback", { jobId, control: "stop" })).status,
+        200,
+      );
+      await eventually(
+        async () => (await qa.job(jobId)).status === "ended" || undefined,
+        "stopped",
+      );
+
+      // A user may not listen.
+      const refused = await api(dev.proxy, dev.tokens.user).post("/ami/originate/listen", {
+        targetChannel: target,
+      });
+      assertEquals([refused.status, refused.body.error.code], [403, "forbidden_role"]);
+
+      // The binary's test-client against the stack's mock-ami.
+      const check = await run(["test-client", "--port", String(dev.amiPort), "--json"], cwd);
+      assertEquals(check.code, 0, check.stdout + check.stderr);
+
+      // The same port again: a clear message, exit 2.
+      const again = await run(["dev", "--ami-port", String(dev.amiPort)], cwd);
+      assertEquals(again.code, 2);
+      assertMatch(again.stderr, new RegExp(`Port ${dev.amiPort} is in use.*--ami-port`));
+    } finally {
+      stopped = await dev.stop("SIGINT");
+    }
+    assertEquals(stopped.code, 0, stopped.stderr);
+    // The stack was one process: nothing is left behind.
+    assert(!(await run(["--version"], cwd)).stderr.includes("error"));
+    let alive = true;
+    try {
+      Deno.kill(dev.pid, "SIGCONT");
+    } catch {
+      alive = false;
+    }
+    assertEquals(alive, false, "the dev process is gone");
+
+    // The audit shows every step and its chain holds.
+    const db = `${cwd}/.astrix/ami_audit.db`;
+    const rows = await run(["audit-query", "--db", db, "--limit", "1000", "--format", "json"], cwd);
+    assertEquals(rows.code, 0, rows.stderr);
+    const seen = JSON.parse(rows.stdout).map((
+      r: { action: string; outcome: string; user: string },
+    ) => `${r.user} ${r.action} ${r.outcome}`);
+    for (
+      const expected of [
+        "dev-supervisor listen attempt",
+        "dev-supervisor listen ok",
+        "dev-supervisor hangup ok",
+        "dev-qa playback ok",
+        "dev-qa control ok",
+        "dev-user listen denied",
+      ]
+    ) assert(seen.includes(expected), `${expected} in ${seen.join(", ")}`);
+    const verify = await run(["audit-query", "--db", db, "--verify"], cwd);
+    assertEquals(verify.code, 0, verify.stdout);
+    assertMatch(verify.stdout, /^chain OK/);
+  },
+});
+
+Deno.test({
+  name: "binary: copied alone to an empty folder, every subcommand runs",
+  ignore,
+  async fn() {
+    const dir = Deno.makeTempDirSync({ prefix: "astrix-alone-" });
+    Deno.copyFileSync(BINARY!, `${dir}/astrix`);
+    Deno.chmodSync(`${dir}/astrix`, 0o755);
+    const alone = async (args: string[]) => {
+      const output = await new Deno.Command(`${dir}/astrix`, {
+        args,
+        cwd: dir,
+        stdout: "piped",
+        stderr: "piped",
+      })
+        .output();
+      return {
+        code: output.code,
+        text: decoder.decode(output.stdout) + decoder.decode(output.stderr),
+      };
+    };
+    assertMatch((await alone(["--version"])).text, /^\d+\.\d+\.\d+/);
+    const commands = [
+      "dev",
+      "proxy",
+      "mock-ami",
+      "mock-recordings",
+      "test-client",
+      "audit-query",
+      "token",
+    ];
+    const help = (await alone(["--help"])).text;
+    for (const command of commands) {
+      assert(help.includes(command), `${command} in --help`);
+      const own = await alone([command, "--help"]);
+      assertEquals(own.code, 0, command);
+      assertMatch(own.text, new RegExp(`Usage: astrix ${command}`));
+    }
+    const token = await alone([
+      "token",
+      "--user",
+      "u1",
+      "--role",
+      "qa",
+      "--secret",
+      "x".repeat(40),
+    ]);
+    assertEquals(token.code, 0);
+    assertMatch(token.text, /^eyJ/);
+    const missing = await alone(["audit-query", "--db", "none.db"]);
+    assertEquals(missing.code, 2);
+    assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["astrix"], "nothing was written");
+  },
+});
