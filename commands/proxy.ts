@@ -40,6 +40,7 @@ interface ProxyFlags {
   devToken: boolean;
   jobRetention: number;
   logFormat: "json" | "pretty";
+  corsOrigin?: string[];
 }
 
 /** `host:port`, `[::1]:5038`, or a host alone (port 5038). */
@@ -173,6 +174,14 @@ export function proxyCommand(ctx: CliContext): Command {
       ).default(3_600_000).argParser(parseCount),
     )
     .addOption(
+      new Option(
+        "--cors-origin <origins>",
+        "browser origins allowed to call the API, comma-separated, or * (default: none)",
+      ).env("ASTRIX_CORS_ORIGINS").argParser((value) =>
+        value.split(",").map((o) => o.trim()).filter(Boolean)
+      ),
+    )
+    .addOption(
       new Option("--log-format <format>", "request and event logs on stderr").choices([
         "json",
         "pretty",
@@ -291,6 +300,7 @@ function proxyConfig(
     spoolDir: flags.spoolDir,
     dialTemplate: flags.dialTemplate,
     jobRetentionMs: flags.jobRetention,
+    corsOrigins: flags.corsOrigin,
     logger,
   };
 }

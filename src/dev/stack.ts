@@ -121,6 +121,7 @@ export async function startDevStack(options: DevOptions): Promise<DevStack> {
           auditKeyFile: join(options.dataDir, "ami_audit.db.key"),
           auth: { kind: "hs256", secret },
           devToken: true,
+          corsOrigins: ["*"], // a web app under development runs on another origin
           recordings: recordings.url,
           logger: options.logger,
         }),

@@ -10,6 +10,7 @@
 
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
 import type { ClientInfo } from "../http/serve.ts";
 import type { Logger } from "../log.ts";
 import type { AuditTrail, RequestContext } from "./audit_trail.ts";
@@ -38,6 +39,8 @@ export interface ProxyDeps {
   spoolDir: string;
   metrics: ProxyMetrics;
   logger: Logger;
+  /** Browser origins allowed to call the API (`*` for any); none: no CORS headers. */
+  corsOrigins?: string[];
 }
 
 /** What the audit of a request needs, set by its route before anything can be refused. */
@@ -88,6 +91,25 @@ export function createProxyApp(deps: ProxyDeps): Hono<ProxyEnv> {
       remoteAddr: c.env?.remoteAddr,
     });
   });
+
+  if (deps.corsOrigins?.length) {
+    // Before auth: a browser's preflight carries no token.
+    app.use(cors({
+      origin: deps.corsOrigins.includes("*") ? "*" : deps.corsOrigins,
+      allowMethods: ["GET", "HEAD", "POST", "OPTIONS"],
+      allowHeaders: [
+        "Authorization",
+        "Content-Type",
+        "Last-Event-ID",
+        "Range",
+        "If-Range",
+        "If-None-Match",
+        "X-Request-Id",
+      ],
+      exposeHeaders: ["X-Request-Id", "Content-Range", "Accept-Ranges", "ETag", "Content-Length"],
+      maxAge: 600,
+    }));
+  }
 
   app.use(bodyLimit({
     maxSize: MAX_BODY_BYTES,

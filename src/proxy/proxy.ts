@@ -56,6 +56,8 @@ export interface ProxyConfig {
   jobRetentionMs?: number;
   /** Interval of SSE heartbeats, in ms. Default 15,000. */
   heartbeatMs?: number;
+  /** Browser origins allowed to call the API (`*` for any). */
+  corsOrigins?: string[];
   logger: Logger;
 }
 
@@ -131,6 +133,7 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
       spoolDir: config.spoolDir ?? "/var/spool/asterisk/monitor",
       metrics,
       logger,
+      corsOrigins: config.corsOrigins,
     });
     const server = await serveHttp(app.fetch, { hostname: config.host, port: config.port });
     const facts = [

@@ -21,8 +21,11 @@ async function token(sub: string, role: Role, ext?: string): Promise<string> {
   return await signToken(SECRET, { sub, role, ext });
 }
 
-async function startMock(port = 0): Promise<{ mock: MockAmi; port: number }> {
-  const mock = createMockAmi({ users: [AMI_USER], calls: 2, answerDelayMs: 50 });
+async function startMock(
+  port = 0,
+  user: typeof AMI_USER = AMI_USER,
+): Promise<{ mock: MockAmi; port: number }> {
+  const mock = createMockAmi({ users: [user], calls: 2, answerDelayMs: 50 });
   const addr = await mock.listen({ hostname: "127.0.0.1", port });
   return { mock, port: addr.port };
 }
@@ -115,6 +118,28 @@ Deno.test("proxy e2e: a listen goes queued → dialing → active on ChanSpyStar
     }
     assertEquals(states, ["queued", "dialing", "active", "ended"]);
     await events.cancel();
+  } finally {
+    await proxy.close();
+    await mock.close();
+  }
+});
+
+Deno.test("proxy e2e: the manager.conf classes the README gives (read call; write call, originate, reporting) are enough", async () => {
+  const least = { ...AMI_USER, read: ["call"], write: ["call", "originate", "reporting"] };
+  const { mock, port } = await startMock(0, least);
+  const proxy = await startProxy(config(port));
+  try {
+    await ready(proxy);
+    const admin = client(proxy, await token("admin-1", "admin", "202"));
+    const target = await liveTarget(admin); // CoreShowChannels: reporting
+    const { jobId } = await (await admin.post("/ami/originate/listen", { targetChannel: target }))
+      .json(); // Originate: originate
+    await eventually(
+      async () => (await admin.job(jobId)).status === "active" || undefined,
+      "active",
+    ); // events: call
+    assertEquals((await admin.post(`/ami/jobs/${jobId}/hangup`)).status, 200); // Hangup: call
+    await eventually(async () => (await admin.job(jobId)).status === "ended" || undefined, "ended");
   } finally {
     await proxy.close();
     await mock.close();
