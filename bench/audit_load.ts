@@ -12,7 +12,7 @@
 
 import { parseArgs } from "node:util";
 import { DatabaseSync } from "node:sqlite";
-import { type AuditRow, canonical, ChainKey } from "../src/audit/chain.ts";
+import { type AuditRow, canonical, ChainKey, rowFields } from "../src/audit/chain.ts";
 import { loadKey } from "../src/audit/key.ts";
 import { AuditReader } from "../src/audit/query.ts";
 import { openForWriting } from "../src/audit/schema.ts";
@@ -93,9 +93,8 @@ function buildBig(path: string, keyFile: string, count: number): void {
       prevHash: prev,
       hash: null,
     };
-    const fields = canonical(row); // the INSERT's columns are in canonical order
-    row.hash = key.hash(prev, fields);
-    insert.run(...JSON.parse(fields), row.prevHash, row.hash);
+    row.hash = key.hash(prev, canonical(row));
+    insert.run(...rowFields(row), row.prevHash, row.hash); // the INSERT's columns are in this order
     prev = row.hash;
   }
   db.exec("COMMIT");

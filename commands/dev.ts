@@ -6,20 +6,12 @@
 
 import { Command, Option } from "commander";
 import { parsePort, parseRate } from "../src/config.ts";
-import { DEV_EXTENSIONS, DevPortError, startDevStack } from "../src/dev/stack.ts";
+import { DEV_EXTENSIONS, type DevOptions, DevPortError, startDevStack } from "../src/dev/stack.ts";
 import { createLogger } from "../src/log.ts";
 import type { Role } from "../src/proxy/roles.ts";
 import type { CliContext } from "./context.ts";
 
-interface DevFlags {
-  host: string;
-  port: number;
-  amiPort: number;
-  recordingsPort: number;
-  dataDir: string;
-  churn: number;
-  logFormat: "json" | "pretty";
-}
+type DevFlags = Omit<DevOptions, "logger"> & { logFormat: "json" | "pretty" };
 
 /** Builds the `dev` subcommand. */
 export function devCommand(ctx: CliContext): Command {

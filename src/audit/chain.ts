@@ -94,9 +94,9 @@ export function toAuditRow(r: Partial<SqlRow>): AuditRow {
   };
 }
 
-/** The canonical encoding the HMAC covers: every field but the hashes, in a fixed order. */
-export function canonical(row: AuditRow): string {
-  return JSON.stringify([
+/** Every field of a row but the hashes, in table order (`id` first). */
+export function rowFields(row: AuditRow): (string | number | null)[] {
+  return [
     row.id,
     row.userId,
     row.action,
@@ -109,7 +109,12 @@ export function canonical(row: AuditRow): string {
     row.requestId,
     row.remoteAddr,
     row.detail,
-  ]);
+  ];
+}
+
+/** The canonical encoding the HMAC covers: {@linkcode rowFields} as a JSON array. */
+export function canonical(row: AuditRow): string {
+  return JSON.stringify(rowFields(row));
 }
 
 /**

@@ -24,6 +24,7 @@ import {
   canonical,
   ChainKey,
   OUTCOMES,
+  rowFields,
   toAuditRow,
 } from "./chain.ts";
 import { AuditError, AuditUnavailableError } from "./errors.ts";
@@ -114,19 +115,8 @@ export class AuditLog {
         let prevHash = last?.hash ?? this.#key.legacyAnchor(this.#legacyRows());
         const appended: Appended[] = [];
         for (const row of rows) {
-          const info = this.#insert.run(
-            row.userId,
-            row.action,
-            row.target,
-            row.jobId,
-            row.timestamp,
-            row.role,
-            row.outcome,
-            row.status,
-            row.requestId,
-            row.remoteAddr,
-            row.detail,
-          );
+          // The INSERT's columns are rowFields' order, without the id SQLite assigns.
+          const info = this.#insert.run(...rowFields(row).slice(1));
           row.id = Number(info.lastInsertRowid);
           const hash = this.#key.hash(prevHash, canonical(row));
           this.#seal.run(prevHash, hash, row.id);
