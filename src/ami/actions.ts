@@ -30,6 +30,8 @@ export type AmiAction = AmiHeader[];
 const CHANNEL = /^[A-Za-z][A-Za-z0-9_]*\/[A-Za-z0-9_@.+#*:;=\-]+$/;
 /** A sound file path without extension: letters, digits, `_ - . /`, no `..` segment. */
 const SOUND_FILE = /^[A-Za-z0-9_\-./]+$/;
+/** A uniqueid chosen for a new channel (Originate's ChannelId). */
+const UNIQUEID = /^[A-Za-z0-9._-]{1,150}$/;
 /** A variable name or dialplan function call such as `CHANNEL(state)`. */
 const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*(\([A-Za-z0-9_,.\-]*\))?$/;
 
@@ -92,6 +94,8 @@ export interface OriginateListenOptions {
   callerId?: string;
   /** How long to ring the listener, in ms. Default 30,000. */
   ringTimeoutMs?: number;
+  /** The uniqueid the new channel gets (Asterisk 12+), so it can be found before it answers. */
+  channelId?: string;
 }
 
 /**
@@ -121,6 +125,8 @@ export interface OriginatePlaybackOptions {
   skipMs?: number;
   callerId?: string;
   ringTimeoutMs?: number;
+  /** The uniqueid the new channel gets (Asterisk 12+). */
+  channelId?: string;
 }
 
 /**
@@ -241,7 +247,7 @@ function originate(
   channel: string,
   application: string,
   data: string,
-  options: { callerId?: string; ringTimeoutMs?: number },
+  options: { callerId?: string; ringTimeoutMs?: number; channelId?: string },
 ): AmiAction {
   const action: AmiAction = [
     ["Action", "Originate"],
@@ -252,6 +258,15 @@ function originate(
     ["Async", "true"],
   ];
   if (options.callerId !== undefined) action.push(["CallerID", options.callerId]);
+  if (options.channelId !== undefined) {
+    if (!UNIQUEID.test(options.channelId)) {
+      throw new AmiInjectionError(
+        "ChannelId",
+        `"${options.channelId}" is not a uniqueid (letters, digits, . _ -; at most 150)`,
+      );
+    }
+    action.push(["ChannelId", options.channelId]);
+  }
   return action;
 }
 

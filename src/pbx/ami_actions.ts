@@ -215,6 +215,8 @@ async function originate(pbx: Pbx, request: AmiMessage, session: AmiServerSessio
     callerId: parseCallerId(request.get("CallerID")),
     variables: request.getAll("Variable").flatMap(parseVariables),
     timeoutMs: Number.parseInt(timeout ?? "30000") || 30000,
+    channelId: request.get("ChannelId") || undefined,
+    otherChannelId: request.get("OtherChannelId") || undefined,
   };
   const outcome = (result: OriginateResult): ev.OriginateOutcome => ({
     actionId: request.actionId,

@@ -23,6 +23,9 @@ export interface OriginateRequest {
   callerId?: { num: string; name: string };
   variables?: [string, string][];
   timeoutMs: number;
+  /** Uniqueids chosen by the originator (ChannelId, OtherChannelId for a Local's `;2`). */
+  channelId?: string;
+  otherChannelId?: string;
 }
 
 /** How an Originate ended: answered (with the originated channel) or failed. */
@@ -34,6 +37,10 @@ export type OriginateResult = { ok: true; channel: Channel } | { ok: false };
  */
 export function originate(pbx: Pbx, request: OriginateRequest): Promise<OriginateResult> {
   pbx.countCall();
+  // A uniqueid already in use cannot be given to a new channel.
+  for (const id of [request.channelId, request.otherChannelId]) {
+    if (id !== undefined && pbx.findChannel(id)) return Promise.resolve({ ok: false });
+  }
   const slash = request.channel.indexOf("/");
   const tech = request.channel.slice(0, slash);
   const resource = request.channel.slice(slash + 1);
@@ -62,6 +69,7 @@ function originateLocal(
     context,
     exten,
     sequence: seq,
+    uniqueid: request.channelId,
   });
   const two = pbx.newChannel({
     base: device,
@@ -73,6 +81,7 @@ function originateLocal(
     exten,
     linkedid: one.uniqueid,
     sequence: seq,
+    uniqueid: request.otherChannelId,
   });
   one.partner = two;
   two.partner = one;
@@ -119,6 +128,7 @@ function originateEndpoint(
     state: STATE.Down,
     context: "from-internal",
     exten: resource,
+    uniqueid: request.channelId,
   });
   if (request.callerId) {
     channel.callerIdNum = request.callerId.num;

@@ -139,11 +139,13 @@ export class Pbx {
     exten: string;
     linkedid?: string;
     sequence?: number;
+    /** A uniqueid the originator chose (Originate's ChannelId); default the next one. */
+    uniqueid?: string;
   }): Channel {
     const seq = init.sequence ?? this.nextSequence(init.base.slice(0, init.base.indexOf("/")));
     const channel = new Channel({
       name: `${init.base}-${seq.toString(16).padStart(8, "0")}${init.suffix ?? ""}`,
-      uniqueid: `${Math.floor(this.startedAt / 1000)}.${this.#uniqueSeq++}`,
+      uniqueid: init.uniqueid ?? `${Math.floor(this.startedAt / 1000)}.${this.#uniqueSeq++}`,
       linkedid: init.linkedid,
       role: init.role,
       device: init.device,

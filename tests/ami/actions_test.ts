@@ -81,6 +81,25 @@ Deno.test("originateListen refuses targets that would add ChanSpy options or rea
   );
 });
 
+Deno.test("originate builders set ChannelId when asked, and refuse one that is not a uniqueid", () => {
+  const listen = actions.originateListen({
+    listenerChannel: "SIP/201",
+    targetChannel: "SIP/202-0000000a",
+    mode: "listen",
+    channelId: "job_AbC-12.x",
+  });
+  assertEquals(listen.at(-1), ["ChannelId", "job_AbC-12.x"]);
+  const playback = actions.originatePlayback({ channel: "SIP/201", file: "x", channelId: "j1" });
+  assertEquals(playback.at(-1), ["ChannelId", "j1"]);
+  for (const bad of ["", "has space", "a,b", "x".repeat(151)]) {
+    assertThrows(
+      () => actions.originatePlayback({ channel: "SIP/201", file: "x", channelId: bad }),
+      AmiInjectionError,
+      "ChannelId",
+    );
+  }
+});
+
 Deno.test("originatePlayback plays with ControlPlayback so AMI can pause it", () => {
   assertEquals(
     actions.originatePlayback({

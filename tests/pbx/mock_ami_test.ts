@@ -176,6 +176,49 @@ Deno.test("an Async Originate does not hold up the session's next actions while 
   });
 });
 
+Deno.test("Originate with ChannelId gives the new channel that uniqueid; a uniqueid in use fails", async () => {
+  const clock = new ManualClock();
+  await withMock({ clock, calls: 1, answerDelayMs: 300 }, async (mock, connect) => {
+    clock.advance(1);
+    const ami = await connect();
+    const events = ami.events();
+    const target = mock.pbx.channels.find((c) => c.role === "endpoint" && c.state === 6)!;
+    const listen = (channelId: string) =>
+      ami.send(
+        actions.originateListen({
+          listenerChannel: "SIP/209",
+          targetChannel: target.name,
+          mode: "listen",
+          channelId,
+        }),
+      );
+    const first = await listen("job_abc");
+    const created = await eventsUntil(events, (s) => s.some((e) => e.name === "Newchannel"));
+    const newchannel = created.find((e) => e.name === "Newchannel")!;
+    assertEquals(newchannel.get("Uniqueid"), "job_abc");
+    assertEquals(mock.pbx.findChannel("job_abc")?.name, newchannel.get("Channel"));
+    // While it rings, a Hangup by that uniqueid reaches it.
+    const hungUp = await ami.send({ Action: "Hangup", Channel: "job_abc" });
+    assertEquals(hungUp.get("Response"), "Success");
+    const ended = await eventsUntil(events, (s) => s.some((e) => e.name === "OriginateResponse"));
+    const response = ended.find((e) => e.name === "OriginateResponse")!;
+    assertEquals([response.get("Response"), response.actionId], ["Failure", first.actionId]);
+
+    const second = await listen("job_dup");
+    await eventsUntil(events, (s) => s.some((e) => e.name === "Newchannel"));
+    const third = await listen("job_dup"); // the uniqueid is taken by the ringing channel
+    const failed = await eventsUntil(
+      events,
+      (s) => s.some((e) => e.name === "OriginateResponse" && e.actionId === third.actionId),
+    );
+    assertEquals(
+      failed.find((e) => e.actionId === third.actionId)!.get("Response"),
+      "Failure",
+    );
+    assert(second.actionId !== third.actionId);
+  });
+});
+
 Deno.test("ChanSpy with u spies on the exact channel only, never on a longer name with the same prefix", async () => {
   const clock = new ManualClock();
   await withMock({ clock, extensions: ["100", "1001", "201"], calls: 0 }, async (mock, connect) => {

@@ -24,8 +24,9 @@ async function token(sub: string, role: Role, ext?: string): Promise<string> {
 async function startMock(
   port = 0,
   user: typeof AMI_USER = AMI_USER,
+  answerDelayMs = 50,
 ): Promise<{ mock: MockAmi; port: number }> {
-  const mock = createMockAmi({ users: [user], calls: 2, answerDelayMs: 50 });
+  const mock = createMockAmi({ users: [user], calls: 2, answerDelayMs });
   const addr = await mock.listen({ hostname: "127.0.0.1", port });
   return { mock, port: addr.port };
 }
@@ -118,6 +119,34 @@ Deno.test("proxy e2e: a listen goes queued → dialing → active on ChanSpyStar
     }
     assertEquals(states, ["queued", "dialing", "active", "ended"]);
     await events.cancel();
+  } finally {
+    await proxy.close();
+    await mock.close();
+  }
+});
+
+Deno.test("proxy e2e: a listen still ringing can be hung up (the channel is known from Newchannel)", async () => {
+  const { mock, port } = await startMock(0, AMI_USER, 60_000); // nobody answers
+  const proxy = await startProxy(config(port));
+  try {
+    await ready(proxy);
+    const sup = client(proxy, await token("sup-1", "supervisor", "201"));
+    const { jobId } = await (await sup.post("/ami/originate/listen", {
+      targetChannel: await liveTarget(sup),
+    })).json();
+    const ringing = await eventually(async () => {
+      const job = await sup.job(jobId);
+      return job.channel ? job : undefined;
+    }, "the ringing channel");
+    assertEquals(ringing.status, "dialing");
+    assertEquals(mock.pbx.findChannel(jobId)?.name, ringing.channel, "the uniqueid is the job id");
+    assertEquals((await sup.post(`/ami/jobs/${jobId}/hangup`)).status, 200);
+    const ended = await eventually(async () => {
+      const job = await sup.job(jobId);
+      return job.status === "ended" ? job : undefined;
+    }, "the job to end");
+    assertMatch(ended.timeline.at(-1).note, /hung up/);
+    assertEquals(mock.pbx.findChannel(jobId), undefined);
   } finally {
     await proxy.close();
     await mock.close();

@@ -100,6 +100,7 @@ export class AmiBackend implements Backend {
         listenerChannel: request.listenerChannel,
         targetChannel: request.targetChannel,
         mode: request.mode,
+        channelId: request.job.id,
       }),
       `calling ${request.listenerChannel} to listen to ${request.targetChannel}`,
     );
@@ -108,7 +109,11 @@ export class AmiBackend implements Backend {
   async startPlayback(request: PlaybackStart): Promise<void> {
     await this.#originate(
       request.job,
-      actions.originatePlayback({ channel: request.listenerChannel, file: request.file }),
+      actions.originatePlayback({
+        channel: request.listenerChannel,
+        file: request.file,
+        channelId: request.job.id,
+      }),
       `calling ${request.listenerChannel} to play ${request.job.target}`,
     );
   }
@@ -201,6 +206,15 @@ export class AmiBackend implements Backend {
   /** Moves jobs on `event`; returns the job it concerns. */
   #handle(event: AmiMessage): Job | undefined {
     switch (event.name) {
+      case "Newchannel": {
+        // The Originate named the channel's uniqueid after the job (Asterisk 12+): the job
+        // knows its channel while it still rings, so it can be hung up before it answers.
+        const job = this.#jobs.get(event.get("Uniqueid") ?? "");
+        if (!job || job.channel !== null || isFinal(job.status)) return job;
+        this.#jobs.setChannel(job, event.get("Channel") ?? "");
+        this.#jobs.note(job, `${job.channel} ringing`);
+        return job;
+      }
       case "OriginateResponse": {
         const job = this.#originating.get(event.actionId ?? "");
         if (!job) return undefined;
@@ -212,6 +226,7 @@ export class AmiBackend implements Backend {
           this.#jobs.transition(job, "failed", `${channel}: ${reason}`);
           return job;
         }
+        if (isFinal(job.status)) return job; // hung up while it rang
         this.#jobs.setChannel(job, channel);
         if (job.kind === "playback") {
           this.#jobs.transition(job, "active", `${channel} answered: playing`);
