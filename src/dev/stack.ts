@@ -73,6 +73,10 @@ export async function startDevStack(options: DevOptions): Promise<DevStack> {
     for (const close of closers.reverse()) await close().catch(() => {});
   };
   try {
+    const catalog = new SyntheticCatalog({ count: 20, seed: 1 });
+    const durations = new Map(
+      (await catalog.list({ limit: 1_000 })).recordings.map((r) => [r.file, r.durationMs ?? 0]),
+    );
     const mock: MockAmi = createMockAmi({
       users: [{
         username: MOCK_AMI_DEFAULTS.username,
@@ -82,6 +86,9 @@ export async function startDevStack(options: DevOptions): Promise<DevStack> {
       }],
       calls: 2,
       churn: options.churn,
+      // A playback of a recording lasts as long as the recording: Asterisk plays
+      // <spool>/<file>, and the last path segment is the recording's file.
+      soundDurationMs: (file) => durations.get(file.slice(file.lastIndexOf("/") + 1)),
     });
     const ami = await listening(
       () => mock.listen({ hostname: options.host, port: options.amiPort }),
@@ -93,7 +100,7 @@ export async function startDevStack(options: DevOptions): Promise<DevStack> {
     const recordings: HttpServer = await listening(
       () =>
         serveHttp(
-          createRecordingsApp({ catalog: new SyntheticCatalog({ count: 20, seed: 1 }) }).fetch,
+          createRecordingsApp({ catalog }).fetch,
           {
             hostname: options.host,
             port: options.recordingsPort,

@@ -47,6 +47,8 @@ export interface MockAmiOptions {
   answerDelayMs?: number;
   /** Length of a sound file Asterisk does not know, in ms. Default 60,000. */
   defaultSoundMs?: number;
+  /** Lengths of sound files the simulated PBX should know (e.g. a recordings catalog's), in ms. */
+  soundDurationMs?: (file: string) => number | undefined;
   clock?: Clock;
   /** Makes MD5 login challenges (tests fix it to replay a captured login). */
   challenge?: () => string;
@@ -112,7 +114,9 @@ export function createMockAmi(options: MockAmiOptions): MockAmi {
     dialplan: mergeDialplans(captureDialplan(), callCenterDialplan(extensions, tech)),
     answerDelayMs: options.answerDelayMs,
     firstSequence: options.firstSequence,
-    soundDuration: (file) => KNOWN_SOUNDS.get(file) ?? options.defaultSoundMs ?? 60_000,
+    soundDuration: (file) =>
+      KNOWN_SOUNDS.get(file) ?? options.soundDurationMs?.(file) ?? options.defaultSoundMs ??
+        60_000,
     emit: (event) => server.broadcast(new AmiMessage(event)),
   });
   registerPbxActions(server, pbx);

@@ -305,6 +305,29 @@ Deno.test("a playback plays for the recording's length, then its channel hangs u
   });
 });
 
+Deno.test("mock-ami plays a file for the length soundDurationMs gives it (a recordings catalog's)", async () => {
+  const clock = new ManualClock();
+  const lengths = new Map([["/var/spool/asterisk/monitor/rec-1", 2_000]]);
+  await withMock(
+    { clock, calls: 0, soundDurationMs: (f) => lengths.get(f) },
+    async (mock, connect) => {
+      const ami = await connect();
+      await ami.send(
+        actions.originatePlayback({
+          channel: "SIP/202",
+          file: "/var/spool/asterisk/monitor/rec-1",
+        }),
+      );
+      clock.advance(300);
+      await waitFor(() => mock.pbx.channels.length === 1, "the answered channel");
+      clock.advance(1_900);
+      assertEquals(mock.pbx.channels.length, 1, "still playing");
+      clock.advance(200);
+      await waitFor(() => mock.pbx.channels.length === 0, "the end of the 2 s recording");
+    },
+  );
+});
+
 Deno.test("Originate to a phone that does not exist fails as Asterisk's does, sync and async", async () => {
   await withMock({ calls: 0 }, async (_mock, connect) => {
     const ami = await connect();

@@ -1,0 +1,70 @@
+import { assert, assertEquals, assertRejects } from "../_support/assert.ts";
+import { DEV_EXTENSIONS, DevPortError, startDevStack } from "../../src/dev/stack.ts";
+import { nullLogger } from "../../src/log.ts";
+import { Authenticator } from "../../src/proxy/auth.ts";
+
+function options(
+  dataDir: string,
+  ports: Partial<{ port: number; amiPort: number; recordingsPort: number }> = {},
+) {
+  return {
+    host: "127.0.0.1",
+    port: 0,
+    amiPort: 0,
+    recordingsPort: 0,
+    dataDir,
+    churn: 0,
+    logger: nullLogger,
+    ...ports,
+  };
+}
+
+Deno.test("startDevStack keeps its secret in the data folder: tokens stay valid across restarts, files are private", async () => {
+  const dataDir = `${Deno.makeTempDirSync({ prefix: "astrix-dev-" })}/data`;
+  const first = await startDevStack(options(dataDir));
+  const tokens = first.tokens;
+  await first.close();
+  const second = await startDevStack(options(dataDir));
+  try {
+    const secret = new TextEncoder().encode(Deno.readTextFileSync(`${dataDir}/jwt.secret`).trim());
+    const auth = Authenticator.hs256(secret);
+    for (const [role, ext] of Object.entries(DEV_EXTENSIONS)) {
+      const caller = await auth.verify(`Bearer ${tokens[role as keyof typeof tokens]}`);
+      assertEquals([caller.role, caller.ext], [role, ext], "a token from the first run");
+    }
+    assertEquals(
+      JSON.parse(Deno.readTextFileSync(`${dataDir}/tokens.json`)).admin !== undefined,
+      true,
+    );
+    for (const file of ["jwt.secret", "tokens.json", "ami_audit.db.key"]) {
+      assertEquals(Deno.statSync(`${dataDir}/${file}`).mode! & 0o077, 0, `${file} is private`);
+    }
+    const ready = await fetch(`${second.proxyUrl}/readyz`);
+    await ready.body?.cancel();
+    assert(ready.status === 200 || ready.status === 503);
+  } finally {
+    await second.close();
+  }
+});
+
+Deno.test("startDevStack names the flag of a port in use and leaves nothing running", async () => {
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (taken.addr as Deno.NetAddr).port;
+  try {
+    const dataDir = Deno.makeTempDirSync({ prefix: "astrix-dev-" });
+    for (
+      const [ports, flag] of [[{ amiPort: port }, "--ami-port"], [
+        { recordingsPort: port },
+        "--recordings-port",
+      ], [{ port }, "--port"]] as const
+    ) {
+      const error = await assertRejects(() => startDevStack(options(dataDir, ports)), DevPortError);
+      assert(
+        error.message.includes(`Port ${port} is in use`) && error.message.includes(flag),
+        error.message,
+      );
+    }
+  } finally {
+    taken.close();
+  }
+});
