@@ -57,3 +57,11 @@ export function nextState(
     });
   });
 }
+
+/** A loopback port nothing listens on (until a test starts something there). */
+export function unusedPort(): number {
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (probe.addr as Deno.NetAddr).port;
+  probe.close();
+  return port;
+}

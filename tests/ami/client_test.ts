@@ -15,7 +15,7 @@ import { denoTransport } from "../../src/ami/transport_deno.ts";
 import { nodeTransport } from "../../src/ami/transport_node.ts";
 import { OPS, startServer, type TestServer } from "../_support/ami_server.ts";
 import { seededRandom } from "../_support/random.ts";
-import { nextState, waitFor } from "../_support/wait.ts";
+import { nextState, unusedPort, waitFor } from "../_support/wait.ts";
 
 function client(port: number, options: Partial<AmiClientOptions> = {}): AmiClient {
   return new AmiClient({
@@ -333,10 +333,7 @@ Deno.test("AmiClient keeps retrying a refused re-login with backoff, and close()
 });
 
 Deno.test("AmiClient.start keeps trying until the PBX comes up, then connects", async () => {
-  // A port nothing listens on, until the server below takes it.
-  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (probe.addr as Deno.NetAddr).port;
-  probe.close();
+  const port = unusedPort();
   const ami = client(port);
   const changes: AmiStateChange[] = [];
   ami.onState((change) => changes.push(change));
@@ -359,9 +356,7 @@ Deno.test("AmiClient.start keeps trying until the PBX comes up, then connects", 
 });
 
 Deno.test("AmiClient.start stops trying on close()", async () => {
-  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (probe.addr as Deno.NetAddr).port;
-  probe.close();
+  const port = unusedPort();
   const ami = client(port);
   ami.start();
   await nextState(ami, "reconnecting");

@@ -6,7 +6,7 @@
 
 import { assert, assertEquals, assertMatch } from "../_support/assert.ts";
 import { SseReader } from "../_support/sse.ts";
-import { eventually } from "../_support/wait.ts";
+import { eventually, unusedPort } from "../_support/wait.ts";
 import { nullLogger } from "../../src/log.ts";
 import { createMockAmi, type MockAmi } from "../../src/pbx/mock_ami.ts";
 import { type ProxyConfig, type RunningProxy, startProxy } from "../../src/proxy/proxy.ts";
@@ -217,10 +217,7 @@ Deno.test("proxy e2e: a playback plays, pauses, resumes (pause toggles) and stop
 });
 
 Deno.test("proxy e2e: AMI down at start, then up; dropped mid-job, then back: no crash, readyz follows, jobs updated", async () => {
-  // A port where nothing listens yet.
-  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const amiPort = (probe.addr as Deno.NetAddr).port;
-  probe.close();
+  const amiPort = unusedPort();
   const proxy = await startProxy(config(amiPort));
   let mock: MockAmi | undefined;
   try {
