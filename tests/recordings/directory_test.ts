@@ -204,7 +204,9 @@ Deno.test("DirectoryCatalog picks up added files after the rescan interval and d
   using stale = await openCatalog(dir.path, { rescanMs: 60_000 });
   const { app } = opened;
   const added = "20261126-090000-203-204-1764147600.1";
-  await write(dir.path, "2026/11/24/late-call.wav", wav(100));
+  // A name without a date is dated by its mtime: pin it, so the order holds on any day.
+  const late = await write(dir.path, "2026/11/24/late-call.wav", wav(100));
+  await Deno.utime(late, 0, new Date(local(2026, 11, 24, 18, 0)));
   await write(dir.path, `2026/11/26/${added}.wav`, wav(1500));
   await until(async () => {
     const ids = await listIds(app);
