@@ -25,8 +25,8 @@ export const EXIT_USAGE = 2;
 export function buildCli(ctx: CliContext): Command {
   return new Command("astrix")
     .description(
-      "One executable around an Asterisk/Issabel PBX's Manager Interface (AMI).\n" +
-        "Ops run the proxy in front of the PBX, developers run the mock stack,\n" +
+      "One executable around an Asterisk/Issabel PBX's Manager Interface (AMI). " +
+        "Ops run the proxy in front of the PBX, developers run the mock stack, " +
         "auditors query who listened to which call.",
     )
     .version(pkg.version, "-V, --version", "print the version and exit")
@@ -69,5 +69,10 @@ export async function run(args: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
+  // A reader that went away (`astrix ... | head`) ends the output, not in a stack trace.
+  process.stdout.on("error", (error: { code?: string }) => {
+    if (error.code === "EPIPE") process.exit(0);
+    throw error;
+  });
   process.exitCode = await run(process.argv.slice(2));
 }

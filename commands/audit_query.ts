@@ -64,8 +64,9 @@ function parseHead(value: string): { id: number; hash: string } {
 /** Builds the `audit-query` subcommand. */
 export function auditQueryCommand(ctx: CliContext): Command {
   return new Command("audit-query")
+    .summary("query, export, count and verify the audit log")
     .description(
-      "Query the audit log: who listened to which call, when, and whether it was allowed.\n" +
+      "Query the audit log: who listened to which call, when, and whether it was allowed. " +
         "Opens the database read-only (safe while the proxy writes) and never creates one.",
     )
     .addOption(

@@ -16,9 +16,10 @@ type DevFlags = Omit<DevOptions, "logger"> & { logFormat: "json" | "pretty" };
 /** Builds the `dev` subcommand. */
 export function devCommand(ctx: CliContext): Command {
   return new Command("dev")
+    .summary("the whole mock stack (PBX, recordings, proxy) with a token per role")
     .description(
-      "Run the whole mock stack for developing the app: the simulated PBX (mock-ami), synthetic\n" +
-        "recordings (mock-recordings) and the proxy in front of them, with a token per role.\n" +
+      "Run the whole mock stack for developing the app: the simulated PBX (mock-ami), synthetic " +
+        "recordings (mock-recordings) and the proxy in front of them, with a token per role. " +
         "The audit and the token secret live in --data-dir. Ctrl-C stops everything.",
     )
     .addHelpText(

@@ -40,10 +40,11 @@ interface MockAmiFlags {
 export function mockAmiCommand(ctx: CliContext): Command {
   const { host, port, username, secret } = MOCK_AMI_DEFAULTS;
   return new Command("mock-ami")
+    .summary("a simulated Asterisk PBX speaking AMI")
     .description(
-      "Run a simulated Asterisk PBX that speaks AMI as Asterisk 22 does:\n" +
-        "phones, live calls, Originate (ChanSpy, ControlPlayback), Hangup,\n" +
-        "CoreShowChannels, Command, Getvar/Setvar, Status and their events.\n" +
+      "Run a simulated Asterisk PBX that speaks AMI as Asterisk 22 does: " +
+        "phones, live calls, Originate (ChanSpy, ControlPlayback), Hangup, " +
+        "CoreShowChannels, Command, Getvar/Setvar, Status and their events. " +
         `Without --user or --users-file it accepts the dev account ${username}:${secret}.`,
     )
     .addHelpText(

@@ -28,12 +28,13 @@ interface MockRecordingsFlags {
 /** Builds the `mock-recordings` subcommand. */
 export function mockRecordingsCommand(ctx: CliContext): Command {
   return new Command("mock-recordings")
+    .summary("recordings over HTTP: synthetic, or a real folder read-only")
     .description(
-      "Serve call recordings over HTTP as the app and the proxy expect them:\n" +
-        "GET /recordings (newest first; from, to, extension, q, direction, limit, cursor),\n" +
-        "GET /recordings/:id/metadata and GET|HEAD /recordings/:id/stream (HTTP Range,\n" +
-        "ETag, Last-Modified). Without --dir: a synthetic set with real 8 kHz WAV audio.\n" +
-        "With --dir: a real recordings folder (e.g. /var/spool/asterisk/monitor), read-only;\n" +
+      "Serve call recordings over HTTP as the app and the proxy expect them: " +
+        "GET /recordings (newest first; from, to, extension, q, direction, limit, cursor), " +
+        "GET /recordings/:id/metadata and GET|HEAD /recordings/:id/stream (HTTP Range, " +
+        "ETag, Last-Modified). Without --dir: a synthetic set with real 8 kHz WAV audio. " +
+        "With --dir: a real recordings folder (e.g. /var/spool/asterisk/monitor), read-only; " +
         "files added to it show up without a restart.",
     )
     .addHelpText(

@@ -67,9 +67,10 @@ function parseDialTemplate(value: string): string {
 /** Builds the `proxy` subcommand. */
 export function proxyCommand(ctx: CliContext): Command {
   return new Command("proxy")
+    .summary("the HTTP API in front of the PBX (JWT, roles, audit, live events)")
     .description(
-      "Run the HTTP API in front of the PBX: JWT auth, roles, an audit row before every PBX\n" +
-        "action (nothing is sent when the audit cannot be written), jobs and live events.\n" +
+      "Run the HTTP API in front of the PBX: JWT auth, roles, an audit row before every PBX " +
+        "action (nothing is sent when the audit cannot be written), jobs and live events. " +
         "Backend: --ami HOST:PORT (production), --forward URL, or neither: the simulated PBX.",
     )
     .addHelpText(
@@ -202,9 +203,17 @@ export function proxyCommand(ctx: CliContext): Command {
       try {
         proxy = await startProxy(config);
       } catch (error) {
+        if (error instanceof RecordingsDirectoryError) {
+          // The library's message names mock-recordings' flag; here it is --recordings.
+          ctx.err(
+            `astrix proxy: --recordings "${flags.recordings}" is not a readable directory ` +
+              `(${(error.cause as Error)?.message}): give a folder or an http(s):// URL`,
+          );
+          return ctx.exit(2);
+        }
         if (
-          error instanceof ProxyConfigError || error instanceof RecordingsDirectoryError ||
-          error instanceof AuditUnavailableError || error instanceof HttpListenError
+          error instanceof ProxyConfigError || error instanceof AuditUnavailableError ||
+          error instanceof HttpListenError
         ) {
           ctx.err(`astrix proxy: ${error.message}`);
           return ctx.exit(error instanceof ProxyConfigError ? 2 : 1);

@@ -40,10 +40,11 @@ function parseTemplate(value: string): string {
 export function testClientCommand(ctx: CliContext): Command {
   const mock = MOCK_AMI_DEFAULTS;
   return new Command("test-client")
+    .summary("the seed's seven AMI checks, against mock-ami or a real PBX")
     .description(
-      "Check an AMI server with the seed's seven steps: connect and login, active channels,\n" +
-        "originate a listen (ChanSpy), originate a playback (ControlPlayback), pause/resume,\n" +
-        "hangup, logoff. Against mock-ami by default; with --real against your PBX.\n" +
+      "Check an AMI server with the seed's seven steps: connect and login, active channels, " +
+        "originate a listen (ChanSpy), originate a playback (ControlPlayback), pause/resume, " +
+        "hangup, logoff. Against mock-ami by default; with --real against your PBX. " +
         "Every channel it starts is hung up, even when a step fails.",
     )
     .addOption(

@@ -39,8 +39,9 @@ export function parseTtl(value: string): number {
 /** Builds the `token` subcommand. */
 export function tokenCommand(ctx: CliContext): Command {
   return new Command("token")
+    .summary("sign a token for the proxy")
     .description(
-      "Sign a token for the proxy (HS256, with an expiry): who (--user), which role, which phone.\n" +
+      "Sign a token for the proxy (HS256, with an expiry): who (--user), which role, which phone. " +
         "Use the proxy's secret: ASTRIX_JWT_SECRET_FILE, --secret-file or ASTRIX_JWT_SECRET.",
     )
     .addHelpText(
