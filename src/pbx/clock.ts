@@ -26,6 +26,61 @@ export const realClock: Clock = {
   },
 };
 
+/**
+ * The one owner of a component's timers: a {@linkcode Clock} that schedules on
+ * another, keeps every callback still waiting, and cancels them all on
+ * `stop()`; what is scheduled after that never runs. Handing it out as the
+ * component's clock leaves no way to schedule around it.
+ *
+ * @example
+ * ```ts
+ * import { ManualClock, Timers } from "./clock.ts";
+ *
+ * const clock = new ManualClock();
+ * const timers = new Timers(clock);
+ * timers.schedule(60_000, () => console.log("never"));
+ * timers.stop();
+ * console.log(clock.pending); // 0
+ * ```
+ */
+export class Timers implements Clock {
+  readonly #clock: Clock;
+  readonly #pending = new Set<Cancel>();
+  #stopped = false;
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
+
+  now(): number {
+    return this.#clock.now();
+  }
+
+  schedule(ms: number, callback: () => void): Cancel {
+    if (this.#stopped) return () => {};
+    const cancel = this.#clock.schedule(ms, () => {
+      this.#pending.delete(cancel);
+      callback();
+    });
+    this.#pending.add(cancel);
+    return () => {
+      if (this.#pending.delete(cancel)) cancel();
+    };
+  }
+
+  /** Callbacks still waiting. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  /** Cancels every waiting callback, and refuses new ones from now on. */
+  stop(): void {
+    this.#stopped = true;
+    for (const cancel of this.#pending) cancel();
+    this.#pending.clear();
+  }
+}
+
 interface Scheduled {
   at: number;
   seq: number;

@@ -20,7 +20,7 @@ import { AmiServer, type AmiUser, type ServerListenOptions } from "../ami/server
 import type { NetAddr, Transport } from "../ami/transport.ts";
 import { registerPbxActions } from "./ami_actions.ts";
 import { startTraffic } from "./calls.ts";
-import { type Clock, realClock } from "./clock.ts";
+import { type Clock, realClock, Timers } from "./clock.ts";
 import { callCenterDialplan, captureDialplan, KNOWN_SOUNDS, mergeDialplans } from "./dialplan.ts";
 import { Pbx } from "./pbx.ts";
 
@@ -90,6 +90,8 @@ export function createMockAmi(options: MockAmiOptions): MockAmi {
   const clock = options.clock ?? realClock;
   const actionsBySession = new WeakMap<object, number>();
   const latency = options.latencyMs ?? 0;
+  // Real time, whatever the PBX's clock: a test on a manual clock still gets its answers.
+  const latencyTimers = new Timers(realClock);
   const server = new AmiServer({
     users: (name) =>
       options.refuseLogins ? undefined : options.users.find((u) => u.username === name),
@@ -104,7 +106,9 @@ export function createMockAmi(options: MockAmiOptions): MockAmi {
       if (options.dropAfterActions !== undefined && count > options.dropAfterActions) {
         return session.close();
       }
-      if (latency > 0) return new Promise((resolve) => setTimeout(resolve, latency));
+      if (latency > 0) {
+        return new Promise((resolve) => latencyTimers.schedule(latency, () => resolve()));
+      }
     },
   });
   const pbx = new Pbx({
@@ -136,6 +140,7 @@ export function createMockAmi(options: MockAmiOptions): MockAmi {
     async close() {
       stopTraffic();
       pbx.stop();
+      latencyTimers.stop(); // the sessions close, so the actions held back are never answered
       await server.close();
     },
   };

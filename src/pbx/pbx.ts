@@ -8,7 +8,7 @@
  */
 
 import { Channel, type ChannelRole, STATE } from "./channel.ts";
-import type { Cancel, Clock } from "./clock.ts";
+import { type Cancel, type Clock, Timers } from "./clock.ts";
 import { type Dialplan, findExtension } from "./dialplan.ts";
 import * as ev from "./events.ts";
 import type { PbxEvent } from "./events.ts";
@@ -38,6 +38,10 @@ export interface PbxOptions {
 
 /** The simulated PBX; see the module doc. */
 export class Pbx {
+  /**
+   * The PBX's time: the given clock, through timers the PBX owns, so that
+   * whatever schedules on it (Playback too) is cancelled by stop().
+   */
   readonly clock: Clock;
   readonly dialplan: Dialplan;
   readonly extensions: readonly string[];
@@ -52,14 +56,15 @@ export class Pbx {
   readonly #firstSequence: number;
   #uniqueSeq = 0;
   #processedCalls = 0;
-  readonly #timers = new Set<Cancel>();
+  readonly #timers: Timers;
   /** Spyer → spyee of running ChanSpy applications. */
   readonly spies = new Map<Channel, Channel>();
   /** Playbacks in progress, by channel. */
   readonly playbacks = new Map<Channel, Playback>();
 
   constructor(options: PbxOptions) {
-    this.clock = options.clock;
+    this.#timers = new Timers(options.clock);
+    this.clock = this.#timers;
     this.dialplan = options.dialplan;
     this.extensions = options.extensions;
     this.tech = options.tech;
@@ -98,21 +103,12 @@ export class Pbx {
 
   /** Schedules work on the PBX clock; everything pending is cancelled by stop(). */
   after(ms: number, callback: () => void): Cancel {
-    const cancel = this.clock.schedule(ms, () => {
-      this.#timers.delete(cancel);
-      callback();
-    });
-    this.#timers.add(cancel);
-    return () => {
-      this.#timers.delete(cancel);
-      cancel();
-    };
+    return this.#timers.schedule(ms, callback);
   }
 
-  /** Cancels every timer (calls freeze; mock-ami is shutting down). */
+  /** Cancels every timer and refuses new ones (calls freeze; mock-ami is shutting down). */
   stop(): void {
-    for (const cancel of this.#timers) cancel();
-    this.#timers.clear();
+    this.#timers.stop();
   }
 
   /** Whether `tech/resource` names something this PBX can call. */

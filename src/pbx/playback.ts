@@ -35,6 +35,7 @@ export class Playback {
   #ended = false;
   #timer: Cancel | undefined;
 
+  /** `clock` is the PBX's own (`pbx.clock`), so that stopping the PBX cancels the end of file. */
   constructor(
     clock: Clock,
     options: { file: string; durationMs: number; controllable: boolean; skipMs?: number },
