@@ -10,8 +10,8 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import {
   AuditFileMissingError,
   type AuditFilter,
+  AuditKeyError,
   AuditReader,
-  type AuditRow,
   defaultKeyFile,
   loadKey,
   type Outcome,
@@ -23,11 +23,14 @@ import {
   CSV_HEADER,
   csvLine,
   csvRow,
-  FOLLOW_WIDTHS,
+  followMinWidths,
+  FollowTable,
   type Format,
   present,
+  type PresentedRow,
   tableLines,
 } from "../src/audit/format.ts";
+import { verifyReport } from "../src/audit/verify_report.ts";
 import { parseCount } from "../src/config.ts";
 import { parseTimeSpec } from "../src/time_spec.ts";
 import type { CliContext } from "./context.ts";
@@ -186,7 +189,7 @@ export function auditQueryCommand(ctx: CliContext): Command {
         }
         const reader = AuditReader.open(flags.db);
         try {
-          if (flags.verify) return verify(ctx, reader, flags);
+          if (flags.verify) return verify(ctx, reader, flags, command);
           if (flags.head) return head(ctx, reader);
           if (flags.stats) return stats(ctx, reader, filter, flags);
           if (flags.follow) {
@@ -267,27 +270,43 @@ function head(ctx: CliContext, reader: AuditReader): void {
   ctx.out(`${last.id}:${last.hash}`);
 }
 
-function verify(ctx: CliContext, reader: AuditReader, flags: AuditQueryFlags): void {
-  let key: Uint8Array;
+function verify(
+  ctx: CliContext,
+  reader: AuditReader,
+  flags: AuditQueryFlags,
+  command: Command,
+): void {
+  const keyFile = flags.keyFile ?? defaultKeyFile(flags.db);
+  let key: Uint8Array | undefined;
+  let keyError: AuditKeyError | undefined; // matters only if there are chained rows
   try {
-    key = loadKey(flags.keyFile ?? defaultKeyFile(flags.db), { create: false });
+    key = loadKey(keyFile, { create: false });
   } catch (error) {
-    ctx.err(`astrix audit-query: ${(error as Error).message}`);
-    return ctx.exit(2);
+    if (!(error instanceof AuditKeyError)) throw error;
+    keyError = error;
   }
   const result = verifyChain(reader.db, key, { expectHead: flags.expectHead });
-  const summary =
-    `${result.rows} rows: ${result.chained} chained, ${result.legacy} legacy (before the chain)`;
-  if (result.ok) {
-    ctx.out(
-      `chain OK · ${summary}${result.head ? ` · head ${result.head.id}:${result.head.hash}` : ""}`,
-    );
-    if (flags.expectHead) ctx.out(`recorded head ${flags.expectHead.id} is present and unchanged`);
-    return ctx.exit(0);
+  const report = verifyReport(result, {
+    keyFile,
+    keySource: keySource(command),
+    keyError: keyError?.message,
+    expectHead: flags.expectHead,
+  });
+  report.out.forEach((line) => ctx.out(line));
+  report.err.forEach((line) => ctx.err(`astrix audit-query: ${line}`));
+  ctx.exit(report.code);
+}
+
+/** Where --key-file's value came from, in words. */
+function keySource(command: Command): string {
+  switch (command.getOptionValueSource("keyFile")) {
+    case "cli":
+      return "from --key-file";
+    case "env":
+      return "from ASTRIX_AUDIT_KEY_FILE";
+    default:
+      return "the default, <db>.key";
   }
-  ctx.out(`chain BROKEN at row ${result.firstBad!.id}: ${result.firstBad!.reason}`);
-  ctx.out(`checked before it: ${summary}`);
-  ctx.exit(1);
 }
 
 async function follow(
@@ -297,29 +316,31 @@ async function follow(
   flags: AuditQueryFlags,
   recent: number,
 ): Promise<void> {
-  if (flags.format === "table") {
-    for (const line of tableLines([], { widths: FOLLOW_WIDTHS })) ctx.out(line);
-  }
-  if (flags.format === "csv") ctx.out(csvLine(CSV_HEADER).trimEnd());
   const style = { utc: flags.utc, iso: flags.format !== "table" };
-  const print = (row: AuditRow) => {
-    const presented = present(row, style);
-    if (flags.format === "ndjson") ctx.out(JSON.stringify(presented));
-    else if (flags.format === "csv") ctx.out(csvRow(presented).trimEnd());
-    else ctx.out(tableLines([presented], { header: false, widths: FOLLOW_WIDTHS })[0]);
-  };
   // The recent rows and the last id from one snapshot: no row shown twice or missed.
   reader.db.exec("BEGIN");
   let last = reader.lastId();
   const { rows } = reader.query(filter, { limit: recent, order: "desc" });
   reader.db.exec("COMMIT");
-  rows.reverse().forEach(print);
+  const first = rows.reverse().map((row) => present(row, style));
+  // The table fits the first rows; a wider one later widens it under a new header.
+  const table = new FollowTable(followMinWidths(style));
+  const print = (row: PresentedRow) => {
+    if (flags.format === "ndjson") ctx.out(JSON.stringify(row));
+    else if (flags.format === "csv") ctx.out(csvRow(row).trimEnd());
+    else table.add(row).forEach((line) => ctx.out(line));
+  };
+  if (flags.format === "table") table.start(first).forEach((line) => ctx.out(line));
+  else {
+    if (flags.format === "csv") ctx.out(csvLine(CSV_HEADER).trimEnd());
+    first.forEach(print);
+  }
   let stopped = false;
   ctx.stopSignal().then(() => stopped = true);
   while (!stopped) {
     for (const row of reader.after(last, filter)) {
       last = row.id;
-      print(row);
+      print(present(row, style));
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

@@ -98,27 +98,77 @@ const TABLE_COLUMNS: [keyof PresentedRow, string][] = [
   ["remoteAddr", "FROM"],
 ];
 
-/** Aligned table lines; the header comes first unless `header` is false (following). */
-export function tableLines(
-  rows: PresentedRow[],
-  options: { header?: boolean; widths?: number[] } = {},
-): string[] {
-  const cells = rows.map((row) => TABLE_COLUMNS.map(([key]) => cell(row[key])));
-  const widths = options.widths ??
-    TABLE_COLUMNS.map(([, title], i) => Math.max(title.length, ...cells.map((c) => c[i].length)));
-  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd();
-  const lines = cells.map(line);
-  if (options.header !== false) lines.unshift(line(TABLE_COLUMNS.map(([, title]) => title)));
-  return lines;
+/** Aligned table lines, the header first, each column as wide as its widest cell. */
+export function tableLines(rows: PresentedRow[]): string[] {
+  return new FollowTable([]).start(rows);
 }
 
-/** Fixed widths for a followed table, whose rows are not known in advance. */
-export const FOLLOW_WIDTHS = [6, 19, 12, 10, 10, 28, 12, 7, 6, 15];
+/**
+ * The table of `--follow`, whose rows are not known in advance. Its columns
+ * fit the first rows (and `minWidths`, room for typical values); a later row
+ * wider than a column widens it, and the header is printed again (after a
+ * blank line) above that row. Nothing is cut: a truncated user or target
+ * could make two different ones look the same.
+ */
+export class FollowTable {
+  #widths: number[];
+
+  /** `minWidths`: each column's least width, e.g. {@linkcode followMinWidths}. */
+  constructor(minWidths: readonly number[]) {
+    this.#widths = TITLES.map((title, i) => Math.max(title.length, minWidths[i] ?? 0));
+  }
+
+  /** The header and the first rows, the columns widened to fit them. */
+  start(rows: PresentedRow[]): string[] {
+    const cells = rows.map(tableCells);
+    this.#widths = fitWidths(this.#widths, cells);
+    return [TITLES, ...cells].map((values) => tableLine(values, this.#widths));
+  }
+
+  /** A later row's line, after a blank line and the header again if its columns had to widen. */
+  add(row: PresentedRow): string[] {
+    const cells = tableCells(row);
+    const widths = fitWidths(this.#widths, [cells]);
+    const line = tableLine(cells, widths);
+    if (widths.every((w, i) => w === this.#widths[i])) return [line];
+    this.#widths = widths;
+    return ["", tableLine(TITLES, widths), line];
+  }
+}
+
+/** Room for typical values in a followed table: ids to 999999, the time as `style` writes it. */
+export function followMinWidths(style: TimeStyle): number[] {
+  return [6, formatTime(0, style).length, 12, 10, 10, 28, 12, 7, 6, 15];
+}
+
+const TITLES = TABLE_COLUMNS.map(([, title]) => title);
+
+function tableCells(row: PresentedRow): string[] {
+  return TABLE_COLUMNS.map(([key]) => cell(row[key]));
+}
+
+/** `widths`, each widened to its column's widest cell. */
+function fitWidths(widths: readonly number[], cells: string[][]): number[] {
+  return widths.map((w, i) => Math.max(w, ...cells.map((c) => c[i].length)));
+}
+
+function tableLine(values: string[], widths: readonly number[]): string {
+  return values.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd();
+}
 
 function cell(value: unknown): string {
   if (value === null || value === undefined) return "-";
-  // One line per row whatever a field holds.
-  return String(value).replace(/[\r\n\t]+/g, " ");
+  // One line per row whatever a field holds, and no control character reaches the terminal.
+  return String(value).replace(/[\r\n\t]+/g, " ").replace(
+    // deno-lint-ignore no-control-regex
+    /[\x00-\x1f\x7f-\x9f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+}
+
+/** `1 row`, `2 rows`: a count and its noun, agreeing. */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 /** CSV header line. */

@@ -16,5 +16,5 @@ export {
   type StatsKey,
   timestampMs,
 } from "./query.ts";
-export { verifyChain, type VerifyResult } from "./verify.ts";
+export { type BreakKind, verifyChain, type VerifyResult } from "./verify.ts";
 export { defaultKeyFile, loadKey } from "./key.ts";

@@ -7,6 +7,7 @@ import {
   AuditLog,
   AuditReader,
   AuditUnavailableError,
+  type BreakKind,
   loadKey,
   verifyChain,
 } from "../../src/audit/mod.ts";
@@ -68,6 +69,17 @@ function verify(path: string, keyFile: string, expectHead?: { id: number; hash: 
   }
 }
 
+/** A row inserted without the key, as someone with write access to the file could. */
+const GHOST =
+  "INSERT INTO ami_audit (user_id, action, timestamp, outcome) VALUES ('ghost', 'listen', 1, 'ok')";
+
+function hashOf(path: string, id: number): string {
+  const db = new DatabaseSync(path, { readOnly: true });
+  const row = db.prepare("SELECT hash FROM ami_audit WHERE id = ?").get(id) as { hash: string };
+  db.close();
+  return row.hash;
+}
+
 function tamper(path: string, sql: string, ...params: (string | number | null)[]): void {
   const db = new DatabaseSync(path);
   db.prepare(sql).run(...params);
@@ -100,17 +112,19 @@ Deno.test("AuditLog upgrades a seed database in place: rows kept, new rows chain
 });
 
 Deno.test("verify names the row of each tampering, including an attacker's re-computed SHA-256 chain", () => {
-  const cases: [string, (path: string) => void, number, RegExp][] = [
+  const cases: [string, (path: string, keyFile: string) => void, number, BreakKind, RegExp][] = [
     [
       "a changed column",
       (p) => tamper(p, "UPDATE ami_audit SET target = 'SIP/205-00000001' WHERE id = 6"),
       6,
+      "changed",
       /content does not match/,
     ],
     [
       "a deleted row",
       (p) => tamper(p, "DELETE FROM ami_audit WHERE id = 7"),
       8,
+      "deleted",
       /row 7 before it is missing/,
     ],
     [
@@ -118,9 +132,10 @@ Deno.test("verify names the row of each tampering, including an attacker's re-co
       (p) =>
         tamper(
           p,
-          "INSERT INTO ami_audit (user_id, action, timestamp, outcome) VALUES ('ghost', 'listen', 1, 'ok')",
+          GHOST,
         ),
       14,
+      "unhashed",
       /no hash/,
     ],
     [
@@ -143,6 +158,7 @@ Deno.test("verify names the row of each tampering, including an attacker's re-co
         db.close();
       },
       14,
+      "changed",
       /content does not match/,
     ],
     [
@@ -165,25 +181,96 @@ Deno.test("verify names the row of each tampering, including an attacker's re-co
         db.close();
       },
       5,
+      "changed",
       /content does not match/,
     ],
     [
       "a changed legacy row",
       (p) => tamper(p, "UPDATE ami_audit SET action = 'nothing' WHERE id = 2"),
       4,
+      "legacy",
       /legacy rows/,
     ],
+    [
+      "a row inserted without the key, which the next real append links past",
+      (p, keyFile) => {
+        tamper(p, GHOST);
+        appendSome(p, keyFile, 1);
+      },
+      14,
+      "inserted",
+      /inserted: it is not in the chain, which goes from row 13 straight to row 15/,
+    ],
+    [
+      "a row with a forged hash put back where the last row was deleted before an append",
+      (p, keyFile) => {
+        tamper(p, "DELETE FROM ami_audit WHERE id = 13");
+        appendSome(p, keyFile, 1); // row 14, chained to row 12
+        const h12 = hashOf(p, 12);
+        tamper(
+          p,
+          "INSERT INTO ami_audit (id, user_id, action, timestamp, outcome, prev_hash, hash) " +
+            "VALUES (13, 'ghost', 'listen', 1, 'ok', ?, ?)",
+          h12,
+          createHash("sha256").update(h12).digest("hex"),
+        );
+      },
+      13,
+      "inserted",
+      /from row 12 straight to row 14/,
+    ],
+    [
+      "a row with a made-up prev_hash in that place",
+      (p, keyFile) => {
+        tamper(p, "DELETE FROM ami_audit WHERE id = 13");
+        appendSome(p, keyFile, 1);
+        tamper(
+          p,
+          "INSERT INTO ami_audit (id, user_id, action, timestamp, outcome, prev_hash, hash) " +
+            "VALUES (13, 'ghost', 'listen', 1, 'ok', ?, ?)",
+          "ab".repeat(32),
+          "cd".repeat(32),
+        );
+      },
+      13,
+      "inserted",
+      /from row 12 straight to row 14/,
+    ],
+    [
+      "the first chained rows deleted",
+      (p) => tamper(p, "DELETE FROM ami_audit WHERE id IN (4, 5)"),
+      6,
+      "deleted",
+      /rows 4 to 5 before it are missing/,
+    ],
+    [
+      "the first chained row changed, its prev_hash too",
+      (p) =>
+        tamper(
+          p,
+          "UPDATE ami_audit SET user_id = 'x', prev_hash = ? WHERE id = 4",
+          "ab".repeat(32),
+        ),
+      4,
+      "changed",
+      /content does not match/,
+    ],
   ];
-  for (const [what, attack, badId, reason] of cases) {
+  for (const [what, attack, badId, kind, reason] of cases) {
     const dir = tempDir();
     const path = `${dir}/a.db`;
     seedDatabase(path);
     appendSome(path, `${dir}/key`, 10);
     assert(verify(path, `${dir}/key`).ok, `${what}: valid before`);
-    attack(path);
+    attack(path, `${dir}/key`);
     const result = verify(path, `${dir}/key`);
-    assertEquals([result.ok, result.firstBad?.id], [false, badId], what);
+    assertEquals(
+      [result.ok, result.firstBad?.id, result.firstBad?.kind],
+      [false, badId, kind],
+      what,
+    );
     assertMatch(result.firstBad!.reason, reason, what);
+    assertEquals(result.rows, result.legacy + result.chained, `${what}: the counts add up`);
   }
 });
 
@@ -251,12 +338,42 @@ Deno.test("each stored hash is HMAC-SHA256(key, prev_hash + canonical row)", () 
   db.close();
 });
 
-Deno.test("verify fails with another key", () => {
+Deno.test("verifyChain with another key says the key is probably wrong, with or without legacy rows", () => {
+  for (const legacy of [false, true]) {
+    const dir = tempDir();
+    if (legacy) seedDatabase(`${dir}/a.db`);
+    appendSome(`${dir}/a.db`, `${dir}/key`, 3);
+    const other = `${dir}/other.key`;
+    loadKey(other, { create: true });
+    const result = verify(`${dir}/a.db`, other);
+    assertEquals(
+      [result.firstBad?.id, result.firstBad?.kind, result.rows, result.legacy, result.chained],
+      legacy ? [4, "key", 3, 3, 0] : [1, "key", 0, 0, 0],
+    );
+    assertMatch(
+      result.firstBad!.reason,
+      /the key is probably not the one the audit was written with/,
+    );
+  }
+});
+
+Deno.test("verifyChain without a key passes a database with no chain yet and stops at a chained row", () => {
   const dir = tempDir();
-  appendSome(`${dir}/a.db`, `${dir}/key`, 3);
-  const other = `${dir}/other.key`;
-  loadKey(other, { create: true });
-  assertEquals(verify(`${dir}/a.db`, other).firstBad?.id, 1);
+  const path = `${dir}/a.db`;
+  seedDatabase(path);
+  const seedOnly = (p: string) => {
+    const reader = AuditReader.open(p);
+    try {
+      return verifyChain(reader.db, undefined);
+    } finally {
+      reader.close();
+    }
+  };
+  assertEquals(seedOnly(path), { ok: true, rows: 3, legacy: 3, chained: 0 });
+  appendSome(path, `${dir}/key`, 2);
+  const result = seedOnly(path);
+  assertEquals([result.ok, result.firstBad?.id, result.firstBad?.kind], [false, 4, "no-key"]);
+  assertEquals([result.rows, result.legacy, result.chained], [3, 3, 0]);
 });
 
 Deno.test("the key file is created once, with mode 0600, and a bad one is refused", () => {

@@ -6,10 +6,15 @@
 import { DatabaseSync } from "node:sqlite";
 import { assert, assertEquals, assertMatch } from "../_support/assert.ts";
 import { runCli } from "../_support/cli.ts";
-import { AuditLog, AuditReader } from "../../src/audit/mod.ts";
+import { AuditLog, AuditReader, loadKey } from "../../src/audit/mod.ts";
 
 const WRITER = new URL("../_support/audit_writer.ts", import.meta.url).pathname;
 const decoder = new TextDecoder();
+const SEED_001 = Deno.readTextFileSync(
+  new URL("../../src/audit/migrations/001_create_audit_table.sql", import.meta.url),
+);
+/** The fixture's clock: every row's time is relative to it. */
+const CLOCK = Date.UTC(2026, 10, 20, 9, 0, 0);
 
 function startWriter(db: string, key: string, count: number, name: string) {
   return new Deno.Command(Deno.execPath(), {
@@ -37,7 +42,6 @@ function fixture(): { dir: string; db: string; key: string } {
   const dir = Deno.makeTempDirSync({ prefix: "astrix-audit-cli-" });
   const db = `${dir}/ami_audit.db`;
   const log = AuditLog.open(db, { keyFile: `${db}.key` });
-  const day = Date.UTC(2026, 10, 20, 9, 0, 0);
   const rows: [
     string,
     string,
@@ -66,7 +70,7 @@ function fixture(): { dir: string; db: string; key: string } {
       remoteAddr: "10.0.0.9",
       requestId: `req-${i}`,
       detail: { note: i === 3 ? 'comma, "quote"\nnew line' : "plain" },
-      timestamp: day + i * 3_600_000,
+      timestamp: CLOCK + i * 3_600_000,
     })
   );
   log.close();
@@ -232,6 +236,144 @@ Deno.test("audit-query --head and --verify --expect-head catch a truncated log",
   assertMatch(changed.stdout, /chain BROKEN at row 3: its content does not match its hash/);
 });
 
+/** `audit-query --db <db> --verify <args>`. */
+function verifyCli(db: string, args: string[] = [], env: Record<string, string> = {}) {
+  return runCli(["audit-query", "--db", db, "--verify", ...args], env);
+}
+
+/** A database the way the seed made it: its own migration and three rows, no chain, no key. */
+function seedDatabase(path: string): void {
+  const sql = new DatabaseSync(path);
+  sql.exec(SEED_001);
+  const insert = sql.prepare(
+    "INSERT INTO ami_audit (user_id, action, target, job_id, timestamp) VALUES (?, ?, ?, ?, ?)",
+  );
+  for (let i = 0; i < 3; i++) insert.run(`u${i}`, "listen", "SIP/202", null, CLOCK - 86_400_000);
+  sql.close();
+}
+
+/** Appends `count` rows with astrix's own writer, an hour apart from `at`. */
+function appendRows(db: string, keyFile: string, count: number, at = CLOCK): void {
+  const log = AuditLog.open(db, { keyFile });
+  for (let i = 0; i < count; i++) {
+    log.append({ userId: "sup-1", action: "listen", outcome: "ok", timestamp: at + i * 3_600_000 });
+  }
+  log.close();
+}
+
+function tamper(db: string, sql: string): void {
+  const handle = new DatabaseSync(db);
+  handle.exec(sql);
+  handle.close();
+}
+
+Deno.test("audit-query --verify with another key says so, names the key it used and how to give the right one", async () => {
+  const { dir, db, key } = fixture();
+  const other = `${dir}/other.key`;
+  loadKey(other, { create: true });
+  const wrong = await verifyCli(db, ["--key-file", other]);
+  assertEquals(wrong.code, 1);
+  assertEquals(
+    wrong.stdout,
+    "chain NOT VERIFIED at row 1: neither it nor the next chained row (row 2) matches the key: " +
+      "the key is probably not the one the audit was written with\n" +
+      `key used: ${other} (from --key-file)\n` +
+      "give the key the audit was written with: --key-file <file> or ASTRIX_AUDIT_KEY_FILE=<file>\n",
+  );
+  const fromEnv = await verifyCli(db, [], { ASTRIX_AUDIT_KEY_FILE: other });
+  assertMatch(fromEnv.stdout, /\nkey used: .*other\.key \(from ASTRIX_AUDIT_KEY_FILE\)\n/);
+  Deno.renameSync(key, `${dir}/kept.key`);
+  Deno.copyFileSync(other, key);
+  const byDefault = await verifyCli(db);
+  assertMatch(byDefault.stdout, /\nkey used: .*ami_audit\.db\.key \(the default, <db>\.key\)\n/);
+
+  // With legacy rows before the chain, a wrong key is still not "the legacy rows were changed".
+  const upgraded = `${dir}/upgraded.db`;
+  seedDatabase(upgraded);
+  appendRows(upgraded, `${upgraded}.key`, 1);
+  const legacy = await verifyCli(upgraded, ["--key-file", other]);
+  assertEquals(legacy.code, 1);
+  assertMatch(
+    legacy.stdout,
+    /^chain NOT VERIFIED at row 4: it does not match the key: the key is probably not the one/,
+  );
+  assert(!/legacy rows/.test(legacy.stdout), legacy.stdout);
+});
+
+Deno.test("audit-query --verify counts what holds before the broken row, and agrees in number", async () => {
+  const one = fixture();
+  tamper(one.db, "UPDATE ami_audit SET outcome = 'denied' WHERE id = 2");
+  const first = await verifyCli(one.db, ["--key-file", one.key]);
+  assertEquals([first.code, first.stdout], [
+    1,
+    "chain BROKEN at row 2: its content does not match its hash: the row was changed after it was written\n" +
+    "before it: 1 row holds (1 chained, 0 legacy)\n",
+  ]);
+  const many = fixture();
+  tamper(many.db, "UPDATE ami_audit SET outcome = 'ok' WHERE id = 5");
+  assertMatch(
+    (await verifyCli(many.db, ["--key-file", many.key])).stdout,
+    /\nbefore it: 4 rows hold \(4 chained, 0 legacy\)\n$/,
+  );
+
+  const dir = Deno.makeTempDirSync({ prefix: "astrix-audit-cli-" });
+  const single = `${dir}/single.db`;
+  appendRows(single, `${single}.key`, 1);
+  const ok = await verifyCli(single);
+  assertEquals(ok.code, 0);
+  assertMatch(ok.stdout, /^chain OK · 1 row: 1 chained, 0 legacy \(before the chain\) · head 1:/);
+
+  const upgraded = `${dir}/upgraded.db`;
+  seedDatabase(upgraded);
+  appendRows(upgraded, `${upgraded}.key`, 3);
+  tamper(upgraded, "UPDATE ami_audit SET user_id = 'someone' WHERE id = 5");
+  assertMatch(
+    (await verifyCli(upgraded)).stdout,
+    /\nbefore it: 4 rows hold \(1 chained, 3 legacy\)\n$/,
+  );
+});
+
+Deno.test("audit-query --verify reports a row the chain links past as inserted", async () => {
+  const { db, key } = fixture();
+  // Someone with write access to the file adds a row; the proxy's next row chains past it.
+  tamper(
+    db,
+    "INSERT INTO ami_audit (user_id, action, target, timestamp, outcome) " +
+      `VALUES ('ghost', 'listen', 'SIP/202-0000000a', ${CLOCK + 6 * 3_600_000}, 'ok')`,
+  );
+  appendRows(db, key, 1, CLOCK + 7 * 3_600_000);
+  const inserted = await verifyCli(db, ["--key-file", key]);
+  assertEquals([inserted.code, inserted.stdout], [
+    1,
+    "chain BROKEN at row 7: it was inserted: it is not in the chain, which goes from row 6 straight to row 8\n" +
+    "before it: 6 rows hold (6 chained, 0 legacy)\n",
+  ]);
+});
+
+Deno.test("audit-query --verify on the seed's own database: legacy rows, no chain yet, no key needed", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "astrix-audit-cli-" });
+  const db = `${dir}/ami_audit.db`;
+  seedDatabase(db);
+  const seed = await verifyCli(db);
+  assertEquals([seed.code, seed.stdout, seed.stderr], [
+    0,
+    "3 legacy rows, no chain yet: nothing to check with a key (the chain starts with the first row astrix writes)\n",
+    "",
+  ]);
+  assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["ami_audit.db"], "no key made");
+
+  // Once astrix has chained rows, a missing key is still a failure, and says why.
+  appendRows(db, `${dir}/audit.key`, 1);
+  const chained = await verifyCli(db);
+  assertEquals([chained.code, chained.stdout], [2, ""]);
+  assertMatch(chained.stderr, /Cannot read the audit key file .*ami_audit\.db\.key: /);
+  assertMatch(
+    chained.stderr,
+    /the chain starts at row 4: --verify cannot check it without that key/,
+  );
+  assertEquals((await verifyCli(db, ["--key-file", `${dir}/audit.key`])).code, 0);
+});
+
 Deno.test("audit-query never creates a file and explains a missing one", async () => {
   const dir = Deno.makeTempDirSync();
   const { code, stderr } = await runCli(["audit-query", "--db", `${dir}/nope.db`]);
@@ -246,8 +388,8 @@ Deno.test("audit-query never creates a file and explains a missing one", async (
   assertMatch(bad.stderr, /--since "last tuesday" is not a time/);
 });
 
-/** `audit-query --follow --format ndjson` as a process. */
-function spawnFollower(db: string, ...args: string[]) {
+/** `audit-query --follow --format <format>` as a process. */
+function spawnFollower(db: string, format: "ndjson" | "table", ...args: string[]) {
   return new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -260,7 +402,7 @@ function spawnFollower(db: string, ...args: string[]) {
       db,
       "--follow",
       "--format",
-      "ndjson",
+      format,
       ...args,
     ],
     stdout: "piped",
@@ -288,7 +430,7 @@ async function readLines(
 
 Deno.test("audit-query --follow prints the last rows, then each new one", async () => {
   const { db, key } = fixture();
-  const follower = spawnFollower(db, "--limit", "2", "--utc");
+  const follower = spawnFollower(db, "ndjson", "--limit", "2", "--utc");
   const deadline = setTimeout(() => follower.kill("SIGTERM"), 20_000);
   const reader = follower.stdout.pipeThrough(new TextDecoderStream()).getReader();
   const first = await readLines(reader, 2);
@@ -305,10 +447,63 @@ Deno.test("audit-query --follow prints the last rows, then each new one", async 
   await follower.stderr.cancel();
 });
 
+/** Each row's cells start where the header's titles do, after two spaces. */
+function assertAligned(lines: string[]): void {
+  const [header, ...rows] = lines;
+  const starts = [...header.matchAll(/\S+/g)].map((m) => m.index!).slice(1);
+  for (const row of rows) {
+    for (const start of starts) {
+      assert(
+        row.slice(start - 2, start) === "  " && row[start] !== " ",
+        `not aligned at column ${start}:\n${header}\n${row}`,
+      );
+    }
+  }
+}
+
+Deno.test("audit-query tables fit their widest cells: the listing, --follow's first rows and a wider later one", async () => {
+  const { db, key } = fixture();
+  const log = AuditLog.open(db, { keyFile: key });
+  const append = (userId: string, hours: number) =>
+    log.append({
+      userId,
+      role: "supervisor",
+      action: "listen",
+      target: "SIP/202-0000000a",
+      outcome: "ok",
+      timestamp: CLOCK + hours * 3_600_000,
+    });
+  append("dev-supervisor", 6);
+  const listing = await runCli(["audit-query", "--db", db, "--utc"]);
+  assertAligned(listing.stdout.trimEnd().split("\n"));
+
+  const follower = spawnFollower(db, "table", "--limit", "3", "--utc");
+  const deadline = setTimeout(() => follower.kill("SIGTERM"), 20_000);
+  const reader = follower.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const first = await readLines(reader, 4);
+  assertEquals(first.length, 4);
+  assertMatch(first[0], /^ID\s+TIME\s+USER\s+ROLE/);
+  assertMatch(first[3], /^7\s+2026-11-20T15:00:00\.000Z\s+dev-supervisor\s+supervisor\s+listen/);
+  assertAligned(first);
+  append("night-shift-supervisor-02", 7);
+  log.close();
+  const later = await readLines(reader, 2);
+  clearTimeout(deadline);
+  follower.kill("SIGTERM");
+  await reader.cancel();
+  assertEquals((await follower.status).code, 0);
+  await follower.stderr.cancel();
+  assertEquals(later.length, 2);
+  assertMatch(later[0], /^ID\s+TIME\s+USER\s+ROLE/, "the header again, widened");
+  assertAligned(later);
+  assert(later[0].indexOf("ROLE") > first[0].indexOf("ROLE"), "the USER column grew");
+  assertMatch(later[1], /\snight-shift-supervisor-02\s+supervisor\s/, "nothing cut");
+});
+
 Deno.test("two writers, a follower and a verifier on one file: no lock errors, exact count, chain holds", async () => {
   const { db, key } = fixture();
   // --limit 1000: the rows written before it started are printed first, none missed.
-  const follower = spawnFollower(db, "--limit", "1000");
+  const follower = spawnFollower(db, "ndjson", "--limit", "1000");
   const writers = [startWriter(db, key, 300, "writer-a"), startWriter(db, key, 300, "writer-b")];
   const verifying = runCli(["audit-query", "--db", db, "--verify", "--key-file", key]);
   const outputs = await Promise.all(
