@@ -87,7 +87,10 @@ export const CHANSPY_OPTIONS: Readonly<Record<ListenMode, string>> = {
 export interface OriginateListenOptions {
   /** The supervisor's phone, called first, e.g. `SIP/201`. */
   listenerChannel: string;
-  /** The live channel to spy on, by its exact name, e.g. `SIP/202-0000000a`. */
+  /**
+   * The live channel to spy on, by its exact name (`SIP/202-0000000a`) or its Uniqueid: with
+   * ChanSpy's `u` (Asterisk 13+) either names one channel.
+   */
   targetChannel: string;
   mode: ListenMode;
   /** Caller ID shown on the listener's phone. */
@@ -107,7 +110,7 @@ export interface OriginateListenOptions {
  */
 export function originateListen(options: OriginateListenOptions): AmiAction {
   const listener = checkChannel("Channel", options.listenerChannel);
-  const target = checkChannel("Data", options.targetChannel);
+  const target = checkChannelRef("Data", options.targetChannel);
   const flags = CHANSPY_OPTIONS[options.mode];
   if (flags === undefined) {
     throw new AmiInjectionError("Data", `unknown listen mode "${options.mode}"`);
@@ -171,7 +174,7 @@ export function controlPlayback(options: { channel: string; control: PlaybackCon
   }
   return [
     ["Action", "ControlPlayback"],
-    ["Channel", checkChannel("Channel", options.channel)],
+    ["Channel", checkChannelRef("Channel", options.channel)],
     ["Control", options.control],
   ];
 }
@@ -184,7 +187,7 @@ export function controlPlayback(options: { channel: string; control: PlaybackCon
 export function hangup(options: { channel: string; cause?: number }): AmiAction {
   const action: AmiAction = [["Action", "Hangup"], [
     "Channel",
-    checkChannel("Channel", options.channel),
+    checkChannelRef("Channel", options.channel),
   ]];
   if (options.cause !== undefined) action.push(["Cause", String(options.cause)]);
   return action;
@@ -197,6 +200,14 @@ export function hangup(options: { channel: string; cause?: number }): AmiAction 
  */
 export function coreShowChannels(): AmiAction {
   return [["Action", "CoreShowChannels"]];
+}
+
+/**
+ * `Action: ListCommands`: one header per action the session may run (its `write=`
+ * classes allow it, or it needs none), `Name: synopsis (Priv: classes)`. See `listedActions`.
+ */
+export function listCommands(): AmiAction {
+  return [["Action", "ListCommands"]];
 }
 
 /**
@@ -215,7 +226,7 @@ export function command(cli: string): AmiAction {
 export function getvar(options: { variable: string; channel?: string }): AmiAction {
   const action: AmiAction = [["Action", "Getvar"]];
   if (options.channel !== undefined) {
-    action.push(["Channel", checkChannel("Channel", options.channel)]);
+    action.push(["Channel", checkChannelRef("Channel", options.channel)]);
   }
   action.push(["Variable", checkVariable(options.variable)]);
   return action;
@@ -225,7 +236,7 @@ export function getvar(options: { variable: string; channel?: string }): AmiActi
 export function setvar(options: { variable: string; value: string; channel?: string }): AmiAction {
   const action: AmiAction = [["Action", "Setvar"]];
   if (options.channel !== undefined) {
-    action.push(["Channel", checkChannel("Channel", options.channel)]);
+    action.push(["Channel", checkChannelRef("Channel", options.channel)]);
   }
   action.push(["Variable", checkVariable(options.variable)], ["Value", options.value]);
   return action;
@@ -238,7 +249,7 @@ export function setvar(options: { variable: string; value: string; channel?: str
 export function status(options: { channel?: string } = {}): AmiAction {
   const action: AmiAction = [["Action", "Status"]];
   if (options.channel !== undefined) {
-    action.push(["Channel", checkChannel("Channel", options.channel)]);
+    action.push(["Channel", checkChannelRef("Channel", options.channel)]);
   }
   return action;
 }
@@ -270,11 +281,24 @@ function originate(
   return action;
 }
 
+/** A channel to call (a dial string): `Tech/resource`. */
 function checkChannel(key: string, channel: string): string {
   if (!CHANNEL.test(channel)) {
     throw new AmiInjectionError(
       key,
       `"${channel}" is not a channel name like SIP/202 or SIP/202-0000000a ` +
+        `(no commas, blanks, quotes, "$", braces or parentheses)`,
+    );
+  }
+  return channel;
+}
+
+/** A live channel, by name or by Uniqueid: Asterisk looks a channel up by either. */
+function checkChannelRef(key: string, channel: string): string {
+  if (!CHANNEL.test(channel) && !UNIQUEID.test(channel)) {
+    throw new AmiInjectionError(
+      key,
+      `"${channel}" is not a channel name like SIP/202-0000000a nor a uniqueid ` +
         `(no commas, blanks, quotes, "$", braces or parentheses)`,
     );
   }

@@ -29,6 +29,7 @@ import {
   AmiConnectionError,
   AmiDisconnectedError,
   AmiError,
+  AmiOutcomeUnknownError,
   AmiProtocolError,
   AmiTimeoutError,
 } from "./errors.ts";
@@ -413,7 +414,8 @@ export class AmiClient {
       ? cause
       : new AmiDisconnectedError(`AMI connection lost: ${cause.message}`, { cause });
     session.banner.reject(error);
-    this.#inFlight.rejectAll(error);
+    // They were written (or queued to be): whether the PBX acted on them is unknown.
+    this.#inFlight.rejectAll((action) => new AmiOutcomeUnknownError(action, error));
     if (this.#state !== "connected") return; // connect() or the reconnect loop reports it
     if (this.#backoff) this.#reconnect(this.#backoff, error);
     else this.#setState({ state: "disconnected", error });

@@ -70,6 +70,26 @@ export class AmiDisconnectedError extends AmiError {
   override name = "AmiDisconnectedError";
 }
 
+/**
+ * The connection was lost after the action was handed to it and before its
+ * response came: the PBX may or may not have carried it out. (An action
+ * refused because the client was not connected is a plain
+ * {@linkcode AmiDisconnectedError}: it was never sent.)
+ */
+export class AmiOutcomeUnknownError extends AmiDisconnectedError {
+  override name = "AmiOutcomeUnknownError";
+  /** The action's name, e.g. `Originate`. */
+  readonly action: string;
+  constructor(action: string, cause: Error) {
+    super(
+      `AMI action "${action}" was sent but the connection was lost before the PBX answered ` +
+        `(${cause.message}): it may have been carried out`,
+      { cause },
+    );
+    this.action = action;
+  }
+}
+
 /** Shows control characters of `text` as escapes, so an error message stays one line. */
 function printable(text: string): string {
   return text.replace(CONTROL_CHARS, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);

@@ -124,11 +124,11 @@ export class InFlight {
     return true;
   }
 
-  /** Rejects every action in flight at once (the connection is gone). */
-  rejectAll(error: Error): void {
+  /** Rejects every action in flight at once (the connection is gone), each with `error(action)`. */
+  rejectAll(error: (action: string) => Error): void {
     for (const entry of [...this.#entries.values()]) {
       this.#remove(entry);
-      entry.reject(error);
+      entry.reject(error(entry.action));
     }
   }
 

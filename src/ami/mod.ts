@@ -15,7 +15,14 @@ export * as actions from "./actions.ts";
 export type { ListenMode, PlaybackControl } from "./actions.ts";
 export { EventSubscription, type SubscriptionOptions } from "./event_stream.ts";
 export { backoffDelay, type BackoffOptions } from "./backoff.ts";
-export { parseClasses, parseEventMask, type PermissionClass } from "./permissions.ts";
+export {
+  ACTION_WRITE_CLASSES,
+  leastClassFor,
+  listedActions,
+  parseClasses,
+  parseEventMask,
+  type PermissionClass,
+} from "./permissions.ts";
 export {
   type AmiConn,
   type AmiListener,

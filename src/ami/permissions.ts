@@ -93,3 +93,42 @@ export function allowsAny(
 ): boolean {
   return required.length === 0 || required.some((name) => granted.has(name));
 }
+
+/**
+ * The write classes of which a user needs one to run an action, as Asterisk
+ * registers them (main/manager.c; ControlPlayback in
+ * apps/app_controlplayback.c, Asterisk 12+), for the actions astrix sends.
+ * The same on Asterisk 11 to 22.
+ */
+export const ACTION_WRITE_CLASSES: Readonly<Record<string, readonly PermissionClass[]>> = {
+  Command: ["command"],
+  ControlPlayback: ["call"],
+  CoreSettings: ["system", "reporting"],
+  CoreShowChannels: ["system", "reporting"],
+  CoreStatus: ["system", "reporting"],
+  Getvar: ["call", "reporting"],
+  Hangup: ["system", "call"],
+  Originate: ["originate"],
+  Setvar: ["call"],
+  Status: ["system", "call", "reporting"],
+  UserEvent: ["user"],
+};
+
+/** The least broad class to grant for an action: `system` only when nothing else does. */
+export function leastClassFor(classes: readonly PermissionClass[]): PermissionClass | undefined {
+  return classes.find((name) => name !== "system") ?? classes[0];
+}
+
+/**
+ * The actions a ListCommands answer names, lower-cased. Asterisk lists only
+ * the actions the session's `write=` classes allow (and those that need
+ * none), so this is what the logged-in user may run.
+ */
+export function listedActions(response: Iterable<readonly [string, string]>): Set<string> {
+  const names = new Set<string>();
+  for (const [key] of response) {
+    const lower = key.toLowerCase();
+    if (lower !== "response" && lower !== "actionid" && lower !== "message") names.add(lower);
+  }
+  return names;
+}

@@ -8,7 +8,7 @@
  */
 
 import type { AmiHeader, AmiMessage } from "../ami/message.ts";
-import { isTrueWord } from "../ami/permissions.ts";
+import { ACTION_WRITE_CLASSES, allowsAny, isTrueWord, parseClasses } from "../ami/permissions.ts";
 import type { AmiServer, AmiServerSession } from "../ami/server.ts";
 import { formatDuration } from "./channel.ts";
 import { ASTERISK_VERSION, noSuchCommand, runCliCommand } from "./cli.ts";
@@ -26,10 +26,10 @@ const CONTROLS = new Set<string>(["stop", "forward", "reverse", "pause", "restar
 
 /** Registers mock-ami's actions on `server`, acting on `pbx`. */
 export function registerPbxActions(server: AmiServer, pbx: Pbx): void {
-  server.handle("Originate", { write: ["originate"], handle: (r, s) => originate(pbx, r, s) });
-  server.handle("Hangup", { write: ["system", "call"], handle: (r, s) => hangup(pbx, r, s) });
+  server.handle("Originate", { write: WRITE.Originate, handle: (r, s) => originate(pbx, r, s) });
+  server.handle("Hangup", { write: WRITE.Hangup, handle: (r, s) => hangup(pbx, r, s) });
   server.handle("ControlPlayback", {
-    write: ["call"],
+    write: WRITE.ControlPlayback,
     handle(request, session) {
       const name = request.get("Channel");
       const control = request.get("Control");
@@ -46,7 +46,7 @@ export function registerPbxActions(server: AmiServer, pbx: Pbx): void {
     },
   });
   server.handle("CoreShowChannels", {
-    write: ["system", "reporting"],
+    write: WRITE.CoreShowChannels,
     handle(request, session) {
       session.reply(request, "Success", { eventList: true, message: "Channels will follow" });
       const now = pbx.clock.now();
@@ -64,11 +64,11 @@ export function registerPbxActions(server: AmiServer, pbx: Pbx): void {
     },
   });
   server.handle("Status", {
-    write: ["system", "call", "reporting"],
+    write: WRITE.Status,
     handle: (r, s) => status(pbx, r, s),
   });
   server.handle("Command", {
-    write: ["command"],
+    write: WRITE.Command,
     handle(request, session) {
       const command = request.get("Command");
       if (!command) return session.reply(request, "Error", { message: "No command provided" });
@@ -80,7 +80,7 @@ export function registerPbxActions(server: AmiServer, pbx: Pbx): void {
     },
   });
   server.handle("Getvar", {
-    write: ["call", "reporting"],
+    write: WRITE.Getvar,
     handle(request, session) {
       const target = variableTarget(pbx, request, session);
       if (!target) return;
@@ -93,7 +93,7 @@ export function registerPbxActions(server: AmiServer, pbx: Pbx): void {
     },
   });
   server.handle("Setvar", {
-    write: ["call"],
+    write: WRITE.Setvar,
     handle(request, session) {
       const target = variableTarget(pbx, request, session);
       if (!target) return;
@@ -102,7 +102,7 @@ export function registerPbxActions(server: AmiServer, pbx: Pbx): void {
     },
   });
   server.handle("UserEvent", {
-    write: ["user"],
+    write: WRITE.UserEvent,
     handle(request, session) {
       session.reply(request, "Success", { message: "Event Sent" });
       // `UserEvent:` first, then every other header but Action, duplicates and empty ones kept.
@@ -116,7 +116,7 @@ export function registerPbxActions(server: AmiServer, pbx: Pbx): void {
     },
   });
   server.handle("CoreStatus", {
-    write: ["system", "reporting"],
+    write: WRITE.CoreStatus,
     handle(request, session) {
       const [date, time] = new Date(pbx.startedAt).toISOString().split("T");
       session.reply(request, "Success", {
@@ -132,7 +132,7 @@ export function registerPbxActions(server: AmiServer, pbx: Pbx): void {
     },
   });
   server.handle("CoreSettings", {
-    write: ["system", "reporting"],
+    write: WRITE.CoreSettings,
     handle(request, session) {
       session.reply(request, "Success", {
         fields: [
@@ -154,31 +154,25 @@ export function registerPbxActions(server: AmiServer, pbx: Pbx): void {
   });
   server.handle("ListCommands", {
     handle(request, session) {
-      session.reply(request, "Success", { fields: ACTION_LIST });
+      // As Asterisk: only the actions this user's write= classes allow, and those needing none.
+      const granted = parseClasses(session.user?.write.join(",") ?? "");
+      session.reply(request, "Success", {
+        fields: ACTION_LIST.filter(([name]) => allowsAny(granted, WRITE[name] ?? [])),
+      });
     },
   });
 }
 
-/** ListCommands: the actions mock-ami answers, with Asterisk's privileges for them. */
+const WRITE = ACTION_WRITE_CLASSES;
+
+/** ListCommands: the actions mock-ami answers, with Asterisk's privileges for them, by name. */
 const ACTION_LIST: AmiHeader[] = [
-  ["Challenge", "(Priv: <none>)"],
-  ["Command", "(Priv: command,all)"],
-  ["ControlPlayback", "(Priv: call,all)"],
-  ["CoreSettings", "(Priv: system,reporting,all)"],
-  ["CoreShowChannels", "(Priv: system,reporting,all)"],
-  ["CoreStatus", "(Priv: system,reporting,all)"],
-  ["Events", "(Priv: <none>)"],
-  ["Getvar", "(Priv: call,reporting,all)"],
-  ["Hangup", "(Priv: system,call,all)"],
-  ["ListCommands", "(Priv: <none>)"],
-  ["Login", "(Priv: <none>)"],
-  ["Logoff", "(Priv: <none>)"],
-  ["Originate", "(Priv: originate,all)"],
-  ["Ping", "(Priv: <none>)"],
-  ["Setvar", "(Priv: call,all)"],
-  ["Status", "(Priv: system,call,reporting,all)"],
-  ["UserEvent", "(Priv: user,all)"],
-].map(([name, priv]): AmiHeader => [name, ` ${priv}`]);
+  ...["Challenge", "Events", "ListCommands", "Login", "Logoff", "Ping"],
+  ...Object.keys(WRITE),
+].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())).map((name) => {
+  const classes = WRITE[name];
+  return [name, ` (Priv: ${classes ? `${classes.join(",")},all` : "<none>"})`];
+});
 
 /** Applications a user without the `system` write class may not originate (manager.c's list). */
 const BLACKLISTED_APP = /system|exec|agi|mixmonitor|externalivr|originate/i;
@@ -272,7 +266,9 @@ function hangup(pbx: Pbx, request: AmiMessage, session: AmiServerSession): void 
 
 function status(pbx: Pbx, request: AmiMessage, session: AmiServerSession): void {
   const name = request.get("Channel");
-  const channels = name ? pbx.channels.filter((c) => c.name === name) : pbx.channels;
+  // As Asterisk's ast_channel_get_by_name: the channel of that name, else of that Uniqueid.
+  const named = name ? pbx.findChannel(name) : undefined;
+  const channels = name ? (named ? [named] : []) : pbx.channels;
   if (name && channels.length === 0) {
     return session.reply(request, "Error", { message: "No such channel" });
   }

@@ -16,7 +16,7 @@ import type { Logger } from "../log.ts";
 import type { AuditTrail, RequestContext } from "./audit_trail.ts";
 import type { Authenticator, Principal } from "./auth.ts";
 import type { Backend } from "./backends/backend.ts";
-import { ForbiddenError, ProxyError, toHttpError } from "./errors.ts";
+import { ForbiddenError, OutcomeUnknownError, ProxyError, toHttpError } from "./errors.ts";
 import type { EventHub } from "./event_hub.ts";
 import type { JobStore } from "./jobs.ts";
 import { PROMETHEUS_CONTENT_TYPE, type ProxyMetrics } from "./metrics.ts";
@@ -111,6 +111,27 @@ export function createProxyApp(deps: ProxyDeps): Hono<ProxyEnv> {
     }));
   }
 
+  // A known path asked with a method it does not take: 405 naming the ones it does (before
+  // auth: the answer is about the URL, not about the caller).
+  let allowed: ((path: string) => string[]) | undefined;
+  app.use(async (c, next) => {
+    allowed ??= allowedMethods(app.routes);
+    const methods = allowed(c.req.path);
+    if (methods.length > 0 && !methods.includes(c.req.method)) {
+      const response = errorResponse(
+        c,
+        new ProxyError(
+          405,
+          "method_not_allowed",
+          `${c.req.method} is not allowed on ${c.req.path}: use ${methods.join(" or ")}`,
+        ),
+      );
+      response.headers.set("allow", methods.join(", "));
+      return response;
+    }
+    await next();
+  });
+
   app.use(bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: () => {
@@ -124,10 +145,30 @@ export function createProxyApp(deps: ProxyDeps): Hono<ProxyEnv> {
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", (c) => {
-    const checks = { ami: deps.backend.ready, audit: deps.trail.writable };
+    const { checked, missing } = deps.backend.permissions;
+    // The AMI user's rights are known once the backend has logged in and asked (ListCommands).
+    const amiPermissions = checked && missing.length === 0;
+    const checks = { ami: deps.backend.ready, audit: deps.trail.writable, amiPermissions };
+    const ready = checks.ami && checks.audit && checks.amiPermissions;
+    const cannotWork = missing.map((m) => ({
+      feature: m.feature,
+      what: m.what,
+      refusedActions: m.actions,
+      grant: m.grant,
+    }));
     return c.json(
-      { ready: checks.ami && checks.audit, ...checks },
-      checks.ami && checks.audit ? 200 : 503,
+      {
+        ready,
+        ...checks,
+        ...(cannotWork.length > 0
+          ? {
+            cannotWork,
+            fix: `add ${unique(missing.flatMap((m) => m.grant)).join(", ")} ` +
+              `to the AMI user's write= line in manager.conf, then run "manager reload"`,
+          }
+          : {}),
+      },
+      ready ? 200 : 503,
     );
   });
   app.get("/metrics", (c) => {
@@ -182,6 +223,7 @@ export function requestContext(c: Context<ProxyEnv>): RequestContext | undefined
 export function errorResponse(c: Context<ProxyEnv>, error: unknown): Response {
   const answer = toHttpError(error);
   const field = (error as { field?: string }).field;
+  const jobId = error instanceof OutcomeUnknownError ? error.jobId : undefined;
   return c.json(
     {
       error: {
@@ -189,8 +231,45 @@ export function errorResponse(c: Context<ProxyEnv>, error: unknown): Response {
         message: answer.message,
         requestId: c.get("requestId"),
         ...(field ? { field } : {}),
+        ...(jobId ? { jobId } : {}),
       },
     },
     answer.status as 400,
   );
+}
+
+function unique<T>(values: T[]): T[] {
+  return [...new Set(values)];
+}
+
+/**
+ * The methods each route path answers (HEAD wherever GET is, as Hono does),
+ * as a lookup by request path; an unknown path gives none.
+ */
+function allowedMethods(routes: readonly { path: string; method: string }[]) {
+  const byPattern = new Map<string, Set<string>>();
+  for (const { path, method } of routes) {
+    if (method === "ALL" || path.includes("*")) continue; // middleware
+    const methods = byPattern.get(path) ?? new Set<string>();
+    methods.add(method);
+    if (method === "GET") methods.add("HEAD");
+    byPattern.set(path, methods);
+  }
+  const patterns = [...byPattern].map(([path, methods]) => ({
+    regex: new RegExp(
+      `^${path.split("/").map((part) => part.startsWith(":") ? "[^/]+" : escape(part)).join("/")}$`,
+    ),
+    methods: [...methods].sort(),
+  }));
+  return (path: string): string[] => {
+    const methods = new Set<string>();
+    for (const pattern of patterns) {
+      if (pattern.regex.test(path)) { for (const method of pattern.methods) methods.add(method); }
+    }
+    return [...methods].sort();
+  };
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

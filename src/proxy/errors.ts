@@ -63,6 +63,19 @@ export class ConflictError extends ProxyError {
   }
 }
 
+/**
+ * 504: the action reached (or may have reached) the PBX and its answer was lost;
+ * `jobId` names the job that follows what really happened.
+ */
+export class OutcomeUnknownError extends ProxyError {
+  override name = "OutcomeUnknownError";
+  readonly jobId: string;
+  constructor(jobId: string, message: string, options?: ErrorOptions) {
+    super(504, "outcome_unknown", message, options);
+    this.jobId = jobId;
+  }
+}
+
 /** The proxy cannot start with this configuration (a usage error: exit 2). */
 export class ProxyConfigError extends Error {
   override name = "ProxyConfigError";
@@ -94,7 +107,7 @@ export function toHttpError(error: unknown): HttpError {
     return {
       status: 504,
       code: "ami_timeout",
-      message: "The PBX did not answer in time",
+      message: "The PBX did not answer in time (what was asked may still happen)",
       expected: true,
     };
   }

@@ -2,8 +2,14 @@
  * Jobs: one listen or playback the proxy started, from request to hangup.
  * Ids are unguessable (128 random bits); states move
  * queued → dialing → active ⇄ paused → ended, or to failed from any
- * non-final state; every change is kept in the job's timeline and announced
- * to listeners (the SSE hub). Jobs are forgotten `retentionMs` after they end.
+ * non-final state. `unknown` is the honest state of a job whose call the
+ * proxy lost sight of before it knew the call existed (the AMI link dropped
+ * with the Originate unanswered): it becomes dialing or active when the call
+ * is found by its Uniqueid, failed when it is not. A job's identity at the
+ * PBX is its call's Uniqueid, never the channel name alone (Asterisk reuses
+ * names after a restart). Every change is kept in the job's timeline and
+ * announced to listeners (the SSE hub). Jobs are forgotten `retentionMs`
+ * after they end.
  *
  * @module
  */
@@ -11,7 +17,14 @@
 /** What a job does. */
 export type JobKind = "listen" | "playback";
 /** Where a job is. */
-export type JobStatus = "queued" | "dialing" | "active" | "paused" | "ended" | "failed";
+export type JobStatus =
+  | "queued"
+  | "dialing"
+  | "unknown"
+  | "active"
+  | "paused"
+  | "ended"
+  | "failed";
 
 /** One line of a job's history. */
 export interface TimelineEntry {
@@ -37,6 +50,8 @@ export interface Job {
   mode?: string;
   /** The listener's channel once the PBX has created it. */
   channel: string | null;
+  /** That channel's Uniqueid: what the proxy acts on (control, hangup), never the name. */
+  uniqueId: string | null;
   createdAt: string;
   updatedAt: string;
   endedAt: string | null;
@@ -45,8 +60,9 @@ export interface Job {
 
 const FINAL: ReadonlySet<JobStatus> = new Set(["ended", "failed"]);
 const NEXT: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
-  queued: ["dialing", "failed", "ended"],
-  dialing: ["active", "failed", "ended"],
+  queued: ["dialing", "unknown", "failed", "ended"],
+  dialing: ["active", "unknown", "failed", "ended"],
+  unknown: ["dialing", "active", "failed", "ended"],
   active: ["paused", "ended", "failed"],
   paused: ["active", "ended", "failed"],
   ended: [],
@@ -72,6 +88,7 @@ export interface JobStoreOptions {
 /** The jobs of this proxy, in memory. */
 export class JobStore {
   readonly #jobs = new Map<string, Job>();
+  readonly #byUniqueId = new Map<string, Job>();
   readonly #retentionMs: number;
   readonly #maxJobs: number;
   readonly #now: () => number;
@@ -94,6 +111,7 @@ export class JobStore {
       ...fields,
       status: "queued",
       channel: null,
+      uniqueId: null,
       createdAt: at,
       updatedAt: at,
       endedAt: null,
@@ -115,12 +133,22 @@ export class JobStore {
     return [...this.#jobs.values()].filter((job) => !isFinal(job.status));
   }
 
-  /** The live job whose listener channel is `channel`. */
+  /**
+   * The live job whose listener channel is named `channel`: only for events
+   * that carry no Uniqueid (Asterisk 11's ChanSpyStart), while the link that
+   * saw the channel created is still up.
+   */
   byChannel(channel: string): Job | undefined {
     for (const job of this.#jobs.values()) {
       if (job.channel === channel && !isFinal(job.status)) return job;
     }
     return undefined;
+  }
+
+  /** The live job whose call has this Uniqueid. */
+  byUniqueId(uniqueId: string): Job | undefined {
+    const job = this.#byUniqueId.get(uniqueId);
+    return job && !isFinal(job.status) ? job : undefined;
   }
 
   /**
@@ -146,14 +174,27 @@ export class JobStore {
     this.#onChange(job);
   }
 
-  /** Records the listener's channel. */
-  setChannel(job: Job, channel: string): void {
-    job.channel = channel;
+  /** Records the listener's call: its channel name and Uniqueid. */
+  setCall(job: Job, call: { channel: string; uniqueId: string }): void {
+    if (job.uniqueId !== null && job.uniqueId !== call.uniqueId) {
+      this.#byUniqueId.delete(job.uniqueId);
+    }
+    job.channel = call.channel;
+    job.uniqueId = call.uniqueId;
+    this.#byUniqueId.set(call.uniqueId, job);
   }
 
   /** Jobs per state, for metrics. */
   counts(): Record<JobStatus, number> {
-    const counts = { queued: 0, dialing: 0, active: 0, paused: 0, ended: 0, failed: 0 };
+    const counts = {
+      queued: 0,
+      dialing: 0,
+      unknown: 0,
+      active: 0,
+      paused: 0,
+      ended: 0,
+      failed: 0,
+    };
     for (const job of this.#jobs.values()) counts[job.status]++;
     return counts;
   }
@@ -165,12 +206,19 @@ export class JobStore {
     this.#sweptAt = now;
     const cutoff = now - this.#retentionMs;
     for (const [id, job] of this.#jobs) {
-      if (job.endedAt !== null && Date.parse(job.endedAt) < cutoff) this.#jobs.delete(id);
+      if (job.endedAt !== null && Date.parse(job.endedAt) < cutoff) this.#forget(id, job);
     }
     if (this.#jobs.size < this.#maxJobs) return;
     for (const [id, job] of this.#jobs) {
       if (this.#jobs.size < this.#maxJobs) break;
-      if (job.endedAt !== null) this.#jobs.delete(id);
+      if (job.endedAt !== null) this.#forget(id, job);
+    }
+  }
+
+  #forget(id: string, job: Job): void {
+    this.#jobs.delete(id);
+    if (job.uniqueId !== null && this.#byUniqueId.get(job.uniqueId) === job) {
+      this.#byUniqueId.delete(job.uniqueId);
     }
   }
 }

@@ -263,6 +263,8 @@ export interface ProxyMetrics {
   amiConnected: Gauge;
   amiReconnects: Counter;
   amiEvents: Counter;
+  /** 1 per feature the AMI user may use, 0 for one its manager.conf classes do not allow. */
+  amiFeatureAllowed: Gauge<"feature">;
   /** Usually `readFrom` the SSE hub. */
   sseSubscribers: Gauge;
   /** By `outcome`: `attempt`, `ok`, `denied`, `error`. */
@@ -290,6 +292,11 @@ export function createProxyMetrics(options: MetricsOptions = {}): ProxyMetrics {
     amiConnected: m.gauge("astrix_ami_connected", "1 while logged in to AMI, else 0."),
     amiReconnects: m.counter("astrix_ami_reconnects_total", "Reconnections to AMI."),
     amiEvents: m.counter("astrix_ami_events_total", "AMI events received."),
+    amiFeatureAllowed: m.gauge(
+      "astrix_ami_feature_allowed",
+      "1 if the AMI user's manager.conf classes allow the feature, 0 if not (checked at login).",
+      ["feature"],
+    ),
     sseSubscribers: m.gauge("astrix_sse_subscribers", "Open server-sent event streams."),
     auditWrites: m.counter("astrix_audit_writes_total", "Audit rows written.", ["outcome"]),
     auditFailures: m.counter("astrix_audit_write_failures_total", "Audit writes that failed."),

@@ -20,6 +20,7 @@ import { SyntheticCatalog } from "../recordings/synthetic.ts";
 import { createProxyApp } from "./app.ts";
 import { AuditTrail } from "./audit_trail.ts";
 import { Authenticator } from "./auth.ts";
+import { AMI_FEATURES, describeMissing } from "./ami_features.ts";
 import { AmiBackend } from "./backends/ami.ts";
 import type { Backend } from "./backends/backend.ts";
 import { ForwardBackend } from "./backends/forward.ts";
@@ -199,6 +200,18 @@ function amiBackend(
     client,
     jobs,
     name,
+    username: ami.username,
+    onPermissions: (missing) => {
+      for (const feature of Object.keys(AMI_FEATURES)) {
+        const allowed = !missing.some((m) => m.feature === feature);
+        metrics.amiFeatureAllowed.set({ feature }, allowed ? 1 : 0);
+      }
+      if (missing.length > 0) {
+        logger.warn(describeMissing(missing, ami.username), {
+          cannotWork: missing.map((m) => m.feature),
+        });
+      }
+    },
     onEvent: (event, job) => {
       metrics.amiEvents.inc();
       hub.publish({

@@ -9,6 +9,7 @@
  */
 
 import { createRecordingsApp, type RecordingJson } from "../recordings/app.ts";
+import { ProxyError } from "./errors.ts";
 import type { RecordingCatalog } from "../recordings/catalog.ts";
 
 /** Request headers passed to the recordings server (what a player sends to seek and revalidate). */
@@ -32,11 +33,27 @@ export class RecordingsSource {
   static http(base: URL, options: { timeoutMs?: number } = {}): RecordingsSource {
     const root = base.href.replace(/\/+$/, "");
     const timeoutMs = options.timeoutMs ?? 10_000;
-    return new RecordingsSource(
-      root,
-      (path, headers, method) =>
-        fetch(`${root}${path}`, { headers, method, signal: AbortSignal.timeout(timeoutMs) }),
-    );
+    return new RecordingsSource(root, async (path, headers, method) => {
+      try {
+        return await fetch(`${root}${path}`, {
+          headers,
+          method,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+      } catch (error) {
+        const timeout = (error as Error).name === "TimeoutError";
+        throw new ProxyError(
+          timeout ? 504 : 502,
+          timeout ? "recordings_timeout" : "recordings_unavailable",
+          timeout
+            ? `The recordings server ${root} did not answer within ${timeoutMs} ms`
+            : `The recordings server ${root} cannot be reached (${
+              (error as Error).message
+            }): check that it runs and the proxy's --recordings URL`,
+          { cause: error },
+        );
+      }
+    });
   }
 
   /** Recordings from a catalog in this process. */
@@ -91,7 +108,11 @@ export class RecordingsSource {
     }
     if (!response.ok) {
       await response.body?.cancel();
-      throw new Error(`The recordings server answered ${response.status} for ${id}`);
+      throw new ProxyError(
+        502,
+        "recordings_unavailable",
+        `The recordings server ${this.description} answered ${response.status} for ${id}`,
+      );
     }
     return await response.json() as RecordingJson;
   }

@@ -18,8 +18,9 @@ import { assert, assertEquals } from "./assert.ts";
 import { eventually } from "./wait.ts";
 import { AuditReader, type AuditRow } from "../../src/audit/mod.ts";
 import { nullLogger } from "../../src/log.ts";
-import type { AmiMessage } from "../../src/ami/mod.ts";
-import { createMockAmi, type MockAmi } from "../../src/pbx/mock_ami.ts";
+import type { AmiMessage, AmiUser } from "../../src/ami/mod.ts";
+import { createMockAmi, type MockAmi, type MockAmiOptions } from "../../src/pbx/mock_ami.ts";
+import { startRelay, type TcpRelay } from "./tcp_relay.ts";
 import { type ProxyConfig, type RunningProxy, startProxy } from "../../src/proxy/proxy.ts";
 import type { Role } from "../../src/proxy/roles.ts";
 import { signToken, type TokenClaims } from "../../src/proxy/tokens.ts";
@@ -52,6 +53,15 @@ export interface TestProxyOptions {
   recordings?: "folder" | "none";
   /** Overrides of the proxy's configuration. */
   config?: Partial<ProxyConfig>;
+  /** Overrides of mock-ami's options. */
+  mock?: Partial<MockAmiOptions>;
+  /** The manager.conf classes of the proxy's AMI user; default all. */
+  amiClasses?: { read: string[]; write: string[] };
+  /** Puts a {@linkcode TcpRelay} between the proxy and mock-ami (to cut the link at will). */
+  relay?: boolean;
+  /** When the proxy counts as started, from its /readyz body; default `ready: true`. */
+  // deno-lint-ignore no-explicit-any
+  started?: (readyz: any) => boolean;
 }
 
 /** How a test request is sent. */
@@ -87,6 +97,10 @@ export interface TestProxy extends AsyncDisposable {
   readonly url: string;
   readonly proxy: RunningProxy;
   readonly mock: MockAmi;
+  /** The relay between proxy and mock-ami, with `relay: true`. */
+  readonly relay?: TcpRelay;
+  /** The proxy's account on mock-ami (to start another mock-ami it can log in to). */
+  readonly amiUser: AmiUser;
   readonly dir: string;
   readonly auditDb: string;
   /** A token for each role, with the extension of {@linkcode CALLERS}. */
@@ -120,24 +134,30 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
   const dir = await Deno.makeTempDir({ prefix: "astrix-test-proxy-" });
   const amiSecret = crypto.randomUUID();
   const actions: AmiMessage[] = [];
+  const amiUser = { ...AMI_USER, ...options.amiClasses, secret: amiSecret };
   const mock = createMockAmi({
-    users: [{ ...AMI_USER, secret: amiSecret }],
+    users: [amiUser],
     calls: 2,
     answerDelayMs: 50,
     onAction: (action) => actions.push(action),
+    ...options.mock,
   });
   let proxy: RunningProxy | undefined;
   let reader: AuditReader | undefined;
+  let relay: TcpRelay | undefined;
   let closing: Promise<void> | undefined;
   const close = () => closing ??= stop();
   const stop = async () => {
     reader?.close();
     await proxy?.close();
+    await relay?.close();
     await mock.close();
     await Deno.remove(dir, { recursive: true });
   };
   try {
-    const { port } = await mock.listen({ hostname: "127.0.0.1", port: 0 });
+    const listening = await mock.listen({ hostname: "127.0.0.1", port: 0 });
+    if (options.relay) relay = startRelay(listening.port);
+    const port = relay?.port ?? listening.port;
     let recordings: string | undefined;
     if (options.recordings === "folder") {
       recordings = `${dir}/recordings`;
@@ -166,11 +186,11 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
       ...options.config,
     });
     const url = proxy.url;
+    const started = options.started ?? ((body) => body.ready === true);
     await eventually(async () => {
       const response = await fetch(`${url}/readyz`);
-      await response.body?.cancel();
-      return response.status === 200 ? true : undefined;
-    }, "the proxy to be ready (/readyz 200)");
+      return started(await response.json()) ? true : undefined;
+    }, "the proxy to be ready (/readyz)");
 
     const tokens = {} as Record<Role, string>;
     for (
@@ -183,6 +203,8 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
       url,
       proxy,
       mock,
+      relay,
+      amiUser,
       dir,
       auditDb,
       tokens,

@@ -48,7 +48,7 @@ Deno.test("originateListen refuses targets that would add ChanSpy options or rea
     "SIP/20(2)",
     "SIP/${EXTEN}",
     "SIP/202|B",
-    "202", // no technology
+    "SIP/",
     "",
     "SIP/202\r\nAction: Hangup",
   ];
@@ -79,6 +79,34 @@ Deno.test("originateListen refuses targets that would add ChanSpy options or rea
     AmiInjectionError,
     "unknown listen mode",
   );
+});
+
+Deno.test("a live channel is named by name or Uniqueid; a channel to call only by Tech/resource", () => {
+  // With ChanSpy's u (and Asterisk's channel lookup) a Uniqueid names exactly one call.
+  const listen = actions.originateListen({
+    listenerChannel: "SIP/201",
+    targetChannel: "1796165591.2",
+    mode: "listen",
+  });
+  assertEquals(listen.find(([key]) => key === "Data")?.[1], "1796165591.2,qESu");
+  assertEquals(actions.hangup({ channel: "job_AbC-12.x" }).at(-1), ["Channel", "job_AbC-12.x"]);
+  assertEquals(
+    actions.controlPlayback({ channel: "1796165591.2", control: "pause" })[1],
+    ["Channel", "1796165591.2"],
+  );
+  assertEquals(actions.status({ channel: "job_AbC-12.x" }).at(-1), ["Channel", "job_AbC-12.x"]);
+  for (const bad of ["1796165591.2", "job_AbC"]) {
+    assertThrows(
+      () =>
+        actions.originateListen({
+          listenerChannel: bad,
+          targetChannel: "SIP/202-1",
+          mode: "listen",
+        }),
+      AmiInjectionError,
+      '"Channel"',
+    );
+  }
 });
 
 Deno.test("originate builders set ChannelId when asked, and refuse one that is not a uniqueid", () => {

@@ -5,6 +5,7 @@ import {
   AmiConnectionError,
   AmiDisconnectedError,
   AmiInjectionError,
+  AmiOutcomeUnknownError,
   AmiProtocolError,
   AmiTimeoutError,
 } from "../../src/ami/errors.ts";
@@ -288,8 +289,10 @@ Deno.test("AmiClient rejects pending actions at once when the server drops, reco
     const reconnecting = nextState(ami, "reconnecting");
     const connected = nextState(ami, "connected");
     const started = Date.now();
-    await assertRejects(ami.send({ Action: "Drop" }), AmiDisconnectedError);
-    for (const pending of held) await assertRejects(pending, AmiDisconnectedError);
+    // Sent, then the connection went: the outcome is unknown, and says which action it was.
+    const dropped = await assertRejects(ami.send({ Action: "Drop" }), AmiOutcomeUnknownError);
+    assertEquals(dropped.action, "Drop");
+    for (const pending of held) await assertRejects(pending, AmiOutcomeUnknownError, "Hold");
     assert(Date.now() - started < 10_000, "rejected long before the 60 s action timeout");
     const change: AmiStateChange = await reconnecting;
     assert(change.error instanceof AmiDisconnectedError);
@@ -366,7 +369,12 @@ Deno.test("AmiClient.start stops trying on close()", async () => {
 
 Deno.test("AmiClient fails fast while disconnected", async () => {
   await withPair(noSetup, {}, async (ami) => {
-    await assertRejects(ami.send({ Action: "Ping" }), AmiDisconnectedError, "state: disconnected");
+    const unsent = await assertRejects(
+      ami.send({ Action: "Ping" }),
+      AmiDisconnectedError,
+      "state: disconnected",
+    );
+    assert(!(unsent instanceof AmiOutcomeUnknownError), "never sent: not an unknown outcome");
   });
 });
 

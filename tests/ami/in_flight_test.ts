@@ -29,7 +29,7 @@ Deno.test("InFlight keeps thousands of answered actions from piling up and rejec
   for (let i = 0; i < 5_000; i++) inFlight.onResponse(response(`x${i}`));
   assertEquals((await Promise.all(answered)).length, 5_000);
   const pending = inFlight.wait("last", "Ping", { collect: false, timeoutMs: 60_000 });
-  inFlight.rejectAll(new AmiDisconnectedError("gone"));
+  inFlight.rejectAll(() => new AmiDisconnectedError("gone"));
   await assertRejects(pending, AmiDisconnectedError, "gone");
   assertEquals(inFlight.has("last"), false);
   // No timer is left behind: the test's op sanitizer would fail otherwise.

@@ -54,9 +54,9 @@ function assertRefused(
   assertEquals(answer.sent, [], "nothing reached mock-ami");
 }
 
-/** After everything: mock-ami saw the proxy's Login and nothing else. */
+/** After everything: mock-ami saw the proxy's Login and its check of its rights, nothing else. */
 function assertOnlyLogin(px: TestProxy) {
-  assertEquals(px.actions.map((a) => a.get("Action")), ["Login"]);
+  assertEquals(px.actions.map((a) => a.get("Action")), ["Login", "ListCommands"]);
 }
 
 Deno.test("POST routes: CR, LF, CRLF + Action: Originate and NUL in any string field get 400 naming it, and no action reaches mock-ami", async (t) => {

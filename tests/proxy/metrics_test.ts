@@ -179,6 +179,7 @@ Deno.test("createProxyMetrics renders every proxy metric in order, each line par
   proxy.amiConnected.readFrom(() => 1);
   proxy.amiReconnects.inc();
   proxy.amiEvents.inc(25);
+  proxy.amiFeatureAllowed.set({ feature: "hangup" }, 0);
   proxy.sseSubscribers.readFrom(() => 4);
   proxy.auditWrites.inc({ outcome: "attempt" });
   proxy.auditWrites.inc({ outcome: "ok" });
@@ -192,6 +193,7 @@ Deno.test("createProxyMetrics renders every proxy metric in order, each line par
     "# TYPE astrix_ami_connected gauge",
     "# TYPE astrix_ami_reconnects_total counter",
     "# TYPE astrix_ami_events_total counter",
+    "# TYPE astrix_ami_feature_allowed gauge",
     "# TYPE astrix_sse_subscribers gauge",
     "# TYPE astrix_audit_writes_total counter",
     "# TYPE astrix_audit_write_failures_total counter",

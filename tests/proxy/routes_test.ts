@@ -224,11 +224,14 @@ Deno.test("POST /ami/originate/listen: supervisor and admin call their own phone
           { outcome: "attempt", status: null, action: mode, target, jobId: null },
           { outcome: "ok", status: 202, action: mode, target, jobId },
         ]);
-        assertEquals(answer.sent, ["Originate"]);
-        const originate = px.actions[from];
+        // The target is checked by its exact name, then ChanSpy is pinned to its Uniqueid.
+        assertEquals(answer.sent, ["Status", "Originate"]);
+        assertEquals(px.actions[from].get("Channel"), target);
+        const originate = px.actions[from + 1];
         assertEquals(originate.get("Channel"), `SIP/${CALLERS[role].ext}`);
         assertEquals(originate.get("Application"), "ChanSpy");
-        assertMatch(originate.get("Data") ?? "", new RegExp(`^${literally(target)},`));
+        const uniqueId = px.mock.pbx.findChannel(target)!.uniqueid;
+        assertMatch(originate.get("Data") ?? "", new RegExp(`^${literally(uniqueId)},qESu`));
       });
     }
   }
@@ -311,7 +314,7 @@ Deno.test("originate: only an admin sends the audio to another extension than th
       json: { targetChannel: target, listenerExtension: CALLERS.supervisor.ext },
     });
     assertEquals(answer.status, 202, JSON.stringify(answer.body));
-    assertEquals(answer.sent, ["Originate"]);
+    assertEquals(answer.sent, ["Status", "Originate"]);
   });
 
   await t.step("admin naming another extension: the Originate calls that phone", async () => {
@@ -324,8 +327,9 @@ Deno.test("originate: only an admin sends the audio to another extension than th
       const from = px.actions.length;
       const answer = await px.request("POST", path, { role: "admin", json });
       assertEquals(answer.status, 202, JSON.stringify(answer.body));
-      assertEquals(answer.sent, ["Originate"]);
-      assertEquals(px.actions[from].get("Channel"), "SIP/209");
+      const originate = path.endsWith("listen") ? ["Status", "Originate"] : ["Originate"];
+      assertEquals(answer.sent, originate);
+      assertEquals(px.actions[from + originate.length - 1].get("Channel"), "SIP/209");
       assertEquals(answer.body.job.extension, "209");
     }
   });

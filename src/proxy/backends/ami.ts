@@ -1,66 +1,84 @@
 /**
  * The backend that talks to the PBX over AMI (and, in simulate mode, to the
- * simulated PBX over loopback: the same code path). Jobs follow the PBX's
- * events: `OriginateResponse` (answered or failed), `ChanSpyStart` (a listen
- * is live), `Hangup` (over). Pause and resume are tracked here because
- * ControlPlayback's pause is a toggle. When the AMI link drops, jobs that
- * had no channel yet fail, the others are marked; after reconnecting, each
- * live job's channel is checked and the job ended if it is gone.
+ * simulated PBX over loopback: the same code path). A job acts only on its
+ * own call, named by Uniqueid: ControlPlayback and Hangup are sent with the
+ * call's Uniqueid as `Channel` (Asterisk looks a channel up by name, then by
+ * Uniqueid), so they cannot reach a stranger's call that took the name. The
+ * target of a listen is checked among the live channels first (`Status`,
+ * exact) and ChanSpy is pinned to its Uniqueid. An action whose answer was
+ * lost with the link is reported as what it is: its outcome is unknown.
+ * Jobs follow the PBX's events through {@linkcode AmiJobTracker}. At every
+ * login, ListCommands tells which features this AMI user cannot use.
  *
  * @module
  */
 
 import {
+  ACTION_WRITE_CLASSES,
   actions,
   AmiClient,
   type AmiClientState,
   AmiDisconnectedError,
   AmiError,
   type AmiMessage,
+  AmiOutcomeUnknownError,
   type AmiStateChange,
+  AmiTimeoutError,
+  listedActions,
 } from "../../ami/mod.ts";
-import { ConflictError } from "../errors.ts";
+import { type AmiFeature, type MissingFeature, missingFeatures } from "../ami_features.ts";
+import { ConflictError, OutcomeUnknownError, ProxyError } from "../errors.ts";
 import { isFinal, type Job, type JobStore } from "../jobs.ts";
-import type { Backend, ChannelInfo, ControlAction, ListenStart, PlaybackStart } from "./backend.ts";
+import { AmiJobTracker } from "./ami_jobs.ts";
+import type {
+  Backend,
+  ChannelInfo,
+  ControlAction,
+  ListenStart,
+  ListenTarget,
+  PlaybackStart,
+} from "./backend.ts";
 
 /** Options of {@linkcode AmiBackend}. */
 export interface AmiBackendOptions {
   client: AmiClient;
   jobs: JobStore;
   name?: "ami" | "simulate";
+  /** The AMI user, named in permission messages. */
+  username?: string;
   /** Every AMI event, with the job it concerns if any (the SSE hub publishes it). */
   onEvent?: (event: AmiMessage, job: Job | undefined) => void;
   /** Connection state changes (logs, metrics). */
   onState?: (change: AmiStateChange) => void;
+  /** What this AMI user cannot do, after each login's check (logs, readiness). */
+  onPermissions?: (missing: readonly MissingFeature[]) => void;
 }
-
-/** Why an Originate failed, by OriginateResponse `Reason` (Asterisk's AST_CONTROL codes). */
-const ORIGINATE_REASONS: Record<string, string> = {
-  "0": "the channel could not be created (unknown extension or technology?)",
-  "1": "the call was hung up",
-  "3": "nobody answered",
-  "5": "the line was busy",
-  "8": "the line was congested",
-};
 
 /** A backend on an {@linkcode AmiClient}. */
 export class AmiBackend implements Backend {
   readonly name: "ami" | "simulate";
   readonly #client: AmiClient;
   readonly #jobs: JobStore;
+  readonly #username: string;
+  readonly #tracker: AmiJobTracker;
   readonly #onEvent: (event: AmiMessage, job: Job | undefined) => void;
-  /** Originates waiting for their OriginateResponse, by ActionID. */
-  readonly #originating = new Map<string, Job>();
-  /** Spyer channels whose ChanSpyStart came before we knew the job's channel. */
-  readonly #spying = new Set<string>();
+  readonly #onPermissions: (missing: readonly MissingFeature[]) => void;
   readonly #events;
   #wasConnected = false;
+  #missing: readonly MissingFeature[] = [];
+  #permissionsChecked = false;
 
   constructor(options: AmiBackendOptions) {
     this.name = options.name ?? "ami";
     this.#client = options.client;
     this.#jobs = options.jobs;
+    this.#username = options.username ?? "the AMI user";
     this.#onEvent = options.onEvent ?? (() => {});
+    this.#onPermissions = options.onPermissions ?? (() => {});
+    this.#tracker = new AmiJobTracker(this.#jobs, {
+      hangUp: (job) =>
+        void this.#client.send(actions.hangup({ channel: job.uniqueId! })).catch(() => {}),
+    });
     this.#events = this.#client.events({ bufferSize: 100_000 });
     this.#client.onState((change) => {
       options.onState?.(change);
@@ -72,14 +90,19 @@ export class AmiBackend implements Backend {
     return this.#client.state === "connected";
   }
 
+  get permissions(): { checked: boolean; missing: readonly MissingFeature[] } {
+    return { checked: this.#permissionsChecked, missing: this.#missing };
+  }
+
   start(): void {
     this.#client.start();
     this.#pump();
   }
 
   async channels(): Promise<ChannelInfo[]> {
+    this.#refuseMissing("channels");
     const { response, events } = await this.#client.collect(actions.coreShowChannels());
-    expectSuccess(response, "CoreShowChannels");
+    this.#expectSuccess(response, "CoreShowChannels");
     return events.map((e) => ({
       channel: e.get("Channel") ?? "",
       state: e.get("ChannelStateDesc") ?? e.get("ChannelState") ?? "",
@@ -93,20 +116,43 @@ export class AmiBackend implements Backend {
     }));
   }
 
+  async findTarget(channel: string): Promise<ListenTarget> {
+    this.#refuseMissing("listen");
+    const { response, events } = await this.#client.collect(actions.status({ channel }));
+    // Status looks a channel up by exact name (or Uniqueid): ChanSpy's prefix match is not used.
+    const match = events.find((e) => e.get("Channel")?.toLowerCase() === channel.toLowerCase());
+    if (response.get("Response") === "Success" && match) {
+      return { channel: match.get("Channel")!, uniqueId: orNull(match.get("Uniqueid")) };
+    }
+    if (response.get("Response") === "Success" || isNoSuchChannel(response)) {
+      throw new ProxyError(
+        404,
+        "channel_not_found",
+        `No live channel is named "${channel}" (names are exact: list them with GET /ami/channels)`,
+      );
+    }
+    this.#expectSuccess(response, "Status");
+    throw new AmiError(`Status of ${channel}: unexpected answer`);
+  }
+
   async startListen(request: ListenStart): Promise<void> {
+    this.#refuseMissing("listen");
     await this.#originate(
       request.job,
       actions.originateListen({
         listenerChannel: request.listenerChannel,
-        targetChannel: request.targetChannel,
+        // ChanSpy's u: the one call checked, by Uniqueid, even if its name were reused.
+        targetChannel: request.target.uniqueId ?? request.target.channel,
         mode: request.mode,
         channelId: request.job.id,
       }),
-      `calling ${request.listenerChannel} to listen to ${request.targetChannel}`,
+      `calling ${request.listenerChannel} to listen to ${request.target.channel}`,
+      request.target.uniqueId,
     );
   }
 
   async startPlayback(request: PlaybackStart): Promise<void> {
+    this.#refuseMissing("playback");
     await this.#originate(
       request.job,
       actions.originatePlayback({
@@ -120,7 +166,7 @@ export class AmiBackend implements Backend {
 
   async control(job: Job, control: ControlAction): Promise<void> {
     if (job.kind !== "playback") throw new ConflictError("Only a playback can be controlled");
-    const channel = this.#liveChannel(job);
+    const uniqueId = this.#ownCall(job);
     const allowed: Record<ControlAction, readonly string[]> = {
       pause: ["active"],
       resume: ["paused"],
@@ -132,57 +178,123 @@ export class AmiBackend implements Backend {
     if (!allowed[control].includes(job.status)) {
       throw new ConflictError(`Cannot ${control} a playback that is ${job.status}`);
     }
+    this.#refuseMissing("control");
     const amiControl = control === "resume" ? "pause" : control; // pause toggles
-    const response = await this.#client.send(
-      actions.controlPlayback({ channel, control: amiControl }),
+    const response = await this.#act(
+      job,
+      actions.controlPlayback({ channel: uniqueId, control: amiControl }),
+      `ControlPlayback ${amiControl}`,
     );
-    expectSuccess(response, `ControlPlayback ${amiControl}`);
+    if (isNoSuchChannel(response)) {
+      this.#jobs.transition(job, "ended", "the call had already ended");
+      throw new ConflictError("The job's call has already ended");
+    }
+    this.#expectSuccess(response, `ControlPlayback ${amiControl}`);
     if (control === "pause") this.#jobs.transition(job, "paused", "paused");
     else if (control === "resume") this.#jobs.transition(job, "active", "resumed");
-    else this.#jobs.note(job, control === "stop" ? "stop requested" : `${control} requested`);
+    else if (!isFinal(job.status)) {
+      this.#jobs.note(job, control === "stop" ? "stop requested" : `${control} requested`);
+    }
   }
 
   async hangup(job: Job): Promise<void> {
-    const channel = this.#liveChannel(job);
-    const response = await this.#client.send(actions.hangup({ channel }));
-    if (
-      response.get("Response") !== "Success" &&
-      /no such channel/i.test(response.get("Message") ?? "")
-    ) {
+    const uniqueId = this.#ownCall(job);
+    this.#refuseMissing("hangup");
+    const response = await this.#act(job, actions.hangup({ channel: uniqueId }), "Hangup");
+    if (isNoSuchChannel(response)) {
       this.#jobs.transition(job, "ended", "the call had already ended");
       return;
     }
-    expectSuccess(response, "Hangup");
-    this.#jobs.note(job, "hangup requested");
+    this.#expectSuccess(response, "Hangup");
+    // The Hangup event may have ended the job already.
+    if (!isFinal(job.status)) this.#jobs.note(job, "hangup requested");
   }
 
   async close(): Promise<void> {
     await this.#client.close();
   }
 
-  async #originate(job: Job, action: actions.AmiAction, note: string): Promise<void> {
+  async #originate(
+    job: Job,
+    action: actions.AmiAction,
+    note: string,
+    targetUniqueId?: string | null,
+  ): Promise<void> {
     const actionId = crypto.randomUUID();
-    this.#originating.set(actionId, job);
+    this.#tracker.originating(actionId, job, targetUniqueId);
     try {
       const response = await this.#client.send([...action, ["ActionID", actionId]]);
-      expectSuccess(response, "Originate");
+      this.#expectSuccess(response, "Originate");
     } catch (error) {
-      this.#originating.delete(actionId);
+      if (error instanceof AmiOutcomeUnknownError || error instanceof AmiTimeoutError) {
+        // It may have reached the PBX: the job looks for its call by Uniqueid (the job id).
+        this.#jobs.transition(job, "unknown", `${note}: ${(error as Error).message}`);
+        throw new OutcomeUnknownError(
+          job.id,
+          "The call was sent to the PBX but its answer was lost: it may exist. Do not start it " +
+            `again; follow job ${job.id}, which looks for the call by its Uniqueid`,
+          { cause: error },
+        );
+      }
+      this.#tracker.forget(actionId);
       this.#jobs.transition(job, "failed", `the PBX refused the call: ${(error as Error).message}`);
       throw error;
     }
-    this.#jobs.transition(job, "dialing", note);
+    if (job.status === "queued") this.#jobs.transition(job, "dialing", note);
   }
 
-  #liveChannel(job: Job): string {
-    if (isFinal(job.status)) throw new ConflictError(`The job has ${job.status}`);
-    if (job.channel === null) {
+  /** Sends a control or hangup of `job`'s call; a lost answer is an unknown outcome (504). */
+  async #act(job: Job, action: actions.AmiAction, what: string): Promise<AmiMessage> {
+    try {
+      return await this.#client.send(action);
+    } catch (error) {
+      if (error instanceof AmiOutcomeUnknownError || error instanceof AmiTimeoutError) {
+        this.#jobs.note(job, `${what} sent, but its answer was lost: it may have been done`);
+        throw new OutcomeUnknownError(
+          job.id,
+          `${what} was sent to the PBX but its answer was lost: it may have been done. ` +
+            `Read job ${job.id} before trying again`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+
+  /** The Uniqueid of the job's call, which control and hangup act on; 409 when there is none. */
+  #ownCall(job: Job): string {
+    if (isFinal(job.status)) {
+      throw new ConflictError(`The job has ${job.status}: ${job.timeline.at(-1)?.note ?? ""}`);
+    }
+    if (job.status === "unknown") {
+      throw new ConflictError(
+        "The proxy does not know yet whether this job's call exists (the AMI connection was " +
+          "lost); it looks for the call by Uniqueid once reconnected: read the job again shortly",
+      );
+    }
+    if (job.uniqueId === null) {
       throw new ConflictError(
         "The call has not been answered yet; try again when the job is active",
       );
     }
     if (!this.ready) throw new AmiDisconnectedError("Not connected to AMI");
-    return job.channel;
+    return job.uniqueId;
+  }
+
+  /** Refuses at once what the login's check found this AMI user may not do. */
+  #refuseMissing(feature: AmiFeature): void {
+    const missing = this.#missing.find((m) => m.feature === feature);
+    if (!missing) return;
+    throw permissionError(missing.actions.join(", "), this.#username);
+  }
+
+  #expectSuccess(response: AmiMessage, what: string): void {
+    if (response.get("Response") === "Success") return;
+    const message = response.get("Message") ?? response.get("Response") ?? "";
+    if (/permission denied/i.test(message)) {
+      throw permissionError(what.split(" ")[0], this.#username);
+    }
+    throw new AmiError(`${what}: ${message}`);
   }
 
   /**
@@ -195,7 +307,7 @@ export class AmiBackend implements Backend {
       for (const event of [first, ...this.#events.takeBuffered()]) {
         let job: Job | undefined;
         try {
-          job = this.#handle(event);
+          job = this.#tracker.handle(event);
         } finally {
           this.#onEvent(event, job);
         }
@@ -203,131 +315,55 @@ export class AmiBackend implements Backend {
     }
   }
 
-  /** Moves jobs on `event`; returns the job it concerns. */
-  #handle(event: AmiMessage): Job | undefined {
-    switch (event.name) {
-      case "Newchannel": {
-        // The Originate named the channel's uniqueid after the job (Asterisk 12+): the job
-        // knows its channel while it still rings, so it can be hung up before it answers.
-        const job = this.#jobs.get(event.get("Uniqueid") ?? "");
-        if (!job || job.channel !== null || isFinal(job.status)) return job;
-        this.#jobs.setChannel(job, event.get("Channel") ?? "");
-        this.#jobs.note(job, `${job.channel} ringing`);
-        return job;
-      }
-      case "OriginateResponse": {
-        const job = this.#originating.get(event.actionId ?? "");
-        if (!job) return undefined;
-        this.#originating.delete(event.actionId!);
-        const channel = event.get("Channel") ?? "";
-        if (event.get("Response") !== "Success") {
-          const reason = ORIGINATE_REASONS[event.get("Reason") ?? ""] ??
-            `reason ${event.get("Reason")}`;
-          this.#jobs.transition(job, "failed", `${channel}: ${reason}`);
-          return job;
-        }
-        if (isFinal(job.status)) return job; // hung up while it rang
-        this.#jobs.setChannel(job, channel);
-        if (job.kind === "playback") {
-          this.#jobs.transition(job, "active", `${channel} answered: playing`);
-        } else if (this.#spying.delete(channel)) {
-          this.#jobs.transition(job, "active", `${channel} answered: listening`);
-        } else {
-          this.#jobs.note(job, `${channel} answered`);
-        }
-        return job;
-      }
-      case "ChanSpyStart": {
-        const spyer = event.get("SpyerChannel") ?? "";
-        const job = this.#jobs.byChannel(spyer);
-        if (!job) {
-          this.#spying.add(spyer);
-          if (this.#spying.size > 1_000) this.#spying.delete(this.#spying.values().next().value!);
-          return undefined;
-        }
-        this.#jobs.transition(job, "active", `listening to ${event.get("SpyeeChannel")}`);
-        return job;
-      }
-      case "ChanSpyStop": {
-        const job = this.#jobs.byChannel(event.get("SpyerChannel") ?? "");
-        if (job) this.#jobs.note(job, `stopped listening to ${event.get("SpyeeChannel")}`);
-        return job;
-      }
-      case "Hangup": {
-        const channel = event.get("Channel") ?? "";
-        this.#spying.delete(channel);
-        const job = this.#jobs.byChannel(channel);
-        if (job) {
-          const cause = event.get("Cause-txt") ?? event.get("Cause") ?? "";
-          this.#jobs.transition(job, "ended", `${channel} hung up${cause ? ` (${cause})` : ""}`);
-        }
-        return job;
-      }
-      default: {
-        const channel = event.get("Channel");
-        return channel === undefined ? undefined : this.#jobs.byChannel(channel);
-      }
-    }
-  }
-
   #stateChanged(state: AmiClientState): void {
     if (state === "connected") {
-      if (this.#wasConnected) void this.#recheckJobs();
+      void this.#afterLogin(this.#wasConnected);
       this.#wasConnected = true;
       return;
     }
-    if (state !== "reconnecting" && state !== "disconnected") return;
-    // The link is gone: what the PBX does meanwhile is unseen.
-    for (const [actionId, job] of this.#originating) {
-      this.#originating.delete(actionId);
-      this.#jobs.transition(
-        job,
-        "failed",
-        "the AMI connection was lost before the call was answered",
-      );
-    }
-    for (const job of this.#jobs.live()) {
-      if (job.channel === null) {
-        this.#jobs.transition(
-          job,
-          "failed",
-          "the AMI connection was lost before the call was answered",
-        );
-      } else if (!job.timeline.at(-1)?.note.startsWith("AMI connection lost")) {
-        this.#jobs.note(job, "AMI connection lost: following the call again once reconnected");
-      }
-    }
+    if (state === "reconnecting" || state === "disconnected") this.#tracker.linkLost();
   }
 
-  /** After a reconnect: ends the jobs whose channel went away meanwhile. */
-  async #recheckJobs(): Promise<void> {
-    for (const job of this.#jobs.live()) {
-      if (job.channel === null) continue;
-      try {
-        const { response, events } = await this.#client.collect(
-          actions.status({ channel: job.channel }),
-        );
-        if (response.get("Response") === "Success" && events.length > 0) {
-          this.#jobs.note(job, "AMI reconnected: the call is still up");
-        } else {
-          this.#jobs.transition(job, "ended", "the call ended while the AMI connection was down");
-        }
-      } catch (error) {
-        if (!(error instanceof AmiError)) throw error;
-        // Lost again: the next reconnect checks again.
+  /** Checks what this user may do (ListCommands), then, after a reconnect, the jobs' calls. */
+  async #afterLogin(reconnected: boolean): Promise<void> {
+    try {
+      const response = await this.#client.send(actions.listCommands());
+      if (response.get("Response") === "Success") {
+        this.#missing = missingFeatures(listedActions(response));
+        this.#permissionsChecked = true;
+        this.#onPermissions(this.#missing);
       }
+    } catch (error) {
+      if (!(error instanceof AmiError)) throw error;
+      return; // the link went again: the next login checks
     }
+    if (reconnected) await this.#tracker.recheck(this.#client);
   }
 }
 
-function expectSuccess(response: AmiMessage, what: string): void {
-  if (response.get("Response") !== "Success") {
-    throw new AmiError(`${what}: ${response.get("Message") ?? response.get("Response")}`);
-  }
+/** 502 naming the manager.conf classes that would let the AMI user run `action`. */
+function permissionError(action: string, username: string): ProxyError {
+  const classes = action.split(", ").map((name) =>
+    `${name} needs one of ${(ACTION_WRITE_CLASSES[name] ?? ["?"]).join(", ")}`
+  );
+  return new ProxyError(
+    502,
+    "ami_permission_denied",
+    `The PBX does not let the AMI user "${username}" do this: ${classes.join("; ")} in the ` +
+      `user's write= line of manager.conf`,
+  );
 }
 
+function isNoSuchChannel(response: AmiMessage): boolean {
+  return response.get("Response") !== "Success" &&
+    /no such channel/i.test(response.get("Message") ?? "");
+}
+
+/** Absent, empty, or Asterisk's placeholders for "none" (`<unknown>`, `<null>`): null. */
 function orNull(value: string | undefined): string | null {
-  return value === undefined || value === "" ? null : value;
+  return value === undefined || value === "" || value === "<unknown>" || value === "<null>"
+    ? null
+    : value;
 }
 
 /** `01:02:03` → 3723. */

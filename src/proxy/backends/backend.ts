@@ -8,6 +8,7 @@
  */
 
 import type { ListenMode } from "../../ami/mod.ts";
+import type { MissingFeature } from "../ami_features.ts";
 import type { Job } from "../jobs.ts";
 
 /** An active channel, to pick whom to listen to. */
@@ -27,12 +28,19 @@ export interface ChannelInfo {
 /** Playback controls of the API (`resume` is a second pause: Asterisk's pause toggles). */
 export type ControlAction = "pause" | "resume" | "forward" | "reverse" | "restart" | "stop";
 
+/** The live channel a listen is for, as the PBX named it when checked. */
+export interface ListenTarget {
+  channel: string;
+  /** Its Uniqueid, when the backend knows it (ChanSpy is then pinned to it). */
+  uniqueId: string | null;
+}
+
 /** A listen to start for `job`. */
 export interface ListenStart {
   job: Job;
   /** Where the audio goes, e.g. `SIP/201` (from the dial template). */
   listenerChannel: string;
-  targetChannel: string;
+  target: ListenTarget;
   mode: ListenMode;
 }
 
@@ -51,7 +59,14 @@ export interface Backend {
   readonly ready: boolean;
   /** Starts connecting; returns at once. */
   start(): void;
+  /**
+   * What this backend's PBX account may not do, once checked at login
+   * (`/readyz`, metrics; those features answer 502 at once).
+   */
+  readonly permissions: { checked: boolean; missing: readonly MissingFeature[] };
   channels(): Promise<ChannelInfo[]>;
+  /** The live channel named exactly `channel`; throws 404 `channel_not_found` if none. */
+  findTarget(channel: string): Promise<ListenTarget>;
   /** Resolves once the PBX accepted the call (the job is dialing); the job moves on as events come. */
   startListen(request: ListenStart): Promise<void>;
   startPlayback(request: PlaybackStart): Promise<void>;

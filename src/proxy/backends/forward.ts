@@ -12,7 +12,14 @@
 
 import { ConflictError, ProxyError } from "../errors.ts";
 import { isFinal, type Job, type JobStatus, type JobStore } from "../jobs.ts";
-import type { Backend, ChannelInfo, ControlAction, ListenStart, PlaybackStart } from "./backend.ts";
+import type {
+  Backend,
+  ChannelInfo,
+  ControlAction,
+  ListenStart,
+  ListenTarget,
+  PlaybackStart,
+} from "./backend.ts";
 
 /** Options of {@linkcode ForwardBackend}. */
 export interface ForwardOptions {
@@ -29,6 +36,7 @@ export interface ForwardOptions {
 const STATUSES: ReadonlySet<string> = new Set([
   "queued",
   "dialing",
+  "unknown",
   "active",
   "paused",
   "ended",
@@ -66,14 +74,22 @@ export class ForwardBackend implements Backend {
     this.#timer = setInterval(() => void this.#poll(), this.#pollMs);
   }
 
+  /** The upstream checks its own PBX's accounts. */
+  readonly permissions = { checked: true, missing: [] };
+
   async channels(): Promise<ChannelInfo[]> {
     const { channels } = await this.#call<{ channels: ChannelInfo[] }>("GET", "/ami/channels");
     return channels;
   }
 
+  /** The upstream adapter checks the target itself (it answers 404 when there is none). */
+  findTarget(channel: string): Promise<ListenTarget> {
+    return Promise.resolve({ channel, uniqueId: null });
+  }
+
   async startListen(request: ListenStart): Promise<void> {
     await this.#startJob(request.job, "/ami/originate/listen", {
-      targetChannel: request.targetChannel,
+      targetChannel: request.target.channel,
       listenerExtension: request.job.extension,
       mode: request.mode,
     });

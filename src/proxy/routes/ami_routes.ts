@@ -39,6 +39,8 @@ export function amiRoutes(deps: ProxyDeps): Hono<ProxyEnv> {
     const extension = audioExtension(principalOf(c), body.listenerExtension, "listenerExtension");
     requireReady(deps);
     const job = await audited(deps, c, { detail: { mode: body.mode, extension } }, async () => {
+      // The target must be live before anyone's phone rings (404 channel_not_found).
+      const target = await deps.backend.findTarget(body.targetChannel);
       const job = newJob(deps, c, {
         kind: "listen",
         extension,
@@ -48,7 +50,7 @@ export function amiRoutes(deps: ProxyDeps): Hono<ProxyEnv> {
       await deps.backend.startListen({
         job,
         listenerChannel: dialChannel(deps, extension),
-        targetChannel: body.targetChannel,
+        target,
         mode: body.mode,
       });
       return { status: 202, result: job, jobId: job.id };

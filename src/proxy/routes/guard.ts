@@ -9,7 +9,7 @@
 
 import type { Context } from "hono";
 import type { Principal } from "../auth.ts";
-import { ForbiddenError, toHttpError } from "../errors.ts";
+import { ForbiddenError, OutcomeUnknownError, toHttpError } from "../errors.ts";
 import { type Permission, type Scope, scopeOf } from "../roles.ts";
 import type { AuditSubject, ProxyDeps, ProxyEnv } from "../app.ts";
 import { requestContext } from "../app.ts";
@@ -66,6 +66,8 @@ export async function audited<T>(
   } catch (error) {
     await resultRow(deps, request, {
       ...row,
+      // A call whose outcome is unknown has a job that follows it: the row names it.
+      jobId: error instanceof OutcomeUnknownError ? error.jobId : row.jobId,
       outcome: "error",
       status: toHttpError(error).status,
       detail: {

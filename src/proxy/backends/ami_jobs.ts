@@ -1,0 +1,325 @@
+/**
+ * Follows the proxy's jobs through the PBX's events, by Uniqueid: a job's
+ * call is the channel whose Uniqueid is the job id (the Originate asked for
+ * it with `ChannelId`) or, where the PBX ignores ChannelId, the Uniqueid its
+ * OriginateResponse names. Channel names are never enough on their own:
+ * Asterisk numbers channels from zero again after a restart, so a stranger's
+ * call may carry the name a job's call had.
+ *
+ * Events: `Newchannel` (the call rings), `OriginateResponse` (answered or
+ * failed), `ChanSpyStart` (a listen is live), `Hangup` (over; the target of a
+ * listen that had not started yet: failed, target gone). When the link
+ * drops, jobs whose call was never seen go to `unknown`; after reconnecting,
+ * {@linkcode AmiJobTracker.recheck} looks up every live job's call by
+ * Uniqueid with `Status` and moves the job to what it finds.
+ *
+ * @module
+ */
+
+import { actions, AmiError, type AmiListResult, type AmiMessage } from "../../ami/mod.ts";
+import { isFinal, type Job, type JobStore } from "../jobs.ts";
+
+/** Why an Originate failed, by OriginateResponse `Reason` (Asterisk's AST_CONTROL codes). */
+const ORIGINATE_REASONS: Record<string, string> = {
+  "0": "the channel could not be created (unknown extension or technology?)",
+  "1": "the call was hung up",
+  "3": "nobody answered",
+  "5": "the line was busy",
+  "8": "the line was congested",
+};
+
+/** Spyers whose ChanSpyStart came before their job's call was known: kept this many. */
+const MAX_EARLY_SPIES = 1_000;
+
+/** What the tracker needs of the AMI client. */
+export interface TrackerLink {
+  collect(action: actions.AmiAction): Promise<AmiListResult>;
+  send(action: actions.AmiAction): Promise<AmiMessage>;
+}
+
+/** The jobs' side of an AMI backend. */
+export class AmiJobTracker {
+  readonly #jobs: JobStore;
+  /** Originates waiting for their OriginateResponse, by ActionID. */
+  readonly #originating = new Map<string, Job>();
+  /** Uniqueids (or, without one, channel names) of spyers whose ChanSpyStart came first. */
+  readonly #earlySpies = new Set<string>();
+  /** Listens not live yet, by the Uniqueid of the channel they are to spy on. */
+  readonly #targets = new Map<string, Job>();
+  readonly #targetOf = new WeakMap<Job, string>();
+  /** Listens whose listener answered, and those that have had a ChanSpyStart. */
+  readonly #answered = new WeakSet<Job>();
+  readonly #spied = new WeakSet<Job>();
+  /** Counts AMI links; a job's call is known by name only on the link that saw it. */
+  #link = 0;
+  readonly #seenOnLink = new WeakMap<Job, number>();
+
+  readonly #hangUp: (job: Job) => void;
+
+  /** `hangUp` ends a failed listen's call that still rings (its target went first). */
+  constructor(jobs: JobStore, options: { hangUp: (job: Job) => void }) {
+    this.#jobs = jobs;
+    this.#hangUp = options.hangUp;
+  }
+
+  /** An Originate for `job` is about to go out with this ActionID. */
+  originating(actionId: string, job: Job, targetUniqueId?: string | null): void {
+    this.#originating.set(actionId, job);
+    if (targetUniqueId) {
+      this.#targets.set(targetUniqueId, job);
+      this.#targetOf.set(job, targetUniqueId);
+    }
+  }
+
+  /** The Originate was refused or never sent: its response will not come. */
+  forget(actionId: string): void {
+    const job = this.#originating.get(actionId);
+    this.#originating.delete(actionId);
+    if (job) this.#forgetTarget(job);
+  }
+
+  /** Moves jobs on `event`; returns the job it concerns. */
+  handle(event: AmiMessage): Job | undefined {
+    switch (event.name) {
+      case "Newchannel":
+        return this.#newChannel(event);
+      case "OriginateResponse":
+        return this.#originateResponse(event);
+      case "ChanSpyStart":
+        return this.#chanSpyStart(event);
+      case "ChanSpyStop": {
+        const job = this.#spyer(event);
+        if (job) this.#jobs.note(job, `stopped listening to ${event.get("SpyeeChannel")}`);
+        return job;
+      }
+      case "Hangup":
+        return this.#hangup(event);
+      default:
+        return this.#jobOf(event.get("Uniqueid"), event.get("Channel"));
+    }
+  }
+
+  /**
+   * The AMI link is gone: what the PBX does meanwhile is unseen. Jobs whose
+   * call was never seen may or may not have one: `unknown` until the recheck.
+   */
+  linkLost(): void {
+    this.#link++;
+    this.#originating.clear();
+    for (const job of this.#jobs.live()) {
+      if (job.uniqueId === null) {
+        this.#jobs.transition(
+          job,
+          "unknown",
+          "the AMI connection was lost before the PBX said whether the call was placed: " +
+            "it may exist; looking for it by Uniqueid once reconnected",
+        );
+      } else if (!job.timeline.at(-1)?.note.startsWith("AMI connection lost")) {
+        this.#jobs.note(job, "AMI connection lost: following the call again once reconnected");
+      }
+    }
+  }
+
+  /** After a reconnect: finds each live job's call by Uniqueid and moves the job to what it is. */
+  async recheck(link: TrackerLink): Promise<void> {
+    for (const job of this.#jobs.live()) {
+      // The Originate asked for the job id as Uniqueid; a PBX that ignores it gave another.
+      const uniqueId = job.uniqueId ?? job.id;
+      let found: AmiMessage | undefined;
+      try {
+        const { response, events } = await link.collect(actions.status({ channel: uniqueId }));
+        if (response.get("Response") === "Success") {
+          found = events.find((e) => e.get("Uniqueid") === uniqueId);
+        } else if (!/no such channel/i.test(response.get("Message") ?? "")) {
+          this.#jobs.note(
+            job,
+            `cannot look for the call after the reconnect: Status answered ` +
+              `"${response.get("Message")}"`,
+          );
+          continue;
+        }
+      } catch (error) {
+        if (!(error instanceof AmiError)) throw error;
+        return; // lost again: the next reconnect checks again
+      }
+      if (found) this.#found(job, found, uniqueId);
+      else this.#notFound(job, uniqueId);
+    }
+  }
+
+  /** The job's call exists: a job that was unknown moves to what the call does. */
+  #found(job: Job, status: AmiMessage, uniqueId: string): void {
+    const channel = status.get("Channel") ?? job.channel ?? "";
+    this.#setCall(job, channel, uniqueId);
+    if (job.status !== "unknown") {
+      this.#jobs.note(job, `AMI reconnected: the call (Uniqueid ${uniqueId}) is still up`);
+      return;
+    }
+    const up = status.get("ChannelStateDesc") === "Up";
+    const application = status.get("Application") ?? "";
+    if (up) this.#answered.add(job);
+    if (up && (job.kind === "playback" || /^chanspy$/i.test(application))) {
+      this.#spied.add(job);
+      this.#jobs.transition(
+        job,
+        "active",
+        `found after the reconnect by Uniqueid ${uniqueId}: ${channel} is up (${application})`,
+      );
+    } else {
+      this.#jobs.transition(
+        job,
+        "dialing",
+        `found after the reconnect by Uniqueid ${uniqueId}: ${channel} ` +
+          `(${status.get("ChannelStateDesc") ?? "state unknown"})`,
+      );
+    }
+  }
+
+  #notFound(job: Job, uniqueId: string): void {
+    this.#forgetTarget(job);
+    if (job.status === "unknown") {
+      this.#jobs.transition(
+        job,
+        "failed",
+        `no call with Uniqueid ${uniqueId} after the reconnect: the PBX did not place it, ` +
+          "or it has already ended",
+      );
+    } else {
+      this.#jobs.transition(
+        job,
+        "ended",
+        `the call (Uniqueid ${uniqueId}) ended while the AMI connection was down`,
+      );
+    }
+  }
+
+  #newChannel(event: AmiMessage): Job | undefined {
+    // The Originate named the channel's Uniqueid after the job (Asterisk 12+): the job knows
+    // its call while it still rings, so it can be hung up before it answers.
+    const uniqueId = event.get("Uniqueid") ?? "";
+    const job = this.#jobs.get(uniqueId);
+    if (!job || job.uniqueId !== null || isFinal(job.status)) return job;
+    this.#setCall(job, event.get("Channel") ?? "", uniqueId);
+    if (job.status === "unknown") this.#jobs.transition(job, "dialing", `${job.channel} ringing`);
+    else this.#jobs.note(job, `${job.channel} ringing`);
+    return job;
+  }
+
+  #originateResponse(event: AmiMessage): Job | undefined {
+    const job = this.#originating.get(event.actionId ?? "");
+    if (!job) return undefined;
+    this.#originating.delete(event.actionId!);
+    const channel = event.get("Channel") ?? "";
+    if (event.get("Response") !== "Success") {
+      const reason = ORIGINATE_REASONS[event.get("Reason") ?? ""] ??
+        `reason ${event.get("Reason")}`;
+      this.#forgetTarget(job);
+      this.#jobs.transition(job, "failed", `${channel}: ${reason}`);
+      return job;
+    }
+    if (isFinal(job.status)) return job; // hung up while it rang, or the target went
+    const uniqueId = event.get("Uniqueid");
+    if (job.uniqueId === null && uniqueId && uniqueId !== "<unknown>") {
+      this.#setCall(job, channel, uniqueId);
+    }
+    this.#answered.add(job);
+    if (job.kind === "playback") {
+      this.#jobs.transition(job, "active", `${channel} answered: playing`);
+    } else if (this.#takeEarlySpy(job)) {
+      this.#startedSpying(job, `${channel} answered: listening`);
+    } else {
+      if (job.status === "unknown") this.#jobs.transition(job, "dialing", `${channel} answered`);
+      else this.#jobs.note(job, `${channel} answered`);
+    }
+    return job;
+  }
+
+  #chanSpyStart(event: AmiMessage): Job | undefined {
+    const job = this.#spyer(event);
+    if (!job) {
+      // The spyer's call is not known yet (its OriginateResponse comes later, on Asterisk 11).
+      const key = event.get("SpyerUniqueid") ?? event.get("SpyerChannel") ?? "";
+      this.#earlySpies.add(key);
+      if (this.#earlySpies.size > MAX_EARLY_SPIES) {
+        this.#earlySpies.delete(this.#earlySpies.values().next().value!);
+      }
+      return undefined;
+    }
+    this.#startedSpying(job, `listening to ${event.get("SpyeeChannel")}`);
+    return job;
+  }
+
+  #hangup(event: AmiMessage): Job | undefined {
+    const uniqueId = event.get("Uniqueid");
+    const channel = event.get("Channel") ?? "";
+    if (uniqueId) this.#earlySpies.delete(uniqueId);
+    const listen = uniqueId ? this.#targets.get(uniqueId) : undefined;
+    if (listen) {
+      // The call to listen to hung up before the listen started.
+      this.#targets.delete(uniqueId!);
+      if (!isFinal(listen.status) && !this.#spied.has(listen)) {
+        this.#jobs.transition(
+          listen,
+          "failed",
+          `target channel gone: ${channel} hung up before the listen started`,
+        );
+        if (listen.uniqueId !== null) this.#hangUp(listen);
+      }
+    }
+    const job = this.#jobOf(uniqueId, channel);
+    if (!job) return listen;
+    this.#forgetTarget(job);
+    if (job.kind === "listen" && this.#answered.has(job) && !this.#spied.has(job)) {
+      // ChanSpy (with S and u) leaves at once when its one target is not there.
+      this.#jobs.transition(
+        job,
+        "failed",
+        `target channel gone: ${job.target} was not there when ChanSpy started`,
+      );
+      return job;
+    }
+    const cause = event.get("Cause-txt") ?? event.get("Cause") ?? "";
+    this.#jobs.transition(job, "ended", `${channel} hung up${cause ? ` (${cause})` : ""}`);
+    return job;
+  }
+
+  #startedSpying(job: Job, note: string): void {
+    this.#spied.add(job);
+    this.#forgetTarget(job);
+    this.#jobs.transition(job, "active", note);
+  }
+
+  /** The job of the spyer of a ChanSpyStart/Stop: by Uniqueid (12+), else by name. */
+  #spyer(event: AmiMessage): Job | undefined {
+    return this.#jobOf(event.get("SpyerUniqueid"), event.get("SpyerChannel"));
+  }
+
+  /**
+   * The live job of an event: by Uniqueid when the event has one. By name
+   * only for events without (Asterisk 11's ChanSpyStart), and only for a job
+   * whose call this link saw: after a link loss names may belong to strangers.
+   */
+  #jobOf(uniqueId: string | undefined, channel: string | undefined): Job | undefined {
+    if (uniqueId) return this.#jobs.byUniqueId(uniqueId);
+    if (channel === undefined) return undefined;
+    const job = this.#jobs.byChannel(channel);
+    return job && this.#seenOnLink.get(job) === this.#link ? job : undefined;
+  }
+
+  #setCall(job: Job, channel: string, uniqueId: string): void {
+    this.#jobs.setCall(job, { channel, uniqueId });
+    this.#seenOnLink.set(job, this.#link);
+  }
+
+  #takeEarlySpy(job: Job): boolean {
+    return (job.uniqueId !== null && this.#earlySpies.delete(job.uniqueId)) ||
+      (job.channel !== null && this.#earlySpies.delete(job.channel));
+  }
+
+  #forgetTarget(job: Job): void {
+    const uniqueId = this.#targetOf.get(job);
+    if (uniqueId !== undefined && this.#targets.get(uniqueId) === job) {
+      this.#targets.delete(uniqueId);
+    }
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * AmiJobTracker on event sequences as Asterisk sends them: by Uniqueid on
+ * 12+, by name only where an event has no Uniqueid (Asterisk 11's
+ * ChanSpyStart) and only on the link that saw the call; a listen whose
+ * ChanSpy found nothing fails as "target channel gone".
+ */
+
+import { assertEquals, assertMatch } from "../_support/assert.ts";
+import { AmiMessage } from "../../src/ami/mod.ts";
+import { AmiJobTracker } from "../../src/proxy/backends/ami_jobs.ts";
+import { type Job, JobStore } from "../../src/proxy/jobs.ts";
+
+const event = (fields: Record<string, string>) => new AmiMessage(fields);
+
+function setup() {
+  const jobs = new JobStore({ now: () => Date.UTC(2026, 0, 1) });
+  const hungUp: Job[] = [];
+  const tracker = new AmiJobTracker(jobs, { hangUp: (job) => hungUp.push(job) });
+  const listen = jobs.create({
+    kind: "listen",
+    owner: "sup",
+    ownerRole: "supervisor",
+    extension: "201",
+    target: "SIP/202-00000001",
+    mode: "listen",
+  });
+  jobs.transition(listen, "dialing", "calling");
+  tracker.originating("a1", listen, "1700000000.2");
+  return { jobs, tracker, listen, hungUp };
+}
+
+const answered = (channel: string, uniqueId: string) =>
+  event({
+    Event: "OriginateResponse",
+    ActionID: "a1",
+    Response: "Success",
+    Channel: channel,
+    Reason: "4",
+    Uniqueid: uniqueId,
+  });
+
+Deno.test("AmiJobTracker on Asterisk 11 (ChannelId ignored): the job's Uniqueid comes from OriginateResponse", () => {
+  const { jobs, tracker, listen } = setup();
+  // 11: ChanSpyStart first (no Spyer Uniqueid), then the OriginateResponse names the call.
+  tracker.handle(event({
+    Event: "ChanSpyStart",
+    SpyerChannel: "SIP/201-00000007",
+    SpyeeChannel: "SIP/202-00000001",
+  }));
+  tracker.handle(answered("SIP/201-00000007", "1700000000.9"));
+  assertEquals([listen.status, listen.uniqueId], ["active", "1700000000.9"]);
+  // A Hangup of another call that has the same name does not end it; its own Hangup does.
+  tracker.handle(event({ Event: "Hangup", Channel: "SIP/201-00000007", Uniqueid: "x.1" }));
+  assertEquals(listen.status, "active");
+  tracker.handle(event({ Event: "Hangup", Channel: "SIP/201-00000007", Uniqueid: "1700000000.9" }));
+  assertEquals(listen.status, "ended");
+  assertEquals(jobs.live(), []);
+});
+
+Deno.test("AmiJobTracker matches an event without Uniqueid by name only on the link that saw the call", () => {
+  const { tracker, listen } = setup();
+  tracker.handle(answered("SIP/201-00000007", "1700000000.9"));
+  tracker.linkLost();
+  // After a link loss the name may be a stranger's: a ChanSpyStart by name is not this job's.
+  tracker.handle(event({ Event: "ChanSpyStart", SpyerChannel: "SIP/201-00000007" }));
+  assertEquals(listen.status, "dialing");
+});
+
+Deno.test("AmiJobTracker: a listen answered whose ChanSpy found nothing fails, target channel gone", () => {
+  const { tracker, listen } = setup();
+  tracker.handle(answered("SIP/201-00000007", listen.id));
+  tracker.handle(event({
+    Event: "Hangup",
+    Channel: "SIP/201-00000007",
+    Uniqueid: listen.id,
+    "Cause-txt": "Normal Clearing",
+  }));
+  assertEquals(listen.status, "failed");
+  assertMatch(
+    listen.timeline.at(-1)!.note,
+    /^target channel gone: SIP\/202-00000001 was not there/,
+  );
+});
+
+Deno.test("AmiJobTracker: the target hangs up while the listener rings: failed, and the ringing call is hung up", () => {
+  const { tracker, listen, hungUp } = setup();
+  tracker.handle(event({ Event: "Newchannel", Channel: "SIP/201-00000007", Uniqueid: listen.id }));
+  tracker.handle(event({ Event: "Hangup", Channel: "SIP/202-00000001", Uniqueid: "1700000000.2" }));
+  assertEquals(listen.status, "failed");
+  assertMatch(listen.timeline.at(-1)!.note, /^target channel gone: SIP\/202-00000001 hung up/);
+  assertEquals(hungUp, [listen]);
+  // Its own call's Hangup later changes nothing.
+  tracker.handle(event({ Event: "Hangup", Channel: "SIP/201-00000007", Uniqueid: listen.id }));
+  assertEquals(listen.status, "failed");
+});
+
+Deno.test("AmiJobTracker.linkLost: a job whose call was never seen becomes unknown, one with a call is marked", () => {
+  const { jobs, tracker, listen } = setup();
+  const playback = jobs.create({
+    kind: "playback",
+    owner: "qa",
+    ownerRole: "qa",
+    extension: "206",
+    target: "rec-1",
+  });
+  jobs.transition(playback, "dialing", "calling");
+  tracker.handle(
+    event({ Event: "Newchannel", Channel: "SIP/206-00000008", Uniqueid: playback.id }),
+  );
+  tracker.linkLost();
+  assertEquals([listen.status, playback.status], ["unknown", "dialing"]);
+  assertMatch(playback.timeline.at(-1)!.note, /^AMI connection lost/);
+});
