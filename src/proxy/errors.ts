@@ -6,7 +6,13 @@
  * @module
  */
 
-import { AmiConnectionError, AmiDisconnectedError, AmiError, AmiTimeoutError } from "../ami/mod.ts";
+import {
+  AmiConnectionError,
+  AmiDisconnectedError,
+  AmiError,
+  AmiInjectionError,
+  AmiTimeoutError,
+} from "../ami/mod.ts";
 import { AuditUnavailableError } from "../audit/mod.ts";
 
 /** An error the proxy answers with `status` and `{error: {code, message}}`. */
@@ -102,6 +108,10 @@ export function toHttpError(error: unknown): HttpError {
       message: "The audit log cannot be written, so nothing was sent to the PBX; try again later",
       expected: true,
     };
+  }
+  if (error instanceof AmiInjectionError) {
+    // Our own refusal to send a value, not the PBX's: the request carried it.
+    return { status: 400, code: "bad_request", message: error.message, expected: true };
   }
   if (error instanceof AmiTimeoutError) {
     return {
