@@ -2,16 +2,20 @@
  * The seed's seven AMI checks, run against mock-ami or a real PBX: connect
  * and log in, list active channels, originate a listen (ChanSpy), originate a
  * playback (ControlPlayback), pause and resume it, hang up, log off. Each
- * step reports what it saw; a failed step skips the ones that need it, and
- * every channel the run started is hung up whatever happened.
+ * step reports what it saw; a failed step skips the ones that need it, saying
+ * why; every channel the run started is hung up whatever happened, and one it
+ * could not hang up is reported by name.
  *
  * @module
  */
 
 import { AmiClient, type AmiClientOptions } from "../ami/client.ts";
 import type { EventSubscription } from "../ami/event_stream.ts";
-import type { AmiMessage } from "../ami/message.ts";
 import * as actions from "../ami/actions.ts";
+import { ChannelLedger, type LeftoverChannel } from "./channels.ts";
+import { expectSuccess, nextEvent, PermissionDenied, StepFailed } from "./expect.ts";
+
+export type { LeftoverChannel };
 
 /** What to run against. */
 export interface TestClientOptions {
@@ -37,6 +41,15 @@ export interface StepResult {
   detail: string;
   /** The error's class, for hints (`AmiConnectionError`, `AmiAuthError`, ...). */
   error?: string;
+  /** The action the PBX answered "Permission denied" (`CoreShowChannels`, ...). */
+  denied?: string;
+}
+
+/** A whole run: the steps, and the channels it started but could not hang up. */
+export interface TestClientRun {
+  username: string;
+  steps: StepResult[];
+  leftover: LeftoverChannel[];
 }
 
 export const STEP_NAMES = [
@@ -49,151 +62,30 @@ export const STEP_NAMES = [
   "logoff",
 ] as const;
 
-/** Thrown by a step: `detail` says what went wrong in the user's terms. */
-class StepFailed extends Error {}
-
 /** Runs the seven steps; never throws. */
-export async function runSteps(options: TestClientOptions): Promise<StepResult[]> {
-  const results: StepResult[] = [];
+export async function runSteps(options: TestClientOptions): Promise<TestClientRun> {
+  const steps = new Steps();
+  const leftover: LeftoverChannel[] = [];
   const ami = new AmiClient({ ...options.ami, keepaliveMs: 0, reconnect: false, events: "on" });
-  const events = ami.events({ bufferSize: 50_000 });
-  const started = new Set<string>();
-  const state: { target?: string; playback?: string } = {};
-  const listener = options.dialTemplate.replaceAll("{ext}", options.listenerExtension);
-
-  const run = async (index: number, body: () => Promise<string>): Promise<boolean> => {
-    const t0 = performance.now();
-    try {
-      const detail = await body();
-      results.push({
-        step: index + 1,
-        name: STEP_NAMES[index],
-        ok: true,
-        ms: performance.now() - t0,
-        detail,
-      });
-      return true;
-    } catch (error) {
-      results.push({
-        step: index + 1,
-        name: STEP_NAMES[index],
-        ok: false,
-        ms: performance.now() - t0,
-        detail: error instanceof Error ? error.message : String(error),
-        error: error instanceof Error && !(error instanceof StepFailed) ? error.name : undefined,
-      });
-      return false;
-    }
+  const run: Run = {
+    ami,
+    events: ami.events({ bufferSize: 50_000 }),
+    ledger: new ChannelLedger(ami),
+    steps,
+    options,
   };
-  const skip = (index: number, reason: string) => {
-    results.push({
-      step: index + 1,
-      name: STEP_NAMES[index],
-      ok: false,
-      ms: 0,
-      detail: `skipped: ${reason}`,
-    });
-  };
-
   try {
-    const connected = await run(0, async () => {
+    const connected = await steps.run(0, async () => {
       await ami.connect();
       return `${ami.banner}, logged in as ${options.ami.username}`;
     });
-    if (!connected) {
-      for (let i = 1; i < STEP_NAMES.length - 1; i++) skip(i, "not connected");
-      return results;
-    }
-
-    const listed = await run(1, async () => {
-      const { response, events: channels } = await ami.collect(actions.coreShowChannels(), {
-        timeoutMs: options.timeoutMs,
-      });
-      expectSuccess(response, "CoreShowChannels");
-      const names = channels.map((c) => c.get("Channel") ?? "");
-      state.target = options.targetChannel ??
-        channels.find((c) =>
-          c.get("ChannelState") === "6" && !onExtension(c.get("Channel"), options.listenerExtension)
-        )?.get("Channel");
-      if (!state.target) {
-        throw new StepFailed(
-          `${names.length} active channels, none to listen to: start a call or pass --target-channel`,
-        );
-      }
-      return `${names.length} active channel${
-        names.length === 1 ? "" : "s"
-      }; will listen to ${state.target}`;
-    });
-
-    if (listed) {
-      await run(2, async () => {
-        const { channel } = await originateAndWait(
-          ami,
-          events,
-          actions.originateListen({
-            listenerChannel: listener,
-            targetChannel: state.target!,
-            mode: "listen",
-          }),
-          options.timeoutMs,
-        );
-        started.add(channel);
-        const spy = await nextEvent(
-          events,
-          (e) => e.name === "ChanSpyStart" && e.get("SpyerChannel") === channel,
-          options.timeoutMs,
-          `no ChanSpyStart for ${channel}`,
-        );
-        await hangupAndWait(ami, events, channel, options.timeoutMs);
-        started.delete(channel);
-        return `${channel} spied on ${spy.get("SpyeeChannel")} (ChanSpyStart), then hung up`;
-      });
-    } else {
-      skip(2, "no channel to listen to");
-    }
-
-    const playing = await run(3, async () => {
-      const { channel } = await originateAndWait(
-        ami,
-        events,
-        actions.originatePlayback({ channel: listener, file: options.recording }),
-        options.timeoutMs,
-      );
-      started.add(channel);
-      state.playback = channel;
-      return `${channel} answered and plays ${options.recording}`;
-    });
-    if (!playing) {
-      skip(4, "no playback channel");
-      skip(5, "no playback channel");
-    } else {
-      const paused = await run(4, async () => {
-        for (const control of ["pause", "pause"] as const) {
-          const response = await ami.send(
-            actions.controlPlayback({ channel: state.playback!, control }),
-            {
-              timeoutMs: options.timeoutMs,
-            },
-          );
-          expectSuccess(response, `ControlPlayback ${control}`);
-        }
-        return "pause ✓, pause again to resume ✓ (ControlPlayback's pause is a toggle)";
-      });
-      await run(5, async () => {
-        await hangupAndWait(ami, events, state.playback!, options.timeoutMs);
-        started.delete(state.playback!);
-        return `${state.playback} hung up (Hangup event seen)${
-          paused ? "" : " after the failed pause"
-        }`;
-      });
-    }
+    if (connected.ok) await callSteps(run);
+    else for (let i = 1; i < STEP_NAMES.length - 1; i++) steps.skip(i, "not connected");
   } finally {
-    // Never leave a channel up on the PBX, whatever failed.
-    for (const channel of started) {
-      await ami.send(actions.hangup({ channel }), { timeoutMs: options.timeoutMs }).catch(() => {});
-    }
+    // Never leave a channel up on the PBX, whatever failed; say which ones could not be hung up.
+    leftover.push(...await run.ledger.hangUpAll(ami, options.timeoutMs));
     if (ami.state === "connected") {
-      await run(6, async () => {
+      await steps.run(6, async () => {
         const goodbye = await ami.send(actions.logoff(), { timeoutMs: options.timeoutMs });
         if (goodbye.get("Response") !== "Goodbye") {
           throw new StepFailed(`Logoff answered ${goodbye.get("Response")}`);
@@ -201,11 +93,148 @@ export async function runSteps(options: TestClientOptions): Promise<StepResult[]
         return `Goodbye: ${goodbye.get("Message")}`;
       });
     } else {
-      skip(6, "not connected");
+      steps.skip(6, "not connected");
     }
     await ami.close();
   }
-  return results.sort((a, b) => a.step - b.step);
+  return { username: options.ami.username, steps: steps.results(), leftover };
+}
+
+/** What the steps share. */
+interface Run {
+  ami: AmiClient;
+  /** Every event, for the steps to wait on. */
+  events: EventSubscription;
+  ledger: ChannelLedger;
+  steps: Steps;
+  options: TestClientOptions;
+}
+
+/** The results so far: each step run, timed, or skipped with a reason. */
+class Steps {
+  readonly #results: StepResult[] = [];
+
+  async run(index: number, body: () => Promise<string>): Promise<StepResult> {
+    const t0 = performance.now();
+    const result: StepResult = {
+      step: index + 1,
+      name: STEP_NAMES[index],
+      ok: true,
+      ms: 0,
+      detail: "",
+    };
+    try {
+      result.detail = await body();
+    } catch (error) {
+      result.ok = false;
+      result.detail = error instanceof Error ? error.message : String(error);
+      if (error instanceof Error && !(error instanceof StepFailed)) result.error = error.name;
+      if (error instanceof PermissionDenied) result.denied = error.action;
+    }
+    result.ms = performance.now() - t0;
+    this.#results.push(result);
+    return result;
+  }
+
+  skip(index: number, reason: string): void {
+    this.#results.push({
+      step: index + 1,
+      name: STEP_NAMES[index],
+      ok: false,
+      ms: 0,
+      detail: `skipped: ${reason}`,
+    });
+  }
+
+  results(): StepResult[] {
+    return this.#results.toSorted((a, b) => a.step - b.step);
+  }
+}
+
+/** Steps 2 to 6, once logged in. */
+async function callSteps(run: Run): Promise<void> {
+  const { ami, events, steps, options } = run;
+  const timeoutMs = options.timeoutMs;
+  const listener = options.dialTemplate.replaceAll("{ext}", options.listenerExtension);
+  let target: string | undefined;
+  let noneUp = false;
+
+  const listed = await steps.run(1, async () => {
+    const { response, events: channels } = await ami.collect(actions.coreShowChannels(), {
+      timeoutMs,
+    });
+    expectSuccess(response, "CoreShowChannels");
+    target = options.targetChannel ??
+      channels.find((c) =>
+        c.get("ChannelState") === "6" && !onExtension(c.get("Channel"), options.listenerExtension)
+      )?.get("Channel");
+    const count = `${channels.length} active channel${channels.length === 1 ? "" : "s"}`;
+    if (!target) {
+      noneUp = true;
+      throw new StepFailed(`${count}, none to listen to: start a call or pass --target-channel`);
+    }
+    return `${count}; will listen to ${target}`;
+  });
+
+  // A --target-channel needs no list: the listen is tried even if the list was refused.
+  const spyOn = target ?? options.targetChannel;
+  if (spyOn) {
+    await steps.run(2, async () => {
+      const channel = await originateAndWait(run, (channelId) =>
+        actions.originateListen({
+          listenerChannel: listener,
+          targetChannel: spyOn,
+          mode: "listen",
+          channelId,
+        }));
+      const spy = await nextEvent(
+        events,
+        (e) => e.name === "ChanSpyStart" && e.get("SpyerChannel") === channel,
+        { timeoutMs, what: `no ChanSpyStart for ${channel}` },
+      );
+      await hangupAndWait(run, channel);
+      return `${channel} spied on ${spy.get("SpyeeChannel")} (ChanSpyStart), then hung up`;
+    });
+  } else {
+    steps.skip(
+      2,
+      noneUp ? "no channel to listen to" : `no channel list (${cause(listed)})`,
+    );
+  }
+
+  let playback = "";
+  const playing = await steps.run(3, async () => {
+    playback = await originateAndWait(
+      run,
+      (channelId) =>
+        actions.originatePlayback({ channel: listener, file: options.recording, channelId }),
+    );
+    return `${playback} answered and plays ${options.recording}`;
+  });
+  if (!playing.ok) {
+    steps.skip(4, `no playback channel (${cause(playing)})`);
+    steps.skip(5, `no playback channel (${cause(playing)})`);
+    return;
+  }
+  const paused = await steps.run(4, async () => {
+    for (const control of ["pause", "pause"] as const) {
+      const response = await ami.send(
+        actions.controlPlayback({ channel: playback, control }),
+        { timeoutMs },
+      );
+      expectSuccess(response, "ControlPlayback", `ControlPlayback ${control}`);
+    }
+    return "pause ✓, pause again to resume ✓ (ControlPlayback's pause is a toggle)";
+  });
+  await steps.run(5, async () => {
+    await hangupAndWait(run, playback);
+    return `${playback} hung up (Hangup event seen)${paused.ok ? "" : " after the failed pause"}`;
+  });
+}
+
+/** Why a step failed, short: `CoreShowChannels: Permission denied`, or its detail. */
+function cause(result: StepResult): string {
+  return result.denied ? `${result.denied}: Permission denied` : result.detail;
 }
 
 /** Whether a channel (`SIP/201-0000000a`, `Local/201@ctx-00000001;2`) belongs to extension `ext`. */
@@ -213,75 +242,47 @@ function onExtension(channel: string | undefined, ext: string): boolean {
   return channel?.match(/^[^/]+\/([^@;-]+)/)?.[1] === ext;
 }
 
-function expectSuccess(response: AmiMessage, what: string): void {
-  if (response.get("Response") !== "Success") {
-    throw new StepFailed(
-      `${what} answered ${response.get("Response")}: ${response.get("Message") ?? ""}`,
-    );
-  }
-}
-
-/** Sends an Async Originate and waits for its OriginateResponse; returns the answered channel. */
+/**
+ * Sends an Async Originate whose channel gets a uniqueid of our own, noted in
+ * the ledger, and waits for its OriginateResponse; returns the answered channel.
+ */
 async function originateAndWait(
-  ami: AmiClient,
-  events: EventSubscription,
-  action: actions.AmiAction,
-  timeoutMs: number,
-): Promise<{ channel: string }> {
+  run: Run,
+  build: (channelId: string) => actions.AmiAction,
+): Promise<string> {
+  const { ami, events, ledger, options: { timeoutMs } } = run;
   const actionId = crypto.randomUUID();
-  const response = await ami.send([...action, ["ActionID", actionId]], { timeoutMs });
-  expectSuccess(response, "Originate");
+  const channelId = `astrix-test-${crypto.randomUUID()}`;
+  ledger.expect(actionId, channelId);
+  try {
+    const response = await ami.send([...build(channelId), ["ActionID", actionId]], { timeoutMs });
+    expectSuccess(response, "Originate");
+  } catch (error) {
+    ledger.forget(actionId);
+    throw error;
+  }
   const outcome = await nextEvent(
     events,
     (e) => e.name === "OriginateResponse" && e.actionId === actionId,
-    timeoutMs,
-    "no OriginateResponse",
+    { timeoutMs, what: "no OriginateResponse" },
   );
   if (outcome.get("Response") !== "Success") {
     throw new StepFailed(
       `the call to ${outcome.get("Channel")} failed (OriginateResponse Reason ${
         outcome.get("Reason")
-      }): ` +
-        "check the extension and --dial-template",
+      }): check the extension and --dial-template`,
     );
   }
-  return { channel: outcome.get("Channel")! };
+  return outcome.get("Channel")!;
 }
 
-async function hangupAndWait(
-  ami: AmiClient,
-  events: EventSubscription,
-  channel: string,
-  timeoutMs: number,
-) {
+async function hangupAndWait(run: Run, channel: string): Promise<void> {
+  const { ami, events, options: { timeoutMs } } = run;
   const response = await ami.send(actions.hangup({ channel }), { timeoutMs });
   expectSuccess(response, "Hangup");
   await nextEvent(
     events,
     (e) => e.name === "Hangup" && e.get("Channel") === channel,
-    timeoutMs,
-    "no Hangup event",
+    { timeoutMs, what: "no Hangup event" },
   );
-}
-
-/** The next event matching `predicate`, or a StepFailed after `timeoutMs`. */
-async function nextEvent(
-  events: EventSubscription,
-  predicate: (event: AmiMessage) => boolean,
-  timeoutMs: number,
-  what: string,
-): Promise<AmiMessage> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StepFailed(`${what} within ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    while (true) {
-      const next = await Promise.race([events.next(), timeout]);
-      if (next.done) throw new StepFailed(`${what}: the connection ended`);
-      if (predicate(next.value)) return next.value;
-    }
-  } finally {
-    clearTimeout(timer);
-  }
 }
