@@ -6,7 +6,7 @@
  */
 
 import process from "node:process";
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, type Option } from "commander";
 import type { CliContext } from "./commands/context.ts";
 import { auditQueryCommand } from "./commands/audit_query.ts";
 import { devCommand } from "./commands/dev.ts";
@@ -18,12 +18,17 @@ import { testClientCommand } from "./commands/test_client.ts";
 import pkg from "./package.json" with { type: "json" };
 import { untilStopSignal } from "./src/shutdown.ts";
 
-/** Exit code of a usage error (unknown flag, bad value). */
+/**
+ * Exit code of a usage or configuration error: an unknown flag or a bad
+ * value, a port in use, a file named by a flag that is missing, a bad secret.
+ */
 export const EXIT_USAGE = 2;
+/** Exit code of a failure while running (a check failed, the PBX went away, a broken chain). */
+export const EXIT_FAILURE = 1;
 
 /** Builds the `astrix` command line with every subcommand that is ready. */
 export function buildCli(ctx: CliContext): Command {
-  return new Command("astrix")
+  const program = new Command("astrix")
     .description(
       "One executable around an Asterisk/Issabel PBX's Manager Interface (AMI). " +
         "Ops run the proxy in front of the PBX, developers run the mock stack, " +
@@ -31,7 +36,7 @@ export function buildCli(ctx: CliContext): Command {
     )
     .version(pkg.version, "-V, --version", "print the version and exit")
     .helpOption("-h, --help", "show help for astrix or a subcommand")
-    .showHelpAfterError("(run with --help for usage)")
+    .helpCommand("help [command]", "show help for a subcommand")
     .addCommand(devCommand(ctx))
     .addCommand(proxyCommand(ctx))
     .addCommand(mockAmiCommand(ctx))
@@ -39,6 +44,37 @@ export function buildCli(ctx: CliContext): Command {
     .addCommand(testClientCommand(ctx))
     .addCommand(auditQueryCommand(ctx))
     .addCommand(tokenCommand(ctx));
+  house(program, "astrix");
+  for (const command of program.commands) {
+    house(command, `astrix ${command.name()}`).helpOption("-h, --help", "show this help");
+  }
+  return program;
+}
+
+/**
+ * One style for every command: error lines start with `astrix <command>: `
+ * (commander's own too), a hint to --help follows a usage error, and each
+ * option's default, choices and environment variable go in one bracket.
+ */
+function house(command: Command, prefix: string): Command {
+  return command
+    .configureOutput({
+      outputError: (message, write) => write(message.replace(/^error: /, `${prefix}: `)),
+    })
+    .showHelpAfterError(`(run ${prefix} --help for usage)`)
+    .configureHelp({ optionDescription });
+}
+
+/** `description (a | b; default x; env NAME)`; a flag's `false` default is not worth a line. */
+function optionDescription(option: Option): string {
+  const facts: string[] = [];
+  if (option.argChoices) facts.push(option.argChoices.join(" | "));
+  const value = option.defaultValue;
+  const shown = option.defaultValueDescription ??
+    (value === undefined || typeof value === "boolean" ? undefined : String(value));
+  if (shown !== undefined) facts.push(`default ${shown}`);
+  if (option.envVar) facts.push(`env ${option.envVar}`);
+  return facts.length > 0 ? `${option.description} (${facts.join("; ")})` : option.description;
 }
 
 /** Runs the CLI on `args` and returns the process exit code. */
@@ -63,8 +99,10 @@ export async function run(args: string[]): Promise<number> {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
-    console.error(`astrix: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
+    const command = program.commands.find((c) => c.name() === args[0]);
+    const prefix = command ? `astrix ${command.name()}` : "astrix";
+    console.error(`${prefix}: ${error instanceof Error ? error.message : String(error)}`);
+    return EXIT_FAILURE;
   }
 }
 

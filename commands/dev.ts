@@ -6,9 +6,16 @@
 
 import { Command, Option } from "commander";
 import { parsePort, parseRate } from "../src/config.ts";
-import { DEV_EXTENSIONS, type DevOptions, DevPortError, startDevStack } from "../src/dev/stack.ts";
+import {
+  DEV_EXTENSIONS,
+  DEV_TOKEN_TTL_S,
+  DevError,
+  type DevOptions,
+  startDevStack,
+} from "../src/dev/stack.ts";
 import { createLogger } from "../src/log.ts";
 import type { Role } from "../src/proxy/roles.ts";
+import { untilParentExits } from "../src/shutdown.ts";
 import type { CliContext } from "./context.ts";
 
 type DevFlags = Omit<DevOptions, "logger"> & { logFormat: "json" | "pretty" };
@@ -20,13 +27,16 @@ export function devCommand(ctx: CliContext): Command {
     .description(
       "Run the whole mock stack for developing the app: the simulated PBX (mock-ami), synthetic " +
         "recordings (mock-recordings) and the proxy in front of them, with a token per role. " +
-        "The audit and the token secret live in --data-dir. Ctrl-C stops everything.",
+        "The audit, the token secret and the pid file (dev.pid) live in --data-dir. Ctrl-C, " +
+        "SIGTERM to that pid, or the end of the process that started it stops everything.",
     )
     .addHelpText(
       "after",
       "\nExamples:\n" +
-        "  astrix dev                                  # proxy :8080, AMI :5038, recordings :8081\n" +
-        "  astrix dev --port 9080 --ami-port 6038 --recordings-port 9081 --churn 0.5",
+        "  astrix dev                # proxy :8080, AMI :5038, recordings :8081\n" +
+        "  astrix dev --churn 0.5    # a new simulated call every two seconds\n" +
+        "  astrix dev --port 9080 --ami-port 6038 --recordings-port 9081\n" +
+        "  kill $(cat .astrix/dev.pid)   # stop it from another shell",
     )
     .addOption(
       new Option("--host <host>", "address every server listens on").env("ASTRIX_DEV_HOST").default(
@@ -47,7 +57,7 @@ export function devCommand(ctx: CliContext): Command {
       ).default(8081).argParser(parsePort),
     )
     .addOption(
-      new Option("--data-dir <dir>", "where the audit, the token secret and tokens.json live")
+      new Option("--data-dir <dir>", "where the audit, secret, tokens.json and dev.pid live")
         .env("ASTRIX_DEV_DATA_DIR").default(".astrix"),
     )
     .addOption(
@@ -63,41 +73,54 @@ export function devCommand(ctx: CliContext): Command {
       ]).default("pretty"),
     )
     .action(async (flags: DevFlags) => {
-      let stack;
+      // Watched from the start: the processes above are looked up while they still run.
+      const watch = new AbortController();
+      const parentGone = untilParentExits({ signal: watch.signal });
       try {
-        stack = await startDevStack({
-          ...flags,
-          logger: createLogger({ format: flags.logFormat }),
-        });
-      } catch (error) {
-        if (!(error instanceof DevPortError)) throw error;
-        ctx.err(`astrix dev: ${error.message}`);
-        return ctx.exit(2);
+        await runStack(ctx, flags, parentGone);
+      } finally {
+        watch.abort();
       }
-      const lines = [
-        `astrix dev is up (data in ${flags.dataDir}):`,
-        `  proxy            ${stack.proxyUrl}   (audit ${stack.auditDb})`,
-        `  mock-ami         ${flags.host}:${stack.amiPort}   (AMI user astrix, secret astrix)`,
-        `  mock-recordings  ${stack.recordingsUrl}`,
-        "",
-        `tokens, valid 12 h (also in ${flags.dataDir}/tokens.json):`,
-        ...(Object.entries(stack.tokens) as [Role, string][]).map(([role, token]) =>
-          `  ${role.padEnd(10)} ext ${DEV_EXTENSIONS[role]}  ${token}`
-        ),
-        "",
-        "try:",
-        `  curl -N -H "Authorization: Bearer ${stack.tokens.supervisor}" ${stack.proxyUrl}/ami/events`,
-        `  curl -H "Authorization: Bearer ${stack.tokens.supervisor}" -H "Content-Type: application/json" \\`,
-        `    -d '{"targetChannel": "${
-          stack.liveChannel ?? "SIP/202-00000001"
-        }"}' ${stack.proxyUrl}/ami/originate/listen`,
-        "",
-        "Ctrl-C stops everything.",
-      ];
-      for (const line of lines) ctx.out(line);
-      const signal = await ctx.stopSignal();
-      ctx.err(`astrix dev: ${signal}, stopping`);
-      await stack.close();
-      ctx.exit(0);
     });
+}
+
+/** Starts the stack, prints how to use it, and runs it until told to stop. */
+async function runStack(ctx: CliContext, flags: DevFlags, parentGone: Promise<string>) {
+  let stack;
+  try {
+    stack = await startDevStack({ ...flags, logger: createLogger({ format: flags.logFormat }) });
+  } catch (error) {
+    if (!(error instanceof DevError)) throw error;
+    ctx.err(`astrix dev: ${error.message}`);
+    return ctx.exit(2);
+  }
+  const { pidFile, proxyUrl, tokens } = stack;
+  if (pidFile.tookOver !== undefined) {
+    ctx.err(`astrix dev: replaced ${pidFile.path}: pid ${pidFile.tookOver} no longer ran`);
+  }
+  const lines = [
+    `astrix dev is up (data in ${flags.dataDir}, pid ${pidFile.pid} in ${pidFile.path}):`,
+    `  proxy            ${proxyUrl}   (audit ${stack.auditDb})`,
+    `  mock-ami         ${flags.host}:${stack.amiPort}   (AMI user astrix, secret astrix)`,
+    `  mock-recordings  ${stack.recordingsUrl}`,
+    "",
+    `tokens, valid ${DEV_TOKEN_TTL_S / 3600} h (also in ${flags.dataDir}/tokens.json):`,
+    ...(Object.entries(tokens) as [Role, string][]).map(([role, token]) =>
+      `  ${role.padEnd(10)} ext ${DEV_EXTENSIONS[role]}  ${token}`
+    ),
+    "",
+    "try:",
+    `  curl -N -H "Authorization: Bearer ${tokens.supervisor}" ${proxyUrl}/ami/events`,
+    `  curl -H "Authorization: Bearer ${tokens.supervisor}" -H "Content-Type: application/json" \\`,
+    `    -d '{"targetChannel": "${
+      stack.liveChannel ?? "SIP/202-00000001"
+    }"}' ${proxyUrl}/ami/originate/listen`,
+    "",
+    `Ctrl-C stops everything (from another shell: kill $(cat ${pidFile.path})).`,
+  ];
+  for (const line of lines) ctx.out(line);
+  const reason = await Promise.race([ctx.stopSignal(), parentGone]);
+  ctx.err(`astrix dev: ${reason}, stopping`);
+  await stack.close();
+  ctx.exit(0);
 }

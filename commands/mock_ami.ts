@@ -50,25 +50,25 @@ export function mockAmiCommand(ctx: CliContext): Command {
     .addHelpText(
       "after",
       "\nExamples:\n" +
-        "  astrix mock-ami                          # 127.0.0.1:5038, phones 201-210, 2 calls\n" +
-        "  astrix mock-ami --port 0 --churn 2       # any free port, 2 new calls a second\n" +
+        "  astrix mock-ami                      # 127.0.0.1:5038, phones 201-210, 2 calls\n" +
+        "  astrix mock-ami --port 0 --churn 2   # any free port, 2 new calls a second\n" +
         "  astrix mock-ami --user app:s3cret --tech PJSIP --extensions 100-199",
     )
     .addOption(
       new Option("--host <host>", "address to listen on").env("ASTRIX_MOCK_AMI_HOST").default(host),
     )
     .addOption(
-      new Option("--port <port>", "port to listen on; 0 picks a free one (printed)")
+      new Option("--port <port>", "port to listen on; 0 picks a free one, printed")
         .env("ASTRIX_MOCK_AMI_PORT").default(port).argParser(parsePort),
     )
     .addOption(
-      new Option("--user <name:secret>", "an AMI account with all permissions (repeatable)")
+      new Option("--user <name:secret>", "an AMI account with all permissions; repeatable")
         .env("ASTRIX_MOCK_AMI_USER").argParser(collect(parseUserSpec)),
     )
     .addOption(
       new Option(
         "--users-file <path>",
-        "AMI accounts in manager.conf syntax ([name], secret, read, write)",
+        "AMI accounts in manager.conf syntax: [name], secret, read, write",
       )
         .env("ASTRIX_MOCK_AMI_USERS_FILE"),
     )
@@ -89,7 +89,7 @@ export function mockAmiCommand(ctx: CliContext): Command {
     .addOption(
       new Option(
         "--churn <rate>",
-        "new calls per second (0: none); churned calls last 20 s to 3 min",
+        "new calls per second, 0 for none; churned calls last 20 s to 3 min",
       )
         .env("ASTRIX_MOCK_AMI_CHURN").default(0).argParser(parseRate),
     )
@@ -121,12 +121,18 @@ export function mockAmiCommand(ctx: CliContext): Command {
         .argParser(parseCount),
     )
     .action(async (flags: MockAmiFlags) => {
-      const users = [
-        ...(flags.user ?? []),
-        ...(flags.usersFile
-          ? parseUsersFile(readFileSync(flags.usersFile, "utf8"), flags.usersFile)
-          : []),
-      ];
+      let users: AmiUser[];
+      try {
+        users = [
+          ...(flags.user ?? []),
+          ...(flags.usersFile
+            ? parseUsersFile(readFileSync(flags.usersFile, "utf8"), flags.usersFile)
+            : []),
+        ];
+      } catch (error) {
+        ctx.err(`astrix mock-ami: --users-file: ${(error as Error).message}`);
+        return ctx.exit(2);
+      }
       if (users.length === 0) users.push(parseUserSpec(`${username}:${secret}`));
       const mock = createMockAmi({
         users,
@@ -140,10 +146,17 @@ export function mockAmiCommand(ctx: CliContext): Command {
         refuseLogins: flags.refuseLogins,
         dropAfterActions: flags.dropAfter,
       });
-      const addr = await listenOrExplain(
-        () => mock.listen({ hostname: flags.host, port: flags.port }),
-        flags,
-      );
+      let addr;
+      try {
+        addr = await mock.listen({ hostname: flags.host, port: flags.port });
+      } catch (error) {
+        if (!inUse(error)) throw error;
+        ctx.err(
+          `astrix mock-ami: Port ${flags.port} on ${flags.host} is already in use: ` +
+            "stop the other process or choose another with --port",
+        );
+        return ctx.exit(2);
+      }
       const exts = flags.extensions;
       ctx.out(
         `mock-ami listening on ${addr.hostname}:${addr.port} (AMI) · users: ${
@@ -154,26 +167,13 @@ export function mockAmiCommand(ctx: CliContext): Command {
           `${flags.calls} live calls${flags.churn > 0 ? ` · churn ${flags.churn}/s` : ""}`,
       );
       const signal = await ctx.stopSignal();
-      ctx.err(`mock-ami: ${signal}, stopping`);
+      ctx.err(`astrix mock-ami: ${signal}, stopping`);
       await mock.close();
       ctx.exit(0);
     });
 }
 
-/** Turns "address in use" into a message naming the port and the flag to change. */
-async function listenOrExplain<T>(
-  listen: () => Promise<T>,
-  flags: { host: string; port: number },
-): Promise<T> {
-  try {
-    return await listen();
-  } catch (error) {
-    if (error instanceof Error && /in use|EADDRINUSE/i.test(`${error.name} ${error.message}`)) {
-      throw new Error(
-        `port ${flags.port} on ${flags.host} is already in use: stop the other process or pick another port with --port`,
-        { cause: error },
-      );
-    }
-    throw error;
-  }
+/** Is `error` "address in use"? (a usage error: exit 2, naming the flag to change) */
+function inUse(error: unknown): boolean {
+  return error instanceof Error && /in use|EADDRINUSE/i.test(`${error.name} ${error.message}`);
 }

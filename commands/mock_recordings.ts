@@ -8,7 +8,7 @@
 
 import { Command, Option } from "commander";
 import { parseCount, parsePort } from "../src/config.ts";
-import { serveHttp } from "../src/http/serve.ts";
+import { HttpListenError, serveHttp } from "../src/http/serve.ts";
 import { createRecordingsApp } from "../src/recordings/app.ts";
 import type { RecordingCatalog } from "../src/recordings/catalog.ts";
 import { DirectoryCatalog } from "../src/recordings/directory.ts";
@@ -40,8 +40,8 @@ export function mockRecordingsCommand(ctx: CliContext): Command {
     .addHelpText(
       "after",
       "\nExamples:\n" +
-        "  astrix mock-recordings                                   # 20 synthetic recordings on 127.0.0.1:8081\n" +
-        "  astrix mock-recordings --count 500 --seed 7 --port 0     # more of them, any free port\n" +
+        "  astrix mock-recordings                # 20 synthetic recordings on :8081\n" +
+        "  astrix mock-recordings --count 500 --seed 7 --port 0   # any free port\n" +
         "  astrix mock-recordings --dir /var/spool/asterisk/monitor --host 0.0.0.0",
     )
     .addOption(
@@ -49,7 +49,7 @@ export function mockRecordingsCommand(ctx: CliContext): Command {
         .default("127.0.0.1"),
     )
     .addOption(
-      new Option("--port <port>", "port to listen on; 0 picks a free one (printed)")
+      new Option("--port <port>", "port to listen on; 0 picks a free one, printed")
         .env("ASTRIX_MOCK_RECORDINGS_PORT").default(8081).argParser(parsePort),
     )
     .addOption(
@@ -62,7 +62,7 @@ export function mockRecordingsCommand(ctx: CliContext): Command {
       ).default(20).argParser(parseCount),
     )
     .addOption(
-      new Option("--seed <n>", "seed of the synthetic recordings (same seed, same set)")
+      new Option("--seed <n>", "seed of the synthetic recordings: same seed, same set")
         .env("ASTRIX_MOCK_RECORDINGS_SEED").default(1).argParser(parseCount),
     )
     .addOption(
@@ -76,7 +76,7 @@ export function mockRecordingsCommand(ctx: CliContext): Command {
         try {
           catalog = await DirectoryCatalog.open(flags.dir, {
             rescanMs: flags.rescan,
-            onSkip: (path, reason) => ctx.err(`mock-recordings: skipped ${path}: ${reason}`),
+            onSkip: (path, reason) => ctx.err(`astrix mock-recordings: skipped ${path}: ${reason}`),
           });
         } catch (error) {
           if (!(error instanceof RecordingsDirectoryError)) throw error;
@@ -90,9 +90,17 @@ export function mockRecordingsCommand(ctx: CliContext): Command {
       }
       const app = createRecordingsApp({
         catalog,
-        onError: (error) => ctx.err(`mock-recordings: ${(error as Error)?.stack ?? error}`),
+        onError: (error) => ctx.err(`astrix mock-recordings: ${(error as Error)?.stack ?? error}`),
       });
-      const server = await serveHttp(app.fetch, { hostname: flags.host, port: flags.port });
+      let server;
+      try {
+        server = await serveHttp(app.fetch, { hostname: flags.host, port: flags.port });
+      } catch (error) {
+        if (!(error instanceof HttpListenError)) throw error;
+        catalog.close();
+        ctx.err(`astrix mock-recordings: ${error.message}`);
+        return ctx.exit(2);
+      }
       const { recordings } = await catalog.list({ limit: 1 });
       ctx.out(`mock-recordings listening on ${server.url} · ${source}`);
       ctx.out(
@@ -101,7 +109,7 @@ export function mockRecordingsCommand(ctx: CliContext): Command {
           : `  no recordings yet: ${server.url}/recordings will list them as they appear`,
       );
       const signal = await ctx.stopSignal();
-      ctx.err(`mock-recordings: ${signal}, stopping`);
+      ctx.err(`astrix mock-recordings: ${signal}, stopping`);
       await server.close();
       catalog.close();
       ctx.exit(0);

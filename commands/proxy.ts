@@ -76,24 +76,29 @@ export function proxyCommand(ctx: CliContext): Command {
     .addHelpText(
       "after",
       "\nExamples:\n" +
-        "  ASTRIX_AMI_SECRET=... ASTRIX_JWT_SECRET_FILE=/etc/astrix/jwt.secret \\\n" +
-        "    astrix proxy --ami 127.0.0.1:5038 --ami-user astrix --recordings /var/spool/asterisk/monitor\n" +
-        "  astrix proxy --dev-token                  # simulated PBX, the seed's dev token accepted\n" +
-        "  astrix proxy --jwks-url https://id.example.com/.well-known/jwks.json --jwt-issuer https://id.example.com",
+        "  ASTRIX_AMI_SECRET_FILE=/etc/astrix/ami.secret \\\n" +
+        "  ASTRIX_JWT_SECRET_FILE=/etc/astrix/jwt.secret \\\n" +
+        "    astrix proxy --ami 127.0.0.1:5038 --ami-user astrix \\\n" +
+        "      --recordings /var/spool/asterisk/monitor\n" +
+        "  astrix proxy --dev-token      # the simulated PBX; the seed's dev token works\n" +
+        "  astrix proxy --jwt-issuer https://id.example.com \\\n" +
+        "    --jwks-url https://id.example.com/.well-known/jwks.json",
     )
     .addOption(
-      new Option("--host <host>", "address to listen on (0.0.0.0 for every interface)")
+      new Option("--host <host>", "address to listen on; 0.0.0.0 for every interface")
         .env("ASTRIX_PROXY_HOST").default("127.0.0.1"),
     )
     .addOption(
-      new Option("--port <port>", "port to listen on (env also AMI_PROXY_PORT, the seed's name)")
+      new Option("--port <port>", "port to listen on; the seed's AMI_PROXY_PORT works too")
         .env("ASTRIX_PROXY_PORT").default(8080).argParser(parsePort),
     )
     .addOption(
-      new Option("--ami <host:port>", "the PBX's AMI (production backend)").env("ASTRIX_AMI")
+      new Option("--ami <host:port>", "the PBX's AMI: the production backend").env("ASTRIX_AMI")
         .argParser(parseHostPort),
     )
-    .addOption(new Option("--ami-user <name>", "AMI user (manager.conf)").env("ASTRIX_AMI_USER"))
+    .addOption(
+      new Option("--ami-user <name>", "AMI user, from manager.conf").env("ASTRIX_AMI_USER"),
+    )
     .addOption(
       new Option("--ami-secret <secret>", "AMI secret; prefer the env var or --ami-secret-file")
         .env("ASTRIX_AMI_SECRET"),
@@ -107,7 +112,7 @@ export function proxyCommand(ctx: CliContext): Command {
     .addOption(
       new Option(
         "--forward <url>",
-        "send requests to an upstream adapter (env also AMI_PROXY_FORWARD)",
+        "send requests to an upstream adapter; the seed's AMI_PROXY_FORWARD works too",
       )
         .env("ASTRIX_PROXY_FORWARD"),
     )
@@ -117,14 +122,11 @@ export function proxyCommand(ctx: CliContext): Command {
       ),
     )
     .addOption(
-      new Option(
-        "--audit-key-file <file>",
-        "the audit's HMAC key (created if absent; default <db>.key)",
-      )
-        .env("ASTRIX_AUDIT_KEY_FILE"),
+      new Option("--audit-key-file <file>", "the audit's HMAC key, created if absent")
+        .env("ASTRIX_AUDIT_KEY_FILE").default(undefined, "<db>.key"),
     )
     .addOption(
-      new Option("--jwt-secret <secret>", "HS256 secret (≥ 32 bytes); prefer the env var or a file")
+      new Option("--jwt-secret <secret>", "HS256 secret, ≥ 32 bytes; prefer the env var or a file")
         .env("ASTRIX_JWT_SECRET"),
     )
     .addOption(
@@ -150,7 +152,7 @@ export function proxyCommand(ctx: CliContext): Command {
     .addOption(
       new Option(
         "--recordings <url|dir>",
-        "recordings server URL or folder (default in simulate mode: synthetic)",
+        "recordings server URL or folder; synthetic ones by default in simulate mode",
       )
         .env("ASTRIX_RECORDINGS"),
     )
@@ -165,7 +167,7 @@ export function proxyCommand(ctx: CliContext): Command {
     .addOption(
       new Option(
         "--dev-token",
-        "accept the seed's token test-token-for-local-dev (simulate mode only)",
+        "accept the seed's token test-token-for-local-dev; simulated PBX only",
       )
         .default(false),
     )
@@ -177,7 +179,7 @@ export function proxyCommand(ctx: CliContext): Command {
     .addOption(
       new Option(
         "--cors-origin <origins>",
-        "browser origins allowed to call the API, comma-separated, or * (default: none)",
+        "browser origins allowed to call the API: comma-separated, or *; none by default",
       ).env("ASTRIX_CORS_ORIGINS").argParser((value) =>
         value.split(",").map((o) => o.trim()).filter(Boolean)
       ),
@@ -215,8 +217,9 @@ export function proxyCommand(ctx: CliContext): Command {
           error instanceof ProxyConfigError || error instanceof AuditUnavailableError ||
           error instanceof HttpListenError
         ) {
+          // A port in use or an audit file that cannot be opened is configuration too.
           ctx.err(`astrix proxy: ${error.message}`);
-          return ctx.exit(error instanceof ProxyConfigError ? 2 : 1);
+          return ctx.exit(2);
         }
         throw error;
       }

@@ -47,8 +47,9 @@ export function tokenCommand(ctx: CliContext): Command {
     .addHelpText(
       "after",
       "\nExamples:\n" +
-        "  astrix token --user u17 --role supervisor --ext 201 --secret-file /etc/astrix/jwt.secret\n" +
-        '  curl -H "Authorization: Bearer $(astrix token --user qa7 --role qa --ext 206)" ...',
+        "  astrix token --user u17 --role supervisor --ext 201 \\\n" +
+        "    --secret-file /etc/astrix/jwt.secret\n" +
+        "  astrix token --user qa7 --role qa --ext 206 --ttl 8h   # a work day, not 1h",
     )
     .addOption(new Option("--user <id>", "the user id (the JWT's sub claim)"))
     .addOption(new Option("--sub <id>", "the same as --user").hideHelp())
@@ -61,7 +62,7 @@ export function tokenCommand(ctx: CliContext): Command {
       ).argParser(parseTtl),
     )
     .addOption(
-      new Option("--secret <secret>", "HS256 secret (prefer the env var or a file)").env(
+      new Option("--secret <secret>", "HS256 secret; prefer the env var or a file").env(
         "ASTRIX_JWT_SECRET",
       ),
     )

@@ -2,7 +2,8 @@
  * The whole mock stack in one process, for developers: mock-ami (the
  * simulated PBX), mock-recordings (synthetic recordings), and the proxy in
  * AMI mode against them, its audit and signing secret kept in a data folder,
- * with a token per role ready to use.
+ * with a token per role ready to use. Its pid is in `<data-dir>/dev.pid`
+ * while it runs.
  *
  * @module
  */
@@ -17,6 +18,10 @@ import type { Role } from "../proxy/roles.ts";
 import { signToken } from "../proxy/tokens.ts";
 import { createRecordingsApp } from "../recordings/app.ts";
 import { SyntheticCatalog } from "../recordings/synthetic.ts";
+import { DevDataDirError, DevError, DevPortError } from "./errors.ts";
+import { claimPidFile, type PidFile } from "./pid_file.ts";
+
+export { DevAlreadyRunningError, DevDataDirError, DevError, DevPortError } from "./errors.ts";
 
 /** Options of {@linkcode startDevStack}. */
 export interface DevOptions {
@@ -41,37 +46,32 @@ export const DEV_EXTENSIONS: Readonly<Record<Role, string>> = {
 /** How long the printed tokens are valid. */
 export const DEV_TOKEN_TTL_S = 12 * 3600;
 
-/** A port the stack could not take. */
-export class DevPortError extends Error {
-  override name = "DevPortError";
-  constructor(port: number, flag: string, options: { cause: unknown }) {
-    super(
-      `Port ${port} is in use (is astrix dev already running?): stop the other process or choose another with ${flag}`,
-      options,
-    );
-  }
-}
-
 /** A running stack. */
 export interface DevStack {
   amiPort: number;
   recordingsUrl: string;
   proxyUrl: string;
   auditDb: string;
+  /** `<data-dir>/dev.pid`, holding this process's pid until close. */
+  pidFile: PidFile;
   tokens: Record<Role, string>;
   /** A channel in a live call, for the examples. */
   liveChannel: string | undefined;
   close(): Promise<void>;
 }
 
-/** Starts the stack; throws DevPortError when a port is taken. */
+/**
+ * Starts the stack; throws a DevError when it cannot: DevAlreadyRunningError
+ * (the pid file names a running process), DevDataDirError, DevPortError.
+ */
 export async function startDevStack(options: DevOptions): Promise<DevStack> {
-  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-  const secret = dataDirSecret(options.dataDir);
-  const closers: (() => Promise<void>)[] = [];
-  const closeAll = async () => {
-    for (const close of closers.reverse()) await close().catch(() => {});
-  };
+  const { pidFile, secret } = claimDataDir(options.dataDir);
+  const closers: (() => Promise<void>)[] = [() => Promise.resolve(pidFile.release())];
+  let closed: Promise<void> | undefined;
+  const closeAll = () =>
+    closed ??= (async () => {
+      for (const close of [...closers].reverse()) await close().catch(() => {});
+    })();
   try {
     const catalog = new SyntheticCatalog({ count: 20, seed: 1 });
     const durations = new Map(
@@ -158,6 +158,7 @@ export async function startDevStack(options: DevOptions): Promise<DevStack> {
       recordingsUrl: recordings.url,
       proxyUrl: proxy.url,
       auditDb,
+      pidFile,
       tokens,
       liveChannel: live?.name,
       close: closeAll,
@@ -165,6 +166,20 @@ export async function startDevStack(options: DevOptions): Promise<DevStack> {
   } catch (error) {
     await closeAll();
     throw error;
+  }
+}
+
+/** Makes the data folder, claims its pid file, reads (or makes) its token secret. */
+function claimDataDir(dataDir: string): { pidFile: PidFile; secret: Uint8Array } {
+  let pidFile: PidFile | undefined;
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    pidFile = claimPidFile(join(dataDir, "dev.pid"));
+    return { pidFile, secret: dataDirSecret(dataDir) };
+  } catch (error) {
+    pidFile?.release();
+    if (error instanceof DevError) throw error;
+    throw new DevDataDirError(dataDir, { cause: error });
   }
 }
 

@@ -9,7 +9,7 @@ function auditArgs(): string[] {
   return ["--audit-db", `${dir}/audit.db`];
 }
 
-Deno.test("astrix proxy refuses configurations that would be unsafe, with exit 2 and the reason", async () => {
+Deno.test("astrix proxy refuses configurations that would be unsafe or cannot work, with exit 2 and the reason", async () => {
   const cases: [string[], Record<string, string>, RegExp][] = [
     [["--jwt-secret", "short"], {}, /at least 32/],
     [[], {}, /Tokens need a key/],
@@ -32,10 +32,22 @@ Deno.test("astrix proxy refuses configurations that would be unsafe, with exit 2
     [["--ami", "not a host"], {}, /is not HOST:PORT/],
     [["--dial-template", "SIP/${EXTEN}"], {}, /is not a dial template/],
     [["--jwt-secret-file", "/nonexistent/secret"], {}, /cannot read \/nonexistent\/secret/],
+    [
+      ["--dev-token", "--audit-db", "/nonexistent/dir/audit.db"],
+      {},
+      /\/nonexistent\/dir\/audit\.db/,
+    ],
+    // The flag the user typed, not mock-recordings' --dir.
+    [
+      ["--dev-token", "--recordings", "/nonexistent/recordings"],
+      {},
+      /^astrix proxy: --recordings "\/nonexistent\/recordings" is not a readable directory[^\n]*give a folder or an http/,
+    ],
   ];
   for (const [args, env, message] of cases) {
     const { code, stderr } = await runCli(["proxy", "--port", "0", ...auditArgs(), ...args], env);
     assertEquals(code, 2, args.join(" "));
+    assertMatch(stderr, /^astrix proxy: /);
     assertMatch(stderr, message);
   }
 });

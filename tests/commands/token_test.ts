@@ -33,6 +33,7 @@ Deno.test("astrix token refuses a missing or short secret and a bad extension", 
   for (const [args, env, message] of cases) {
     const { code, stderr } = await runCli(["token", "--user", "u1", "--role", "qa", ...args], env);
     assertEquals(code, 2, args.join(" "));
+    assertMatch(stderr, /^astrix token: /);
     assertMatch(stderr, message);
   }
 });

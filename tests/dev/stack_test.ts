@@ -1,5 +1,13 @@
+import { existsSync } from "node:fs";
+import process from "node:process";
 import { assert, assertEquals, assertRejects } from "../_support/assert.ts";
-import { DEV_EXTENSIONS, DevPortError, startDevStack } from "../../src/dev/stack.ts";
+import {
+  DEV_EXTENSIONS,
+  DevAlreadyRunningError,
+  DevDataDirError,
+  DevPortError,
+  startDevStack,
+} from "../../src/dev/stack.ts";
 import { nullLogger } from "../../src/log.ts";
 import { Authenticator } from "../../src/proxy/auth.ts";
 
@@ -63,8 +71,38 @@ Deno.test("startDevStack names the flag of a port in use and leaves nothing runn
         error.message.includes(`Port ${port} is in use`) && error.message.includes(flag),
         error.message,
       );
+      assert(!existsSync(`${dataDir}/dev.pid`), "no pid file is left behind");
     }
   } finally {
     taken.close();
   }
+});
+
+Deno.test("startDevStack holds its pid in dev.pid while it runs and removes it on close", async () => {
+  const dataDir = Deno.makeTempDirSync({ prefix: "astrix-dev-" });
+  const stack = await startDevStack(options(dataDir));
+  try {
+    assertEquals(Deno.readTextFileSync(`${dataDir}/dev.pid`), `${Deno.pid}\n`);
+    assertEquals([stack.pidFile.path, stack.pidFile.pid], [`${dataDir}/dev.pid`, Deno.pid]);
+  } finally {
+    await stack.close();
+  }
+  assert(!existsSync(`${dataDir}/dev.pid`));
+});
+
+Deno.test("startDevStack refuses a data folder whose dev.pid names another running process", async () => {
+  const dataDir = Deno.makeTempDirSync({ prefix: "astrix-dev-" });
+  Deno.writeTextFileSync(`${dataDir}/dev.pid`, `${process.ppid}\n`); // a process that runs
+  const error = await assertRejects(() => startDevStack(options(dataDir)), DevAlreadyRunningError);
+  assert(error.message.includes(`as pid ${process.ppid}`), error.message);
+  assertEquals(Deno.readTextFileSync(`${dataDir}/dev.pid`), `${process.ppid}\n`);
+});
+
+Deno.test("startDevStack names --data-dir when the folder cannot be made", async () => {
+  const file = Deno.makeTempFileSync({ prefix: "astrix-dev-" });
+  const error = await assertRejects(
+    () => startDevStack(options(`${file}/data`)),
+    DevDataDirError,
+  );
+  assert(error.message.includes(`--data-dir "${file}/data"`), error.message);
 });

@@ -5,14 +5,21 @@
  * the stack's mock-ami, and every subcommand runs from an empty folder.
  *
  * Runs when ASTRIX_BINARY names the binary (CI builds it with
- * `deno task compile:bun`); otherwise these tests are ignored.
+ * `deno task compile:bun`; a relative path is taken from the current
+ * folder, e.g. `ASTRIX_BINARY=dist/astrix`); otherwise these tests are
+ * ignored.
  */
 
+import { resolve } from "node:path";
+import type { CliContext } from "../../commands/context.ts";
+import { buildCli } from "../../main.ts";
 import { assert, assertEquals, assertMatch } from "../_support/assert.ts";
 import { SseReader } from "../_support/sse.ts";
 import { eventually } from "../_support/wait.ts";
 
-const BINARY = Deno.env.get("ASTRIX_BINARY");
+const given = Deno.env.get("ASTRIX_BINARY");
+/** Absolute: the tests run the binary from other folders. */
+const BINARY = given ? resolve(given) : undefined;
 const ignore = !BINARY;
 const decoder = new TextDecoder();
 
@@ -27,17 +34,23 @@ async function run(args: string[], cwd: string) {
   };
 }
 
-/** `astrix dev` on free ports in `cwd`, read until its banner is complete. */
-async function startDev(cwd: string, ports = ["0", "0", "0"]) {
-  const child = new Deno.Command(BINARY!, {
-    args: ["dev", "--port", ports[0], "--ami-port", ports[1], "--recordings-port", ports[2]],
+/**
+ * `astrix dev` on free ports in `cwd`, read until its banner is complete;
+ * with `underShell`, started by a shell that waits for it (the child is then the shell).
+ */
+async function startDev(cwd: string, options: { underShell?: boolean } = {}) {
+  const args = ["dev", "--port", "0", "--ami-port", "0", "--recordings-port", "0"];
+  const child = new Deno.Command(options.underShell ? "sh" : BINARY!, {
+    args: options.underShell ? ["-c", `"$ASTRIX" ${args.join(" ")} & wait`] : args,
+    env: { ASTRIX: BINARY! },
     cwd,
+    stdin: "null",
     stdout: "piped",
     stderr: "piped",
   }).spawn();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let text = "";
-  while (!text.includes("Ctrl-C stops everything.")) {
+  while (!text.includes("stops everything")) {
     const { value, done } = await reader.read();
     if (done) {
       const stderr = decoder.decode(await new Response(child.stderr).arrayBuffer());
@@ -57,9 +70,14 @@ async function startDev(cwd: string, ports = ["0", "0", "0"]) {
   const recordings = text.match(/mock-recordings\s+(http:\/\/\S+)/)![1];
   return {
     pid: child.pid,
+    /** What `.astrix/dev.pid` says. */
+    stackPid: Number(Deno.readTextFileSync(`${cwd}/.astrix/dev.pid`)),
     proxy,
     amiPort,
+    ports: [new URL(proxy).port, amiPort, new URL(recordings).port].map(Number),
     recordings,
+    /** Both pipes closed: every process that held them (the stack too) has exited. */
+    drained,
     banner: text,
     tokens: JSON.parse(Deno.readTextFileSync(`${cwd}/.astrix/tokens.json`)) as Record<
       string,
@@ -158,10 +176,18 @@ Deno.test({
       const check = await run(["test-client", "--port", String(dev.amiPort), "--json"], cwd);
       assertEquals(check.code, 0, check.stdout + check.stderr);
 
-      // The same port again: a clear message, exit 2.
-      const again = await run(["dev", "--ami-port", String(dev.amiPort)], cwd);
+      // The same port again from another folder: a clear message, exit 2; the same folder
+      // again: the running stack's pid.
+      const elsewhere = Deno.makeTempDirSync({ prefix: "astrix-binary-" });
+      const again = await run(["dev", "--ami-port", String(dev.amiPort)], elsewhere);
       assertEquals(again.code, 2);
-      assertMatch(again.stderr, new RegExp(`Port ${dev.amiPort} is in use.*--ami-port`));
+      assertMatch(
+        again.stderr,
+        new RegExp(`^astrix dev: Port ${dev.amiPort} is in use.*--ami-port`),
+      );
+      const twice = await run(["dev", "--port", "0", "--ami-port", "0"], cwd);
+      assertEquals(twice.code, 2);
+      assertMatch(twice.stderr, new RegExp(`already runs as pid ${dev.stackPid}`));
     } finally {
       stopped = await dev.stop("SIGINT");
     }
@@ -220,15 +246,7 @@ Deno.test({
       };
     };
     assertMatch((await alone(["--version"])).text, /^\d+\.\d+\.\d+/);
-    const commands = [
-      "dev",
-      "proxy",
-      "mock-ami",
-      "mock-recordings",
-      "test-client",
-      "audit-query",
-      "token",
-    ];
+    const commands = buildCli({} as CliContext).commands.map((c) => c.name());
     const help = (await alone(["--help"])).text;
     for (const command of commands) {
       assert(help.includes(command), `${command} in --help`);
@@ -250,5 +268,27 @@ Deno.test({
     const missing = await alone(["audit-query", "--db", "none.db"]);
     assertEquals(missing.code, 2);
     assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["astrix"], "nothing was written");
+  },
+});
+
+Deno.test({
+  name:
+    "binary: astrix dev keeps its pid in .astrix/dev.pid and stops, freeing its ports, when the shell that started it is killed",
+  ignore,
+  async fn() {
+    const cwd = Deno.makeTempDirSync({ prefix: "astrix-binary-orphan-" });
+    const dev = await startDev(cwd, { underShell: true });
+    assert(dev.stackPid > 0 && dev.stackPid !== dev.pid, `dev.pid: ${dev.stackPid}`);
+    Deno.kill(dev.pid, "SIGKILL"); // the shell, which passes nothing on
+    const timer = setTimeout(() => Deno.kill(dev.stackPid, "SIGKILL"), 10_000);
+    const [, stderr] = await dev.drained;
+    clearTimeout(timer);
+    assertMatch(stderr, new RegExp(`astrix dev: parent process ${dev.pid} exited, stopping`));
+    for (const port of dev.ports) Deno.listen({ hostname: "127.0.0.1", port }).close();
+    assertEquals(
+      [...Deno.readDirSync(`${cwd}/.astrix`)].some((e) => e.name === "dev.pid"),
+      false,
+      "dev.pid is removed",
+    );
   },
 });
