@@ -8,6 +8,7 @@
 
 import { Command, InvalidArgumentError, Option } from "commander";
 import {
+  AuditFileInvalidError,
   AuditFileMissingError,
   type AuditFilter,
   AuditKeyError,
@@ -73,7 +74,7 @@ export function auditQueryCommand(ctx: CliContext): Command {
         "Opens the database read-only (safe while the proxy writes) and never creates one.",
     )
     .addOption(
-      new Option("--db <file>", "the audit database (the proxy's --audit-db)").env(
+      new Option("--db <file>", "the audit database, the proxy's --audit-db").env(
         "ASTRIX_AUDIT_DB",
       )
         .default("ami_audit.db"),
@@ -137,9 +138,9 @@ export function auditQueryCommand(ctx: CliContext): Command {
       new Option("--verify", "check the hash chain; exit 0 only if it holds").default(false),
     )
     .addOption(
-      new Option("--key-file <file>", "the audit HMAC key, for --verify (default: <db>.key)").env(
+      new Option("--key-file <file>", "the audit HMAC key, for --verify").env(
         "ASTRIX_AUDIT_KEY_FILE",
-      ),
+      ).default(undefined, "<db>.key"),
     )
     .addOption(
       new Option("--head", "print the last row's ID:HASH, to record elsewhere").default(false),
@@ -154,10 +155,15 @@ export function auditQueryCommand(ctx: CliContext): Command {
     .addHelpText(
       "after",
       "\nExamples:\n" +
-        "  astrix audit-query --action listen --target 202 --since 7d        # who listened to 202 this week\n" +
-        "  astrix audit-query --outcome denied --since today                # every denied request today\n" +
-        "  astrix audit-query --since 2026-10-01 --until 2026-11-01 --limit 1000000 --format csv > oct.csv\n" +
-        "  astrix audit-query --verify --key-file /etc/astrix/audit.key --expect-head 1042:3f...",
+        "  # who listened to 202 this week; every denied request today\n" +
+        "  astrix audit-query --action listen --target 202 --since 7d\n" +
+        "  astrix audit-query --outcome denied --since today\n" +
+        "  # October as CSV\n" +
+        "  astrix audit-query --since 2026-10-01 --until 2026-11-01 \\\n" +
+        "    --limit 1000000 --format csv > oct.csv\n" +
+        "  # prove the log is unaltered up to a head recorded earlier (--head)\n" +
+        "  astrix audit-query --verify --key-file /etc/astrix/audit.key \\\n" +
+        '    --expect-head "$(cat recorded-head.txt)"',
     )
     .action(async (flags: AuditQueryFlags, command: Command) => {
       const now = Date.now();
@@ -201,7 +207,10 @@ export function auditQueryCommand(ctx: CliContext): Command {
           reader.close();
         }
       } catch (error) {
-        if (error instanceof UsageError || error instanceof AuditFileMissingError) {
+        if (
+          error instanceof UsageError || error instanceof AuditFileMissingError ||
+          error instanceof AuditFileInvalidError
+        ) {
           ctx.err(`astrix audit-query: ${error.message}`);
           return ctx.exit(2);
         }

@@ -27,6 +27,20 @@ export class AuditFileMissingError extends AuditError {
   }
 }
 
+/** The file to read is not an audit database (not SQLite, or no `ami_audit` table). */
+export class AuditFileInvalidError extends AuditError {
+  override name = "AuditFileInvalidError";
+  readonly path: string;
+  constructor(path: string, reason: string, options?: ErrorOptions) {
+    super(
+      `${path} is not an audit database (${reason}): pass the proxy's --audit-db file with --db ` +
+        "(or ASTRIX_AUDIT_DB)",
+      options,
+    );
+    this.path = path;
+  }
+}
+
 /** The HMAC key file is missing, unreadable or not a key. */
 export class AuditKeyError extends AuditError {
   override name = "AuditKeyError";

@@ -13,7 +13,7 @@ import { existsSync } from "node:fs";
 import { DatabaseSync } from "node:sqlite";
 import m001 from "./migrations/001_create_audit_table.sql" with { type: "text" };
 import m002 from "./migrations/002_extend_and_chain.sql" with { type: "text" };
-import { AuditFileMissingError, AuditUnavailableError } from "./errors.ts";
+import { AuditFileInvalidError, AuditFileMissingError, AuditUnavailableError } from "./errors.ts";
 
 /** The migrations, in order: migration N brings the database to user_version N. */
 export const MIGRATIONS: readonly string[] = [m001, m002];
@@ -52,8 +52,20 @@ export function openForReading(
   busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS,
 ): DatabaseSync {
   if (!existsSync(path)) throw new AuditFileMissingError(path);
-  const db = new DatabaseSync(path, { readOnly: true });
-  db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+  let db: DatabaseSync | undefined;
+  let version: number;
+  try {
+    db = new DatabaseSync(path, { readOnly: true });
+    db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+    version = schemaVersion(db);
+  } catch (error) {
+    db?.close();
+    throw new AuditFileInvalidError(path, (error as Error).message, { cause: error });
+  }
+  if (version === 0) {
+    db.close();
+    throw new AuditFileInvalidError(path, "it has no ami_audit table");
+  }
   return db;
 }
 

@@ -63,8 +63,8 @@ export function verifyReport(result: VerifyResult, options: VerifyReportOptions)
     return {
       out: [],
       err: [
-        options.keyError ?? `No audit key given (${options.keyFile})`,
-        `the chain starts at row ${id}: --verify cannot check it without that key`,
+        `the chain starts at row ${id} and --verify cannot check it without its key: ` +
+        (options.keyError ?? `no audit key given (${options.keyFile})`),
       ],
       code: 2,
     };

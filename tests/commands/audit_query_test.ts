@@ -368,12 +368,28 @@ Deno.test("audit-query --verify on the seed's own database: legacy rows, no chai
   appendRows(db, `${dir}/audit.key`, 1);
   const chained = await verifyCli(db);
   assertEquals([chained.code, chained.stdout], [2, ""]);
-  assertMatch(chained.stderr, /Cannot read the audit key file .*ami_audit\.db\.key: /);
   assertMatch(
     chained.stderr,
-    /the chain starts at row 4: --verify cannot check it without that key/,
+    /^astrix audit-query: the chain starts at row 4 and --verify cannot check it without its key: Cannot read the audit key file .*ami_audit\.db\.key: /,
   );
+  assertEquals(chained.stderr.trim().split("\n").length, 1, "one line");
   assertEquals((await verifyCli(db, ["--key-file", `${dir}/audit.key`])).code, 0);
+});
+
+Deno.test("audit-query on a file that is not an audit database: exit 2 naming --db", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    Deno.writeTextFileSync(`${dir}/notes.db`, "not sqlite at all, just some text ".repeat(100));
+    new DatabaseSync(`${dir}/other.db`).exec("CREATE TABLE t (x)");
+    for (const file of ["notes.db", "other.db"]) {
+      const { code, stdout, stderr } = await runCli(["audit-query", "--db", `${dir}/${file}`]);
+      assertEquals([code, stdout], [2, ""], stderr);
+      assertMatch(stderr, new RegExp(`^astrix audit-query: .*${file} is not an audit database`));
+      assertMatch(stderr, /--db/);
+    }
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });
 
 Deno.test("audit-query never creates a file and explains a missing one", async () => {
