@@ -1,6 +1,6 @@
 /**
- * Who may do what: the one table of permissions (DESIGN.md, copied into the
- * README). A permission's scope for a role is `all`, `own` (the caller's own
+ * Who may do what: the one table of permissions (DESIGN.md, copied into
+ * docs/proxy.md). A permission's scope for a role is `all`, `own` (the caller's own
  * jobs, or for recordings the calls of its own extension) or absent.
  *
  * @example

@@ -153,7 +153,7 @@ Deno.test("proxy e2e: a listen still ringing can be hung up (the channel is know
   }
 });
 
-Deno.test("proxy e2e: the manager.conf classes the README gives (read call; write call, originate, reporting) are enough", async () => {
+Deno.test("proxy e2e: the manager.conf classes the docs give (read call; write call, originate, reporting) are enough", async () => {
   const least = { ...AMI_USER, read: ["call"], write: ["call", "originate", "reporting"] };
   const { mock, port } = await startMock(0, least);
   const proxy = await startProxy(config(port));
