@@ -109,6 +109,11 @@ export class AmiServerSession {
     return this.#user;
   }
 
+  /** Whether the user's `write=` classes allow an action that needs one of `classes`. */
+  mayRun(classes: readonly PermissionClass[] | undefined): boolean {
+    return allowsAny(this.#write, classes ?? []);
+  }
+
   /** Whether the session has closed. */
   get closed(): boolean {
     return this.#closed;
@@ -278,7 +283,7 @@ export class AmiServerSession {
           `Invalid/unknown command: ${action}. Use Action: ListCommands to show available commands.`,
       });
     }
-    if (!allowsAny(this.#write, definition.write ?? [])) {
+    if (!this.mayRun(definition.write)) {
       return this.reply(request, "Error", { message: "Permission denied" });
     }
     return definition.handle(request, this);

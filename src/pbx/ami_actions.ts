@@ -8,7 +8,7 @@
  */
 
 import type { AmiHeader, AmiMessage } from "../ami/message.ts";
-import { ACTION_WRITE_CLASSES, allowsAny, isTrueWord, parseClasses } from "../ami/permissions.ts";
+import { ACTION_WRITE_CLASSES, isTrueWord } from "../ami/permissions.ts";
 import type { AmiServer, AmiServerSession } from "../ami/server.ts";
 import { formatDuration } from "./channel.ts";
 import { ASTERISK_VERSION, noSuchCommand, runCliCommand } from "./cli.ts";
@@ -155,9 +155,8 @@ export function registerPbxActions(server: AmiServer, pbx: Pbx): void {
   server.handle("ListCommands", {
     handle(request, session) {
       // As Asterisk: only the actions this user's write= classes allow, and those needing none.
-      const granted = parseClasses(session.user?.write.join(",") ?? "");
       session.reply(request, "Success", {
-        fields: ACTION_LIST.filter(([name]) => allowsAny(granted, WRITE[name] ?? [])),
+        fields: ACTION_LIST.filter(([name]) => session.mayRun(WRITE[name])),
       });
     },
   });

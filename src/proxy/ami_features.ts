@@ -66,9 +66,14 @@ export function missingFeatures(listed: ReadonlySet<string>): MissingFeature[] {
   return missing;
 }
 
+/** The `write=` classes to add so that every feature in `missing` works, each once. */
+export function grantsFor(missing: readonly MissingFeature[]): PermissionClass[] {
+  return [...new Set(missing.flatMap((m) => m.grant))];
+}
+
 /** One sentence for ops: what cannot work and the manager.conf change that fixes it. */
 export function describeMissing(missing: readonly MissingFeature[], username: string): string {
-  const grant = [...new Set(missing.flatMap((m) => m.grant))];
+  const grant = grantsFor(missing);
   const features = missing.map((m) => `${m.feature} (${m.actions.join(", ")})`).join("; ");
   return `The AMI user "${username}" may not run what these need: ${features}. ` +
     `Add ${grant.join(", ")} to its write= line in manager.conf, then run "manager reload"`;

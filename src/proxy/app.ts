@@ -13,6 +13,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { ClientInfo } from "../http/serve.ts";
 import type { Logger } from "../log.ts";
+import { grantsFor } from "./ami_features.ts";
 import type { AuditTrail, RequestContext } from "./audit_trail.ts";
 import type { Authenticator, Principal } from "./auth.ts";
 import type { Backend } from "./backends/backend.ts";
@@ -163,7 +164,7 @@ export function createProxyApp(deps: ProxyDeps): Hono<ProxyEnv> {
         ...(cannotWork.length > 0
           ? {
             cannotWork,
-            fix: `add ${unique(missing.flatMap((m) => m.grant)).join(", ")} ` +
+            fix: `add ${grantsFor(missing).join(", ")} ` +
               `to the AMI user's write= line in manager.conf, then run "manager reload"`,
           }
           : {}),
@@ -236,10 +237,6 @@ export function errorResponse(c: Context<ProxyEnv>, error: unknown): Response {
     },
     answer.status as 400,
   );
-}
-
-function unique<T>(values: T[]): T[] {
-  return [...new Set(values)];
 }
 
 /**

@@ -65,8 +65,8 @@ export class AmiBackend implements Backend {
   readonly #onPermissions: (missing: readonly MissingFeature[]) => void;
   readonly #events;
   #wasConnected = false;
-  #missing: readonly MissingFeature[] = [];
-  #permissionsChecked = false;
+  /** What the AMI user may not do; undefined until checked at login. */
+  #missing: readonly MissingFeature[] | undefined;
 
   constructor(options: AmiBackendOptions) {
     this.name = options.name ?? "ami";
@@ -91,7 +91,7 @@ export class AmiBackend implements Backend {
   }
 
   get permissions(): { checked: boolean; missing: readonly MissingFeature[] } {
-    return { checked: this.#permissionsChecked, missing: this.#missing };
+    return { checked: this.#missing !== undefined, missing: this.#missing ?? [] };
   }
 
   start(): void {
@@ -226,7 +226,7 @@ export class AmiBackend implements Backend {
       const response = await this.#client.send([...action, ["ActionID", actionId]]);
       this.#expectSuccess(response, "Originate");
     } catch (error) {
-      if (error instanceof AmiOutcomeUnknownError || error instanceof AmiTimeoutError) {
+      if (answerLost(error)) {
         // It may have reached the PBX: the job looks for its call by Uniqueid (the job id).
         this.#jobs.transition(job, "unknown", `${note}: ${(error as Error).message}`);
         throw new OutcomeUnknownError(
@@ -248,7 +248,7 @@ export class AmiBackend implements Backend {
     try {
       return await this.#client.send(action);
     } catch (error) {
-      if (error instanceof AmiOutcomeUnknownError || error instanceof AmiTimeoutError) {
+      if (answerLost(error)) {
         this.#jobs.note(job, `${what} sent, but its answer was lost: it may have been done`);
         throw new OutcomeUnknownError(
           job.id,
@@ -283,16 +283,15 @@ export class AmiBackend implements Backend {
 
   /** Refuses at once what the login's check found this AMI user may not do. */
   #refuseMissing(feature: AmiFeature): void {
-    const missing = this.#missing.find((m) => m.feature === feature);
-    if (!missing) return;
-    throw permissionError(missing.actions.join(", "), this.#username);
+    const missing = this.#missing?.find((m) => m.feature === feature);
+    if (missing) throw permissionError(missing.actions, this.#username);
   }
 
   #expectSuccess(response: AmiMessage, what: string): void {
     if (response.get("Response") === "Success") return;
     const message = response.get("Message") ?? response.get("Response") ?? "";
     if (/permission denied/i.test(message)) {
-      throw permissionError(what.split(" ")[0], this.#username);
+      throw permissionError([what.split(" ")[0]], this.#username);
     }
     throw new AmiError(`${what}: ${message}`);
   }
@@ -329,9 +328,9 @@ export class AmiBackend implements Backend {
     try {
       const response = await this.#client.send(actions.listCommands());
       if (response.get("Response") === "Success") {
-        this.#missing = missingFeatures(listedActions(response));
-        this.#permissionsChecked = true;
-        this.#onPermissions(this.#missing);
+        const missing = missingFeatures(listedActions(response));
+        this.#missing = missing;
+        this.#onPermissions(missing);
       }
     } catch (error) {
       if (!(error instanceof AmiError)) throw error;
@@ -342,8 +341,8 @@ export class AmiBackend implements Backend {
 }
 
 /** 502 naming the manager.conf classes that would let the AMI user run `action`. */
-function permissionError(action: string, username: string): ProxyError {
-  const classes = action.split(", ").map((name) =>
+function permissionError(refused: readonly string[], username: string): ProxyError {
+  const classes = refused.map((name) =>
     `${name} needs one of ${(ACTION_WRITE_CLASSES[name] ?? ["?"]).join(", ")}`
   );
   return new ProxyError(
@@ -352,6 +351,11 @@ function permissionError(action: string, username: string): ProxyError {
     `The PBX does not let the AMI user "${username}" do this: ${classes.join("; ")} in the ` +
       `user's write= line of manager.conf`,
   );
+}
+
+/** The action may have been carried out, but its answer never came (link lost, or too late). */
+function answerLost(error: unknown): boolean {
+  return error instanceof AmiOutcomeUnknownError || error instanceof AmiTimeoutError;
 }
 
 function isNoSuchChannel(response: AmiMessage): boolean {
