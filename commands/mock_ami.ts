@@ -130,7 +130,13 @@ export function mockAmiCommand(ctx: CliContext): Command {
             : []),
         ];
       } catch (error) {
-        ctx.err(`astrix mock-ami: --users-file: ${(error as Error).message}`);
+        const reason = (error as { code?: string }).code === "ENOENT"
+          ? "no such file"
+          : (error as Error).message;
+        ctx.err(
+          `astrix mock-ami: --users-file "${flags.usersFile}" cannot be read: ${reason} ` +
+            "(a manager.conf-style file: [name] sections with secret, read and write)",
+        );
         return ctx.exit(2);
       }
       if (users.length === 0) users.push(parseUserSpec(`${username}:${secret}`));

@@ -36,6 +36,10 @@ export class DevAlreadyRunningError extends DevError {
 export class DevDataDirError extends DevError {
   override name = "DevDataDirError";
   constructor(dir: string, options: { cause: unknown }) {
-    super(`--data-dir "${dir}" cannot be used: ${(options.cause as Error)?.message}`, options);
+    const code = (options.cause as { code?: string })?.code;
+    const reason = code === "EEXIST" || code === "ENOTDIR"
+      ? "a file is in the way (it must be a folder)"
+      : (options.cause as Error)?.message;
+    super(`--data-dir "${dir}" cannot be used: ${reason}`, options);
   }
 }

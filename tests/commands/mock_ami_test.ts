@@ -1,7 +1,7 @@
 /** `astrix mock-ami` as a real process: it stops promptly whatever the simulated PBX is doing. */
 
 import { assertEquals, assertMatch } from "../_support/assert.ts";
-import { startCli } from "../_support/cli.ts";
+import { runCli, startCli } from "../_support/cli.ts";
 import { eventually } from "../_support/wait.ts";
 import { AmiClient } from "../../src/ami/client.ts";
 import * as actions from "../../src/ami/actions.ts";
@@ -57,5 +57,26 @@ Deno.test("astrix mock-ami exits 0 within 2 s of SIGTERM while a playback, a Cha
   } finally {
     await ami.close();
     if (!stopping) await mock.stop();
+  }
+});
+
+Deno.test("astrix mock-ami with a --users-file it cannot read exits 2 naming the file and its form", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    Deno.writeTextFileSync(`${dir}/bad.conf`, "not a manager.conf\n");
+    for (
+      const [file, reason] of [[`${dir}/missing.conf`, /no such file/], [
+        `${dir}/bad.conf`,
+        /bad\.conf:1: expected/,
+      ]] as const
+    ) {
+      const { code, stderr } = await runCli(["mock-ami", "--port", "0", "--users-file", file]);
+      assertEquals(code, 2, stderr);
+      assertMatch(stderr, new RegExp(`^astrix mock-ami: --users-file "${file}" cannot be read: `));
+      assertMatch(stderr, reason);
+      assertMatch(stderr, /\[name\] sections with secret, read and write/);
+    }
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
   }
 });

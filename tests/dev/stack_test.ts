@@ -105,4 +105,5 @@ Deno.test("startDevStack names --data-dir when the folder cannot be made", async
     DevDataDirError,
   );
   assert(error.message.includes(`--data-dir "${file}/data"`), error.message);
+  assert(error.message.includes("a file is in the way (it must be a folder)"), error.message);
 });
