@@ -1,8 +1,8 @@
 /**
- * The measured side of the AMI load benchmarks, one client kind per process:
+ * The measured side of the AMI event flood benchmark, one client kind per
+ * process (round trips are bench/rtt_client.ts):
  *
  *   deno run -A bench/load_client.ts flood <kind> <port> <events>
- *   deno run -A bench/load_client.ts rtt <kind> <port> <round trips> <in flight>
  *
  * Kinds: `astrix` (AmiClient, parser and event stream) and `bare` (the ceiling:
  * decode and split on the blank line, nothing else), each over `deno` or `node`
@@ -13,6 +13,7 @@
 
 import AsteriskManager from "asterisk-manager";
 import { AmiClient } from "../src/ami/client.ts";
+import { isEventGap } from "../src/ami/event_stream.ts";
 import type { AmiConn, Transport } from "../src/ami/transport.ts";
 import { denoTransport } from "../src/ami/transport_deno.ts";
 import { nodeTransport } from "../src/ami/transport_node.ts";
@@ -97,6 +98,7 @@ async function floodAstrix(kind: string, port: number, events: number): Promise<
   const start = performance.now();
   let count = 0;
   for await (const event of stream) {
+    if (isEventGap(event)) continue; // counted in stream.dropped
     if (event.name === FLOOD_END) break;
     count++;
   }
@@ -128,96 +130,23 @@ function floodAsteriskManager(port: number, events: number): Promise<LoadResult>
   });
 }
 
-async function rttBare(
-  kind: string,
-  port: number,
-  total: number,
-  inFlight: number,
-): Promise<LoadResult> {
-  const conn = await transportOf(kind).connect({ hostname: "127.0.0.1", port });
-  await conn.write(encoder.encode(LOGIN));
-  let next = 0;
-  const pings = (n: number) => {
-    let text = "";
-    for (let i = 0; i < n && next < total; i++) {
-      text += `Action: Ping\r\nActionID: p${next++}\r\n\r\n`;
-    }
-    return text;
-  };
-  let answered = -1;
-  let start = 0;
-  let refill = 0;
-  let writing = Promise.resolve();
-  await splitBlocks(
-    conn,
-    (block) => {
-      if (answered === -1) {
-        answered = 0;
-        start = performance.now();
-        refill = inFlight;
-        return true;
-      }
-      if (!block.startsWith("Response:")) return true; // login events
-      answered++;
-      refill++;
-      return answered < total;
-    },
-    () => {
-      // One write per chunk read, refilling what was answered: as pipelined as AmiClient.
-      const text = pings(refill);
-      refill = 0;
-      if (text !== "") writing = writing.then(() => conn.write(encoder.encode(text)));
-    },
-  );
-  const ms = performance.now() - start;
-  conn.close();
-  return { mode: "rtt", kind, items: answered, ms };
-}
-
-async function rttAstrix(
-  kind: string,
-  port: number,
-  total: number,
-  inFlight: number,
-): Promise<LoadResult> {
-  const ami = benchClient(kind, port, "off");
-  await ami.connect();
-  let sent = 0;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (sent < total) {
-        sent++;
-        await ami.send({ Action: "Ping" });
-      }
-    }),
-  );
-  const ms = performance.now() - start;
-  await ami.close();
-  return { mode: "rtt", kind, items: sent, ms };
-}
-
-function runOnce(mode: string, kind: string, port: number, n: number, inFlight: number) {
-  if (mode === "flood") {
-    return kind === "asterisk-manager"
-      ? floodAsteriskManager(port, n)
-      : kind.startsWith("astrix")
-      ? floodAstrix(kind, port, n)
-      : floodBare(kind, port, n);
-  }
-  return kind.startsWith("astrix")
-    ? rttAstrix(kind, port, n, inFlight)
-    : rttBare(kind, port, n, inFlight);
+function runOnce(kind: string, port: number, n: number) {
+  return kind === "asterisk-manager"
+    ? floodAsteriskManager(port, n)
+    : kind.startsWith("astrix")
+    ? floodAstrix(kind, port, n)
+    : floodBare(kind, port, n);
 }
 
 /** Runs per process: steady state, as in a long-running proxy, for every client kind alike. */
 const REPEAT = 5;
 
 if (import.meta.main) {
-  const [mode, kind, port, count, inFlight = "100"] = Deno.args;
+  const [mode, kind, port, count] = Deno.args;
+  if (mode !== "flood") throw new Error(`usage: load_client.ts flood <kind> <port> <events>`);
   let best: LoadResult | undefined;
   for (let i = 0; i < REPEAT; i++) {
-    const result = await runOnce(mode, kind, Number(port), Number(count), Number(inFlight));
+    const result = await runOnce(kind, Number(port), Number(count));
     if (!best || result.items / result.ms > best.items / best.ms) best = result;
   }
   console.log(JSON.stringify(best));

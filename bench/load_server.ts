@@ -3,14 +3,15 @@
  * it does not share a core with the client being measured.
  *
  *   deno run -A bench/load_server.ts flood <events>   banner, Login answered, then the flood
- *   deno run -A bench/load_server.ts ami              AmiServer (answers Login and Ping)
+ *
+ * (The round-trip benchmark's server is bench/ping_bare_server.ts.)
  *
  * Prints `listening <port>` once ready, then serves until killed.
  */
 
 import { serializeMessage } from "../src/ami/message.ts";
 import { AmiParser } from "../src/ami/parser.ts";
-import { AmiServer, DEFAULT_BANNER } from "../src/ami/server.ts";
+import { DEFAULT_BANNER } from "../src/ami/server.ts";
 import type { AmiConn } from "../src/ami/transport.ts";
 import { denoTransport } from "../src/ami/transport_deno.ts";
 import { floodText } from "./flood.ts";
@@ -55,12 +56,8 @@ if (import.meta.main) {
     for await (const conn of listener) {
       serveFlood(conn, flood).catch(() => {}).finally(() => conn.close());
     }
-  } else if (mode === "ami") {
-    const server = new AmiServer({ users: [BENCH_USER], transport: denoTransport });
-    const { port } = await server.listen({ hostname: "127.0.0.1", port: 0 });
-    console.log(`listening ${port}`);
   } else {
-    console.error("usage: load_server.ts flood <events> | ami");
+    console.error("usage: load_server.ts flood <events>");
     Deno.exit(2);
   }
 }

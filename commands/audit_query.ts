@@ -8,15 +8,22 @@
 
 import { Command, InvalidArgumentError, Option } from "commander";
 import {
+  anchorFile,
+  AuditAnchorError,
   AuditFileInvalidError,
   AuditFileMissingError,
   type AuditFilter,
   AuditKeyError,
   AuditReader,
+  type ChainPoint,
   defaultKeyFile,
+  formatPoint,
   loadKey,
   type Outcome,
   OUTCOMES,
+  parsePoint,
+  readAnchor,
+  type RecordedHead,
   type StatsKey,
   verifyChain,
 } from "../src/audit/mod.ts";
@@ -32,6 +39,7 @@ import {
   tableLines,
 } from "../src/audit/format.ts";
 import { verifyReport } from "../src/audit/verify_report.ts";
+import { visible } from "../src/audit/visible.ts";
 import { parseCount } from "../src/config.ts";
 import { parseTimeSpec } from "../src/time_spec.ts";
 import type { CliContext } from "./context.ts";
@@ -56,13 +64,20 @@ interface AuditQueryFlags {
   verify: boolean;
   keyFile?: string;
   head: boolean;
-  expectHead?: { id: number; hash: string };
+  expectHead?: RecordedHead;
 }
 
-function parseHead(value: string): { id: number; hash: string } {
-  const match = value.match(/^(\d+):([0-9a-f]{64})$/i);
-  if (!match) throw new InvalidArgumentError(`"${value}" is not ID:HASH as --head prints it.`);
-  return { id: Number(match[1]), hash: match[2].toLowerCase() };
+/** `ID:HASH`, or `ID:HASH START_ID:START_HASH` as --head prints it (the head, then the chain's start). */
+function parseHead(value: string): RecordedHead {
+  const [head, start, ...rest] = value.trim().split(/\s+/);
+  const point = parsePoint(head ?? "");
+  const from = start === undefined ? undefined : parsePoint(start);
+  if (!point || (start !== undefined && !from) || rest.length > 0) {
+    throw new InvalidArgumentError(
+      `"${value}" is not ID:HASH (or ID:HASH START_ID:START_HASH) as --head prints it.`,
+    );
+  }
+  return from ? { ...point, start: from } : point;
 }
 
 /** Builds the `audit-query` subcommand. */
@@ -143,12 +158,16 @@ export function auditQueryCommand(ctx: CliContext): Command {
       ).default(undefined, "<db>.key"),
     )
     .addOption(
-      new Option("--head", "print the last row's ID:HASH, to record elsewhere").default(false),
+      new Option(
+        "--head",
+        "print the last row's ID:HASH and the chain start's, to record elsewhere",
+      ).default(false),
     )
     .addOption(
       new Option(
         "--expect-head <id:hash>",
-        "with --verify: that recorded row must still be there, unchanged",
+        "with --verify: that recorded row must still be there, unchanged (and the chain start " +
+          "it names, if it names one)",
       )
         .argParser(parseHead),
     )
@@ -263,20 +282,22 @@ function stats(
           .replace(/\r\n$/, ""),
       );
     case "table": {
-      const width = Math.max(flags.by.length, ...counts.map((c) => c.key.length));
+      const keys = counts.map((c) => visible(c.key)); // a user id must not act on the terminal
+      const width = Math.max(flags.by.length, ...keys.map((key) => key.length));
       ctx.out(`${flags.by.toUpperCase().padEnd(width)}  COUNT`);
-      for (const c of counts) ctx.out(`${c.key.padEnd(width)}  ${c.count}`);
+      counts.forEach((c, i) => ctx.out(`${keys[i].padEnd(width)}  ${c.count}`));
     }
   }
 }
 
 function head(ctx: CliContext, reader: AuditReader): void {
   const last = reader.head();
-  if (!last) {
+  const start = reader.chainStart();
+  if (!last || !start) {
     ctx.err("astrix audit-query: no chained rows yet (the proxy has not written to this database)");
     return ctx.exit(1);
   }
-  ctx.out(`${last.id}:${last.hash}`);
+  ctx.out(`${formatPoint(last)} ${formatPoint(start)}`);
 }
 
 function verify(
@@ -288,18 +309,26 @@ function verify(
   const keyFile = flags.keyFile ?? defaultKeyFile(flags.db);
   let key: Uint8Array | undefined;
   let keyError: AuditKeyError | undefined; // matters only if there are chained rows
+  let start: ChainPoint | undefined;
   try {
     key = loadKey(keyFile, { create: false });
+    start = readAnchor(anchorFile(keyFile));
   } catch (error) {
+    if (error instanceof AuditAnchorError) {
+      ctx.err(`astrix audit-query: ${error.message}`);
+      return ctx.exit(2);
+    }
     if (!(error instanceof AuditKeyError)) throw error;
     keyError = error;
   }
-  const result = verifyChain(reader.db, key, { expectHead: flags.expectHead });
+  const result = verifyChain(reader.db, key, { expectHead: flags.expectHead, start });
   const report = verifyReport(result, {
     keyFile,
     keySource: keySource(command),
     keyError: keyError?.message,
     expectHead: flags.expectHead,
+    anchorFile: key ? anchorFile(keyFile) : undefined,
+    startRecorded: start !== undefined,
   });
   report.out.forEach((line) => ctx.out(line));
   report.err.forEach((line) => ctx.err(`astrix audit-query: ${line}`));

@@ -9,9 +9,10 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { readFileSync } from "node:fs";
 import process from "node:process";
 import { defaultKeyFile } from "../src/audit/mod.ts";
-import { parseCount, parsePort } from "../src/config.ts";
+import { parseCount, parseLifetime, parsePort } from "../src/config.ts";
 import { HttpListenError } from "../src/http/serve.ts";
 import { createLogger } from "../src/log.ts";
+import { DEFAULT_MAX_TOKEN_LIFETIME_S } from "../src/proxy/auth.ts";
 import { ProxyConfigError } from "../src/proxy/errors.ts";
 import { type BackendConfig, type ProxyConfig, startProxy } from "../src/proxy/proxy.ts";
 import { AuditUnavailableError } from "../src/audit/errors.ts";
@@ -34,6 +35,7 @@ interface ProxyFlags {
   jwksUrl?: string;
   jwtIssuer: string;
   jwtAudience: string;
+  maxTokenLifetime: number;
   recordings?: string;
   spoolDir: string;
   dialTemplate: string;
@@ -148,6 +150,13 @@ export function proxyCommand(ctx: CliContext): Command {
       new Option("--jwt-audience <aud>", "required aud claim").env("ASTRIX_JWT_AUDIENCE").default(
         "astrix",
       ),
+    )
+    .addOption(
+      new Option(
+        "--max-token-lifetime <lifetime>",
+        "longest token lifetime accepted (exp - iat): seconds, or 15m, 8h, 7d",
+      ).env("ASTRIX_MAX_TOKEN_LIFETIME").default(DEFAULT_MAX_TOKEN_LIFETIME_S, "24h")
+        .argParser(parseLifetime),
     )
     .addOption(
       new Option(
@@ -307,6 +316,7 @@ function proxyConfig(
     auth,
     issuer: flags.jwtIssuer,
     audience: flags.jwtAudience,
+    maxTokenLifetimeSeconds: flags.maxTokenLifetime,
     devToken: flags.devToken,
     recordings: flags.recordings,
     spoolDir: flags.spoolDir,

@@ -1,13 +1,19 @@
 /**
  * `astrix token`: signs a JWT the proxy accepts (HS256, with an expiry), for
  * ops and tests. The secret comes from the same places the proxy reads it.
+ * It refuses what the proxy would refuse: claims with control characters or
+ * over 128 characters, and a lifetime over the proxy's --max-token-lifetime
+ * (24 h unless told the proxy accepts longer ones).
  *
  * @module
  */
 
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import { readFileSync } from "node:fs";
-import { MIN_SECRET_BYTES } from "../src/proxy/auth.ts";
+import { parseLifetime } from "../src/config.ts";
+import { DEFAULT_MAX_TOKEN_LIFETIME_S, MIN_SECRET_BYTES } from "../src/proxy/auth.ts";
+import { claimProblem } from "../src/proxy/claims.ts";
+import { InvalidClaimError } from "../src/proxy/errors.ts";
 import { type Role, ROLES } from "../src/proxy/roles.ts";
 import { signToken } from "../src/proxy/tokens.ts";
 import type { CliContext } from "./context.ts";
@@ -18,22 +24,11 @@ interface TokenFlags {
   role: Role;
   ext?: string;
   ttl: number;
+  maxTokenLifetime: number;
   secret?: string;
   secretFile?: string;
   issuer: string;
   audience: string;
-}
-
-/** `90`, `15m`, `8h`, `7d`: seconds. */
-export function parseTtl(value: string): number {
-  const match = value.trim().match(/^(\d+)\s*([smhd]?)$/);
-  const seconds = match
-    ? Number(match[1]) * { "": 1, s: 1, m: 60, h: 3600, d: 86_400 }[match[2]]!
-    : 0;
-  if (!match || seconds <= 0) {
-    throw new InvalidArgumentError(`"${value}" is not a lifetime like 3600, 15m, 8h or 7d.`);
-  }
-  return seconds;
 }
 
 /** Builds the `token` subcommand. */
@@ -59,7 +54,14 @@ export function tokenCommand(ctx: CliContext): Command {
       new Option("--ttl <lifetime>", "how long it is valid: seconds, or 15m, 8h, 7d").default(
         3_600,
         "1h",
-      ).argParser(parseTtl),
+      ).argParser(parseLifetime),
+    )
+    .addOption(
+      new Option(
+        "--max-token-lifetime <lifetime>",
+        "the proxy's --max-token-lifetime: a longer --ttl is refused",
+      ).env("ASTRIX_MAX_TOKEN_LIFETIME").default(DEFAULT_MAX_TOKEN_LIFETIME_S, "24h")
+        .argParser(parseLifetime),
     )
     .addOption(
       new Option("--secret <secret>", "HS256 secret; prefer the env var or a file").env(
@@ -101,20 +103,40 @@ export function tokenCommand(ctx: CliContext): Command {
         );
         return ctx.exit(2);
       }
-      if (flags.ext !== undefined && !/^[0-9A-Za-z_*#+-]{1,32}$/.test(flags.ext)) {
-        ctx.err(`astrix token: "${flags.ext}" is not an extension`);
+      const userProblem = claimProblem(user);
+      if (userProblem !== undefined) {
+        // The value is not repeated: it may hold what would garble this terminal.
+        ctx.err(`astrix token: --user ${userProblem}; give a plain-text id`);
         return ctx.exit(2);
       }
-      ctx.out(
-        await signToken(bytes, {
-          sub: user,
-          role: flags.role,
-          ext: flags.ext,
-          ttlSeconds: flags.ttl,
-          issuer: flags.issuer,
-          audience: flags.audience,
-        }),
-      );
+      if (flags.ext !== undefined && !/^[0-9A-Za-z_*#+-]{1,32}$/.test(flags.ext)) {
+        ctx.err(`astrix token: ${JSON.stringify(flags.ext)} is not an extension`);
+        return ctx.exit(2);
+      }
+      if (flags.ttl > flags.maxTokenLifetime) {
+        ctx.err(
+          `astrix token: --ttl of ${flags.ttl} s is longer than the proxy accepts ` +
+            `(--max-token-lifetime, ${flags.maxTokenLifetime} s): sign a shorter one, or, if the ` +
+            "proxy runs with a longer --max-token-lifetime, pass the same here",
+        );
+        return ctx.exit(2);
+      }
+      try {
+        ctx.out(
+          await signToken(bytes, {
+            sub: user,
+            role: flags.role,
+            ext: flags.ext,
+            ttlSeconds: flags.ttl,
+            issuer: flags.issuer,
+            audience: flags.audience,
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof InvalidClaimError)) throw error;
+        ctx.err(`astrix token: ${error.message}`);
+        return ctx.exit(2);
+      }
       ctx.exit(0);
     });
 }

@@ -115,3 +115,15 @@ export function parseUsersFile(text: string, source = "users file"): AmiUser[] {
   if (missing) throw new Error(`${source}: user [${missing.username}] has no secret`);
   return users;
 }
+
+/** A lifetime in seconds: `90`, `90s`, `15m`, `8h`, `7d`. */
+export function parseLifetime(value: string): number {
+  const match = value.trim().match(/^(\d+)\s*([smhd]?)$/);
+  const seconds = match
+    ? Number(match[1]) * { "": 1, s: 1, m: 60, h: 3600, d: 86_400 }[match[2]]!
+    : 0;
+  if (!match || seconds <= 0) {
+    throw new InvalidArgumentError(`"${value}" is not a lifetime like 3600, 15m, 8h or 7d.`);
+  }
+  return seconds;
+}

@@ -23,7 +23,12 @@
  */
 
 import { createHash } from "node:crypto";
-import { backoffDelay, type BackoffOptions } from "./backoff.ts";
+import {
+  type BackoffOptions,
+  ReconnectBackoff,
+  type ReconnectClock,
+  systemClock,
+} from "./backoff.ts";
 import {
   AmiAuthError,
   AmiConnectionError,
@@ -34,13 +39,7 @@ import {
   AmiTimeoutError,
 } from "./errors.ts";
 import { EventSubscription, type SubscriptionOptions } from "./event_stream.ts";
-import {
-  type AmiFieldsInit,
-  type AmiHeader,
-  type AmiMessage,
-  headersOf,
-  serializeMessage,
-} from "./message.ts";
+import { type AmiFieldsInit, type AmiHeader, type AmiMessage } from "./message.ts";
 import { AmiParser } from "./parser.ts";
 import {
   type AmiConn,
@@ -50,6 +49,8 @@ import {
 } from "./transport.ts";
 import { WriteQueue } from "./write_queue.ts";
 import { type AmiListResult, InFlight, isSuccess } from "./in_flight.ts";
+import { ActionIds } from "./action_ids.ts";
+import { serializeAction } from "./action_text.ts";
 
 export { type AmiListResult, isSuccess };
 
@@ -67,7 +68,10 @@ export interface AmiStateChange {
   previous: AmiClientState;
   /** Why the connection was lost or why the last attempt failed. */
   error?: Error;
-  /** Reconnect attempt number (1-based) while reconnecting. */
+  /**
+   * Reconnect attempt number (1-based) while reconnecting, counted since the last connection that
+   * stayed up `reconnect.healthyMs`: a link lost right after its login does not start again at 1.
+   */
   attempt?: number;
   /** Wait before this reconnect attempt, in ms. */
   delayMs?: number;
@@ -90,13 +94,20 @@ export interface AmiClientOptions {
   actionTimeoutMs?: number;
   /** Ping interval; a Ping unanswered for this long means the peer is dead. 0 disables. Default 30,000. */
   keepaliveMs?: number;
-  /** Reconnect after a loss with exponential backoff; `false` disables. Default 500 ms to 30 s. */
+  /**
+   * Reconnect after a loss with exponential backoff; `false` disables. Default 500 ms to 30 s,
+   * starting again from 500 ms only once a connection has stayed up 30 s after its login.
+   */
   reconnect?: Partial<BackoffOptions> | false;
+  /** Clock and timers of the reconnect backoff (tests inject a fake one). Default: the system's. */
+  clock?: ReconnectClock;
   /** Connect with TLS (manager.conf `tlsenable`), trusting these CA certificates. */
   tls?: TlsClientOptions;
   /** Largest message accepted from the server. Default 1 MiB. */
   maxMessageBytes?: number;
-  /** ActionID generator; must never repeat. Default: random UUIDs. */
+  /** Most header lines accepted in one message from the server. Default 10,000. */
+  maxMessageHeaders?: number;
+  /** ActionID generator; must never repeat. Default: a serial and 66 random bits (`ActionIds`). */
   actionId?: () => string;
   /** Socket implementation. Default: the running runtime's fastest. */
   transport?: Transport;
@@ -116,6 +127,10 @@ interface Session {
   writer: WriteQueue;
   banner: PromiseWithResolvers<string>;
   keepalive?: ReturnType<typeof setInterval>;
+  /** The socket is not being read: a backpressure subscription is full. */
+  paused: boolean;
+  /** Times reading was paused, so that the keepalive can tell "unread" from "unanswered". */
+  pauses: number;
 }
 
 const DEFAULTS = {
@@ -123,7 +138,7 @@ const DEFAULTS = {
   connectTimeoutMs: 10_000,
   actionTimeoutMs: 10_000,
   keepaliveMs: 30_000,
-  backoff: { initialMs: 500, maxMs: 30_000 },
+  backoff: { initialMs: 500, maxMs: 30_000, healthyMs: 30_000 },
 };
 
 /** A reconnecting AMI client; see the module doc. */
@@ -131,8 +146,11 @@ export class AmiClient {
   readonly #options: AmiClientOptions;
   readonly #transport: Transport;
   readonly #nextActionId: () => string;
-  readonly #backoff: BackoffOptions | false;
-  readonly #inFlight = new InFlight();
+  readonly #backoff: ReconnectBackoff | false;
+  readonly #ids = new ActionIds();
+  /** Whether ActionIDs come from `#ids` (no `actionId` option), so are found by serial. */
+  readonly #ownIds: boolean;
+  readonly #inFlight = new InFlight({ ids: this.#ids });
   /** Replaced, never mutated, so that dispatch can loop over it without a copy. */
   #subscriptions: readonly EventSubscription[] = [];
   readonly #listeners = new Set<(change: AmiStateChange) => void>();
@@ -144,10 +162,13 @@ export class AmiClient {
   constructor(options: AmiClientOptions) {
     this.#options = options;
     this.#transport = options.transport ?? defaultTransport();
-    this.#nextActionId = options.actionId ?? (() => crypto.randomUUID());
-    this.#backoff = options.reconnect === false
-      ? false
-      : { ...DEFAULTS.backoff, ...options.reconnect };
+    this.#nextActionId = options.actionId ?? (() => this.#ids.next());
+    this.#ownIds = options.actionId === undefined;
+    this.#backoff = options.reconnect === false ? false : new ReconnectBackoff(
+      { ...DEFAULTS.backoff, ...options.reconnect },
+      options.clock ?? systemClock,
+      options.random,
+    );
   }
 
   /** The current connection state. */
@@ -236,6 +257,8 @@ export class AmiClient {
     const wasConnected = this.#state === "connected";
     this.#setState({ state: "closed" });
     this.#wake?.();
+    // A full backpressure subscription must not hold the Logoff's answer unread: it ends now.
+    for (const subscription of this.#subscriptions) if (subscription.full) subscription.end();
     if (session && wasConnected) {
       const timeout = Math.min(this.#actionTimeout(), 2_000);
       await this.#request(session, [["Action", "Logoff"]], false, timeout).catch(() => {});
@@ -282,9 +305,15 @@ export class AmiClient {
     });
     const session: Session = {
       conn,
-      parser: new AmiParser({ expectBanner: true, maxMessageBytes: this.#options.maxMessageBytes }),
+      parser: new AmiParser({
+        expectBanner: true,
+        maxMessageBytes: this.#options.maxMessageBytes,
+        maxMessageHeaders: this.#options.maxMessageHeaders,
+      }),
       writer: undefined!,
       banner: Promise.withResolvers<string>(),
+      paused: false,
+      pauses: 0,
     };
     session.writer = new WriteQueue(conn, (error) => this.#lost(session, error));
     session.banner.promise.catch(() => {});
@@ -310,6 +339,7 @@ export class AmiClient {
       conn.close();
       throw error;
     }
+    if (this.#backoff) this.#backoff.connected();
     this.#setState({ state: "connected" });
     this.#startKeepalive(session);
   }
@@ -347,30 +377,21 @@ export class AmiClient {
     timeoutMs = this.#actionTimeout(),
   ): Promise<AmiMessage | AmiListResult> {
     if (session instanceof AmiDisconnectedError) return Promise.reject(session);
-    const fields = [...headersOf(action)];
-    let actionId: string | undefined;
-    let name = "";
-    for (const [key, value] of fields) {
-      const lower = key.toLowerCase();
-      if (lower === "actionid") actionId ??= value;
-      else if (lower === "action" && name === "") name = value;
-    }
-    if (actionId === undefined) {
-      actionId = this.#nextActionId();
-      fields.splice(1, 0, ["ActionID", actionId]);
-    }
-    let text: string;
+    let serialized;
     try {
-      if (this.#inFlight.has(actionId)) {
-        throw new AmiError(
-          `Cannot send action "${name}": ActionID "${actionId}" is already in flight`,
-        );
-      }
-      text = serializeMessage(fields);
+      serialized = serializeAction(action, this.#nextActionId);
     } catch (error) {
       return Promise.reject(error);
     }
-    const answer = this.#inFlight.wait(actionId, name, { collect, timeoutMs });
+    const { text, actionId, name } = serialized;
+    // An ActionID just made by #ids is new; any other may repeat one in flight.
+    const serial = serialized.inserted && this.#ownIds ? this.#ids.lastSerial : undefined;
+    if (serial === undefined && this.#inFlight.has(actionId)) {
+      return Promise.reject(
+        new AmiError(`Cannot send action "${name}": ActionID "${actionId}" is already in flight`),
+      );
+    }
+    const answer = this.#inFlight.wait(actionId, name, { collect, timeoutMs, serial });
     session.writer.write(text);
     return answer;
   }
@@ -386,6 +407,10 @@ export class AmiClient {
         const banner = session.parser.banner;
         if (banner !== undefined) session.banner.resolve(banner);
         for (const message of messages) this.#dispatch(message);
+        if (this.#fullSubscription()) {
+          await this.#pauseReading(session);
+          if (this.#session !== session) return;
+        }
       }
     } catch (cause) {
       error = asError(cause);
@@ -401,6 +426,34 @@ export class AmiClient {
       for (let i = 0; i < subscriptions.length; i++) subscriptions[i].push(message);
     } else if (kind === "response") {
       this.#inFlight.onResponse(message);
+    }
+  }
+
+  /** A subscription in backpressure mode that has no room: reading must wait for it. */
+  #fullSubscription(): EventSubscription | undefined {
+    const subscriptions = this.#subscriptions;
+    for (let i = 0; i < subscriptions.length; i++) {
+      if (subscriptions[i].full) return subscriptions[i];
+    }
+    return undefined;
+  }
+
+  /**
+   * Stops reading the socket until every backpressure subscription has room:
+   * the kernel's buffers fill and TCP slows the PBX down, instead of events
+   * being lost. Answers to actions wait behind the unread events meanwhile.
+   */
+  async #pauseReading(session: Session): Promise<void> {
+    session.paused = true;
+    session.pauses++;
+    try {
+      for (let full = this.#fullSubscription(); full; full = this.#fullSubscription()) {
+        if (this.#isClosed()) full.end(); // closing: it keeps what it has, the Logoff is answered
+        else await full.drained();
+        if (this.#session !== session) return;
+      }
+    } finally {
+      session.paused = false;
     }
   }
 
@@ -421,17 +474,14 @@ export class AmiClient {
     else this.#setState({ state: "disconnected", error });
   }
 
-  async #reconnect(backoff: BackoffOptions, error: Error): Promise<void> {
-    for (let attempt = 1;; attempt++) {
-      const delayMs = backoffDelay(attempt, backoff, this.#options.random);
+  /** Retries until connected or closed; the attempt count goes on from the last unhealthy link. */
+  async #reconnect(backoff: ReconnectBackoff, error: Error): Promise<void> {
+    while (true) {
+      const { attempt, delayMs } = backoff.next();
       this.#setState({ state: "reconnecting", error, attempt, delayMs });
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delayMs);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      const sleep = backoff.sleep(delayMs);
+      this.#wake = sleep.wake;
+      await sleep.done;
       this.#wake = undefined;
       if (this.#isClosed()) return;
       try {
@@ -449,11 +499,14 @@ export class AmiClient {
     if (interval <= 0) return;
     let pinging = false;
     session.keepalive = setInterval(() => {
-      if (pinging) return;
+      if (pinging || session.paused) return;
       pinging = true;
+      const pauses = session.pauses;
       this.#request(session, [["Action", "Ping"]], false, interval)
         .catch((error) => {
           if (!(error instanceof AmiTimeoutError)) return;
+          // The Pong may be waiting unread behind events a full subscription has not taken.
+          if (session.paused || session.pauses !== pauses) return;
           this.#lost(
             session,
             new AmiDisconnectedError(

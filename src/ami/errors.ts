@@ -55,6 +55,23 @@ export class AmiMessageTooLargeError extends AmiProtocolError {
   }
 }
 
+/**
+ * A message has more header lines than the parser's limit (`maxMessageHeaders`);
+ * the connection must be closed.
+ */
+export class AmiTooManyHeadersError extends AmiProtocolError {
+  override name = "AmiTooManyHeadersError";
+  readonly limit: number;
+  constructor(limit: number) {
+    super(
+      `Cannot parse AMI message: it has more than ${limit} header lines (the maxMessageHeaders ` +
+        `limit). Asterisk sends far fewer: check what answers on the AMI port, or raise ` +
+        `maxMessageHeaders if such messages are expected`,
+    );
+    this.limit = limit;
+  }
+}
+
 /** A key or value would have injected a header (CR, LF, NUL) or an application argument. */
 export class AmiInjectionError extends AmiError {
   override name = "AmiInjectionError";

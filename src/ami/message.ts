@@ -163,22 +163,36 @@ export class AmiMessage implements Iterable<AmiHeader> {
     for (let i = 0; this.#has(i); i++) yield [this.keyAt(i), this.valueAt(i)];
   }
 
-  /** A plain object for JSON: each key once, as first seen; repeated keys become arrays. */
+  /**
+   * A plain object for JSON: each key once, as first seen; repeated keys
+   * become arrays. Linear in the headers, however many repeat.
+   */
   toObject(): Record<string, string | string[]> {
-    const out: Record<string, string | string[]> = {};
-    const firstSpelling = new Map<string, string>();
-    for (const [key, value] of this) {
-      const lower = key.toLowerCase();
-      const seen = firstSpelling.get(lower);
-      if (seen === undefined) {
-        firstSpelling.set(lower, key);
-        out[key] = value;
-      } else {
-        const prev = out[seen];
-        out[seen] = Array.isArray(prev) ? [...prev, value] : [prev, value];
+    const entries: [string, string | string[]][] = [];
+    /** Where each key (lower case) is in `entries`. */
+    const slots = new Map<string, number>();
+    let lastKey: string | undefined;
+    let lastSlot = 0;
+    for (let i = 0; this.#has(i); i++) {
+      const key = this.keyAt(i);
+      const value = this.valueAt(i);
+      // A key repeated as it was just spelt (Variable, Output) needs no lookup.
+      const slot = key === lastKey ? lastSlot : slots.get(key.toLowerCase());
+      lastKey = key;
+      if (slot === undefined) {
+        lastSlot = entries.length;
+        slots.set(key.toLowerCase(), lastSlot);
+        entries.push([key, value]);
+        continue;
       }
+      lastSlot = slot;
+      const entry = entries[slot];
+      const prev = entry[1];
+      if (typeof prev === "string") entry[1] = [prev, value];
+      else prev.push(value);
     }
-    return out;
+    // Own properties even for a key such as `__proto__`, which an assignment would not create.
+    return Object.fromEntries(entries);
   }
 
   /**
@@ -204,12 +218,14 @@ export class AmiMessage implements Iterable<AmiHeader> {
     const scratch = SCRATCH;
     let count = 0;
     let scan = this.#scan;
+    /** The next colon at or after the last search (-1: none left), kept across lines without one. */
+    let colon = -2;
     while (scan < end && count < limit * 4) {
       const pos = scan;
       const lf = text.indexOf("\n", pos);
       scan = lf + 1;
       const lineEnd = lf > pos && text.charCodeAt(lf - 1) === 13 ? lf - 1 : lf;
-      const colon = text.indexOf(":", pos);
+      if (colon !== -1 && colon < pos) colon = text.indexOf(":", pos);
       if (colon < 0 || colon >= lineEnd) continue;
       let from = colon + 1;
       while (from < lineEnd) {
@@ -225,7 +241,7 @@ export class AmiMessage implements Iterable<AmiHeader> {
     this.#scan = scan;
     if (count === 0) return;
     // One exact-size array per message: the scratch array is reused, never kept.
-    if (known.length > 0) this.#offsets = known.concat(scratch.slice(0, count));
+    if (known.length > 0) this.#offsets = joinOffsets(known, scratch, count);
     else if (count === 4) this.#offsets = [scratch[0], scratch[1], scratch[2], scratch[3]];
     else this.#offsets = scratch.slice(0, count);
     // The first header names the message; slice it now, while the text is hot.
@@ -262,6 +278,18 @@ const FORBIDDEN_IN_VALUE = /[\r\n\0]/;
 
 /** Keys already checked (keys repeat: Action, ActionID, Channel...), so each is tested once. */
 const checkedKeys = new Set<string>();
+
+/**
+ * `known` followed by the first `count` of `more`, in one exact-size array:
+ * `Array.prototype.concat` (with the `slice` it needs) cost a response's
+ * lookup of its ActionID more than finding it.
+ */
+function joinOffsets(known: readonly number[], more: readonly number[], count: number): number[] {
+  const joined = new Array<number>(known.length + count);
+  for (let i = 0; i < known.length; i++) joined[i] = known[i];
+  for (let i = 0; i < count; i++) joined[known.length + i] = more[i];
+  return joined;
+}
 
 /** Throws {@linkcode AmiInjectionError} unless `key: value` is one safe header line. */
 export function assertSafeHeader(key: string, value: string): void {

@@ -13,8 +13,15 @@ export * from "./client.ts";
 export * from "./server.ts";
 export * as actions from "./actions.ts";
 export type { ListenMode, PlaybackControl } from "./actions.ts";
-export { EventSubscription, type SubscriptionOptions } from "./event_stream.ts";
-export { backoffDelay, type BackoffOptions } from "./backoff.ts";
+export {
+  EVENT_GAP_NAME,
+  EventGap,
+  EventSubscription,
+  isEventGap,
+  type OverflowMode,
+  type SubscriptionOptions,
+} from "./event_stream.ts";
+export { backoffDelay, type BackoffOptions, type ReconnectClock } from "./backoff.ts";
 export {
   ACTION_WRITE_CLASSES,
   leastClassFor,

@@ -61,6 +61,8 @@ export interface AmiServerOptions {
   loginFailureDelayMs?: number;
   /** Largest message accepted from a client. Default 1 MiB. */
   maxMessageBytes?: number;
+  /** Most header lines accepted in one message from a client. Default 10,000. */
+  maxMessageHeaders?: number;
   /** Socket implementation. Default: the running runtime's. */
   transport?: Transport;
   /** Makes MD5 login challenges. Default: random 32-bit decimal numbers, as Asterisk's. */
@@ -101,6 +103,7 @@ export class AmiServer {
       authTimeoutMs: options.authTimeoutMs ?? 30_000,
       loginFailureDelayMs: options.loginFailureDelayMs ?? 1_000,
       maxMessageBytes: options.maxMessageBytes,
+      maxMessageHeaders: options.maxMessageHeaders,
       beforeAction: options.beforeAction,
       challenge: options.challenge ?? (() => String(crypto.getRandomValues(new Uint32Array(1))[0])),
       onClose: (session) => this.#sessions.delete(session),

@@ -56,6 +56,7 @@ export interface SessionContext {
   authTimeoutMs: number;
   loginFailureDelayMs: number;
   maxMessageBytes?: number;
+  maxMessageHeaders?: number;
   /** Makes the MD5 login challenge (a random decimal number; tests may fix it). */
   challenge: () => string;
   /** Runs before each action (fault injection and latency in mock-ami); may close the session. */
@@ -128,7 +129,10 @@ export class AmiServerSession {
   async run(): Promise<void> {
     this.#authTimer = setTimeout(() => this.close(), this.#context.authTimeoutMs);
     this.#send(this.#context.banner + "\r\n");
-    const parser = new AmiParser({ maxMessageBytes: this.#context.maxMessageBytes });
+    const parser = new AmiParser({
+      maxMessageBytes: this.#context.maxMessageBytes,
+      maxMessageHeaders: this.#context.maxMessageHeaders,
+    });
     try {
       while (!this.#closed) {
         const chunk = await this.conn.read();

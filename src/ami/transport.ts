@@ -20,7 +20,10 @@ export interface NetAddr {
 export interface AmiConn {
   /** The next chunk read, valid until the following `read()`; `null` at end of stream. */
   read(): Promise<Uint8Array | null>;
-  /** Writes all of `data`; rejects if the connection is broken. */
+  /**
+   * Writes all of `data`; rejects if the connection is broken. Once it
+   * settles, `data` is the caller's again (the write queue reuses its buffer).
+   */
   write(data: Uint8Array): Promise<void>;
   /** Closes the connection; a pending `read()` then ends. Safe to call twice. */
   close(): void;

@@ -11,6 +11,9 @@ import type { AmiConn } from "./transport.ts";
 
 const encoder = new TextEncoder();
 
+/** Writes up to this size are encoded into one buffer kept for the queue's life, not a new one each. */
+const REUSED_BUFFER_BYTES = 64 * 1024;
+
 /** A write queue over one {@linkcode AmiConn}. */
 export class WriteQueue {
   readonly #conn: AmiConn;
@@ -18,6 +21,7 @@ export class WriteQueue {
   #text = "";
   #flushing: Promise<void> | undefined;
   #failed = false;
+  #buffer: Uint8Array | undefined;
 
   /** `onError` is called once if a write fails; what is queued after that is dropped. */
   constructor(conn: AmiConn, onError: (error: Error) => void) {
@@ -49,7 +53,7 @@ export class WriteQueue {
       const text = this.#text;
       this.#text = "";
       try {
-        await this.#conn.write(encoder.encode(text));
+        await this.#conn.write(this.#encode(text));
       } catch (error) {
         this.#failed = true;
         this.#text = "";
@@ -57,5 +61,15 @@ export class WriteQueue {
       }
     }
     this.#flushing = undefined;
+  }
+
+  /**
+   * UTF-8 bytes of `text`. A small write goes through the kept buffer: the
+   * previous write is complete by then, as the flush awaits each write.
+   */
+  #encode(text: string): Uint8Array {
+    if (text.length * 3 > REUSED_BUFFER_BYTES) return encoder.encode(text);
+    this.#buffer ??= new Uint8Array(REUSED_BUFFER_BYTES);
+    return this.#buffer.subarray(0, encoder.encodeInto(text, this.#buffer).written);
   }
 }

@@ -45,3 +45,41 @@ export class AuditFileInvalidError extends AuditError {
 export class AuditKeyError extends AuditError {
   override name = "AuditKeyError";
 }
+
+/**
+ * The database was altered by someone without the key (its chain start
+ * moved, hashes stripped, columns dropped, ids ≤ 0): the proxy refuses to
+ * write on top of it, so that a forged log is never re-anchored and made to
+ * look valid. An {@linkcode AuditUnavailableError}: nothing may happen unaudited.
+ */
+export class AuditTamperedError extends AuditUnavailableError {
+  override name = "AuditTamperedError";
+  readonly path: string;
+  constructor(path: string, what: string, options?: ErrorOptions) {
+    super(
+      `The audit database ${path} was altered without the key: ${what}. astrix will not write ` +
+        "to it (that would make the forged rows look valid). Keep the file as evidence, check it " +
+        "with `astrix audit-query --verify`, and start the proxy with a new --audit-db file",
+      options,
+    );
+    this.path = path;
+  }
+}
+
+/** A value astrix cannot store exactly as it hashes it (a NUL, a lone surrogate, a wrong type). */
+export class AuditValueError extends AuditError {
+  override name = "AuditValueError";
+  readonly field: string;
+  constructor(field: string, problem: string) {
+    super(
+      `Cannot audit: ${field} ${problem}; SQLite would not store it as given, and the row's hash ` +
+        "must cover exactly what is stored. Refuse such input before it reaches the audit",
+    );
+    this.field = field;
+  }
+}
+
+/** The file beside the key that records where the chain starts is unreadable or not one. */
+export class AuditAnchorError extends AuditError {
+  override name = "AuditAnchorError";
+}

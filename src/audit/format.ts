@@ -1,14 +1,16 @@
 /**
  * audit-query's output: an aligned table for people, JSON and NDJSON for
- * tools, and RFC 4180 CSV for spreadsheets, in which a cell that starts like
- * a formula (`=`, `+`, `-`, `@`, tab, CR) is prefixed with `'` so that
- * opening an export never runs anything.
+ * tools (exact), and RFC 4180 CSV for spreadsheets, in which a cell that
+ * starts like a formula (`=`, `+`, `-`, `@`, tab, CR) is prefixed with `'` so
+ * that opening an export never runs anything. Table and CSV cells show
+ * control characters as visible escapes ({@linkcode visible}).
  *
  * @module
  */
 
 import type { AuditRow } from "./chain.ts";
 import { timestampMs } from "./query.ts";
+import { visible } from "./visible.ts";
 
 /** Output formats of audit-query. */
 export type Format = "table" | "json" | "ndjson" | "csv";
@@ -159,11 +161,7 @@ function tableLine(values: string[], widths: readonly number[]): string {
 function cell(value: unknown): string {
   if (value === null || value === undefined) return "-";
   // One line per row whatever a field holds, and no control character reaches the terminal.
-  return String(value).replace(/[\r\n\t]+/g, " ").replace(
-    // deno-lint-ignore no-control-regex
-    /[\x00-\x1f\x7f-\x9f]/g,
-    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
-  );
+  return visible(String(value));
 }
 
 /** `1 row`, `2 rows`: a count and its noun, agreeing. */
@@ -206,15 +204,24 @@ export function csvRow(row: PresentedRow): string {
     row.status,
     row.remoteAddr,
     row.requestId,
-    row.detail === null || typeof row.detail === "string" ? row.detail : JSON.stringify(row.detail),
+    detailCell(row.detail),
     row.hash,
   ]);
 }
 
-/** A CSV cell: formula-like text neutralized, then quoted if it holds a comma, quote or line break. */
+/** `detail` for a CSV cell: JSON text, kept valid JSON for the same value once escaped. */
+function detailCell(detail: unknown): string | null {
+  if (detail === null) return null;
+  return typeof detail === "string" ? detail : visible(JSON.stringify(detail), "json");
+}
+
+/**
+ * A CSV cell: control characters escaped visibly (see {@linkcode visible}),
+ * formula-like text neutralized, then quoted if it holds a comma or a quote.
+ */
 export function csvCell(value: unknown): string {
   if (value === null || value === undefined) return "";
-  let text = String(value);
+  let text = visible(String(value));
   if (typeof value === "string" && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replaceAll('"', '""')}"` : text;
 }

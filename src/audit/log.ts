@@ -19,21 +19,32 @@
 import { accessSync, constants, statSync } from "node:fs";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import {
+  anchorFile,
+  assertCanRecord,
+  type ChainPoint,
+  readAnchor,
+  recordAnchor,
+} from "./anchor.ts";
+import {
   type AuditEntry,
   type AuditRow,
   canonical,
   ChainKey,
-  OUTCOMES,
   rowFields,
   toAuditRow,
 } from "./chain.ts";
-import { AuditError, AuditUnavailableError } from "./errors.ts";
+import { storedRow } from "./entry.ts";
+import { AuditTamperedError, AuditUnavailableError } from "./errors.ts";
 import { loadKey } from "./key.ts";
 import { openForWriting } from "./schema.ts";
+import { firstChained, tampering } from "./tamper.ts";
 
 /** Options of {@linkcode AuditLog.open}. */
 export interface AuditLogOptions {
-  /** The HMAC key file; created (mode 0600) if absent. */
+  /**
+   * The HMAC key file; created (mode 0600) if absent. Beside it,
+   * `<key file>.anchor` records where the chain starts (see `anchor.ts`).
+   */
   keyFile: string;
   /** How long to wait for another writer's lock, in ms. Default 10,000. */
   busyTimeoutMs?: number;
@@ -57,17 +68,27 @@ export class AuditLog {
   readonly #legacy: StatementSync;
   readonly #insert: StatementSync;
   readonly #seal: StatementSync;
+  /** The anchor file, and the chain start it records once the chain has started. */
+  readonly #anchorFile: string;
+  #start?: ChainPoint;
 
   /** The file opened (device and inode): a path that names another file now is refused. */
   readonly #file: { dev: number; ino: number };
 
-  private constructor(path: string, db: DatabaseSync, key: Uint8Array, now: () => number) {
+  private constructor(
+    path: string,
+    db: DatabaseSync,
+    key: Uint8Array,
+    options: { now: () => number; anchorFile: string; start?: ChainPoint },
+  ) {
     this.path = path;
+    this.#anchorFile = options.anchorFile;
+    this.#start = options.start;
     const stats = statSync(path);
     this.#file = { dev: stats.dev, ino: stats.ino };
     this.#db = db;
     this.#key = new ChainKey(key);
-    this.#now = now;
+    this.#now = options.now;
     this.#lastChained = db.prepare(
       "SELECT hash FROM ami_audit WHERE hash IS NOT NULL ORDER BY id DESC LIMIT 1",
     );
@@ -79,16 +100,40 @@ export class AuditLog {
     this.#seal = db.prepare("UPDATE ami_audit SET prev_hash = ?, hash = ? WHERE id = ?");
   }
 
-  /** Opens (creating and migrating if needed) the database and its key. */
+  /**
+   * Opens (creating and migrating if needed) the database and its key.
+   * A database altered without the key (see `tamper.ts`) is refused with
+   * {@linkcode AuditTamperedError}. A chained database whose start is not
+   * recorded yet (written by an astrix from before the anchor file) gets its
+   * first chained row recorded now: trust on first use.
+   */
   static open(path: string, options: AuditLogOptions): AuditLog {
     let key: Uint8Array;
+    let recorded: ChainPoint | undefined;
+    const anchor = anchorFile(options.keyFile);
     try {
       key = loadKey(options.keyFile, { create: true });
+      recorded = readAnchor(anchor);
+      if (!recorded) assertCanRecord(anchor);
     } catch (error) {
       throw new AuditUnavailableError((error as Error).message, { cause: error });
     }
     const db = openForWriting(path, options.busyTimeoutMs);
-    return new AuditLog(path, db, key, options.now ?? Date.now);
+    try {
+      const problem = tampering(db, recorded);
+      if (problem) throw new AuditTamperedError(path, problem);
+      const start = recorded ?? firstChained(db);
+      if (start && !recorded) recordAnchor(anchor, start);
+      return new AuditLog(path, db, key, {
+        now: options.now ?? Date.now,
+        anchorFile: anchor,
+        start,
+      });
+    } catch (error) {
+      db.close();
+      if (error instanceof AuditUnavailableError) throw error;
+      throw new AuditUnavailableError((error as Error).message, { cause: error });
+    }
   }
 
   /** Writes one row and chains it; throws {@linkcode AuditUnavailableError} if it could not. */
@@ -112,6 +157,8 @@ export class AuditLog {
       db.exec("BEGIN IMMEDIATE");
       try {
         const last = this.#lastChained.get() as { hash: string } | undefined;
+        const starting = !last;
+        if (starting) this.#mayStartChain();
         let prevHash = last?.hash ?? this.#key.legacyAnchor(this.#legacyRows());
         const appended: Appended[] = [];
         for (const row of rows) {
@@ -124,14 +171,68 @@ export class AuditLog {
           prevHash = hash;
         }
         db.exec("COMMIT");
+        if (starting) this.#recordStart(appended[0]);
         return appended;
       } catch (error) {
         if (db.isTransaction) db.exec("ROLLBACK");
         throw error;
       }
     } catch (error) {
+      if (error instanceof AuditUnavailableError) throw error;
       throw new AuditUnavailableError(
         `Cannot write to the audit database ${this.path}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+  }
+
+  /**
+   * The chain is about to start (no row has a hash): refused if it had
+   * started before (its start is recorded) or if rows astrix wrote lost their
+   * hashes, since a chain started on top would vouch for a forged log.
+   */
+  #mayStartChain(): void {
+    const recorded = this.#start ?? readAnchor(this.#anchorFile);
+    const problem = tampering(this.#db, recorded) ??
+      (recorded ? `the chain that started at row ${recorded.id} is gone` : undefined);
+    if (problem) throw new AuditTamperedError(this.path, problem);
+  }
+
+  /** Records where the chain started, once its first row is committed. */
+  #recordStart(start: Appended): void {
+    try {
+      recordAnchor(this.#anchorFile, start);
+      this.#start = start;
+    } catch (error) {
+      throw new AuditUnavailableError(
+        `The audit chain of ${this.path} started at row ${start.id}, which is written, but its ` +
+          `start could not be recorded: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+  }
+
+  /**
+   * Copies the WAL's committed pages into the main file (`PRAGMA wal_checkpoint`, PASSIVE: never
+   * waits for readers). Its error is how a main file that cannot be written shows: commits still
+   * land in the WAL, which would grow unseen. Throws {@linkcode AuditUnavailableError} naming the
+   * file; `walFrames - checkpointed` frames are left in the WAL (readers hold them, or `busy`).
+   */
+  checkpoint(): { busy: boolean; walFrames: number; checkpointed: number } {
+    try {
+      const result = this.#db.prepare("PRAGMA wal_checkpoint(PASSIVE)").get() as {
+        busy: number;
+        log: number;
+        checkpointed: number;
+      };
+      return {
+        busy: result.busy !== 0,
+        walFrames: result.log,
+        checkpointed: result.checkpointed,
+      };
+    } catch (error) {
+      throw new AuditUnavailableError(
+        `Cannot copy the audit's WAL into ${this.path}: ${(error as Error).message}`,
         { cause: error },
       );
     }
@@ -171,30 +272,6 @@ export class AuditLog {
 
   /** Checks an entry and gives it its stored form (id set at insert). */
   #row(entry: AuditEntry): AuditRow {
-    if (typeof entry.userId !== "string" || entry.userId === "") {
-      throw new AuditError("Cannot audit: userId must be a non-empty string");
-    }
-    if (typeof entry.action !== "string" || entry.action === "") {
-      throw new AuditError("Cannot audit: action must be a non-empty string");
-    }
-    if (!OUTCOMES.includes(entry.outcome)) {
-      throw new AuditError(`Cannot audit: outcome must be one of ${OUTCOMES.join(", ")}`);
-    }
-    return {
-      id: 0,
-      userId: entry.userId,
-      action: entry.action,
-      target: entry.target ?? null,
-      jobId: entry.jobId ?? null,
-      timestamp: Math.trunc(entry.timestamp ?? this.#now()),
-      role: entry.role ?? null,
-      outcome: entry.outcome,
-      status: entry.status ?? null,
-      requestId: entry.requestId ?? null,
-      remoteAddr: entry.remoteAddr ?? null,
-      detail: entry.detail === undefined ? null : JSON.stringify(entry.detail),
-      prevHash: null,
-      hash: null,
-    };
+    return storedRow(entry, this.#now);
   }
 }

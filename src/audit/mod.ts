@@ -16,5 +16,12 @@ export {
   type StatsKey,
   timestampMs,
 } from "./query.ts";
-export { type BreakKind, verifyChain, type VerifyResult } from "./verify.ts";
+export {
+  type BreakKind,
+  type RecordedHead,
+  verifyChain,
+  type VerifyOptions,
+  type VerifyResult,
+} from "./verify.ts";
+export { anchorFile, type ChainPoint, formatPoint, parsePoint, readAnchor } from "./anchor.ts";
 export { defaultKeyFile, loadKey } from "./key.ts";

@@ -9,6 +9,7 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
 import { type AuditRow, type Outcome, ROW_COLUMNS, type SqlRow, toAuditRow } from "./chain.ts";
 import { auditColumns, openForReading } from "./schema.ts";
+import { firstChained } from "./tamper.ts";
 
 /** Which rows to read. Times are ms since the epoch, inclusive. */
 export interface AuditFilter {
@@ -120,6 +121,11 @@ export class AuditReader {
     )
       .get() as { id: number; hash: string } | undefined;
     return row ? { id: Number(row.id), hash: row.hash } : undefined;
+  }
+
+  /** The first chained row's id and hash: where the chain starts (printed by `--head` too). */
+  chainStart(): { id: number; hash: string } | undefined {
+    return this.#columns.has("hash") ? firstChained(this.#db) : undefined;
   }
 
   /** The highest id, or 0 for an empty table. */

@@ -13,10 +13,17 @@ import { existsSync } from "node:fs";
 import { DatabaseSync } from "node:sqlite";
 import m001 from "./migrations/001_create_audit_table.sql" with { type: "text" };
 import m002 from "./migrations/002_extend_and_chain.sql" with { type: "text" };
-import { AuditFileInvalidError, AuditFileMissingError, AuditUnavailableError } from "./errors.ts";
+import m003 from "./migrations/003_positive_ids.sql" with { type: "text" };
+import {
+  AuditFileInvalidError,
+  AuditFileMissingError,
+  AuditTamperedError,
+  AuditUnavailableError,
+} from "./errors.ts";
+import { droppedColumns, foreignId } from "./tamper.ts";
 
 /** The migrations, in order: migration N brings the database to user_version N. */
-export const MIGRATIONS: readonly string[] = [m001, m002];
+export const MIGRATIONS: readonly string[] = [m001, m002, m003];
 
 /** How long a statement waits for another process's lock before giving up, by default. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
@@ -33,10 +40,11 @@ export function openForWriting(
     db.exec("PRAGMA journal_mode = WAL");
     db.exec("PRAGMA synchronous = FULL");
     db.exec("PRAGMA foreign_keys = ON");
-    migrate(db);
+    migrate(db, path);
     return db;
   } catch (error) {
     db?.close();
+    if (error instanceof AuditTamperedError) throw error;
     throw new AuditUnavailableError(
       `Cannot open the audit database ${path}: ${(error as Error).message}`,
       {
@@ -81,14 +89,32 @@ export function schemaVersion(db: DatabaseSync): number {
   return table ? 1 : 0;
 }
 
-/** Applies the migrations not applied yet, in one write transaction (so two processes never race). */
-export function migrate(db: DatabaseSync): void {
+/**
+ * Applies the migrations not applied yet, in one write transaction (so two
+ * processes never race). A table whose hash columns were dropped, or that
+ * holds ids ≤ 0 (which migration 3 forbids), is refused with
+ * {@linkcode AuditTamperedError} rather than migrated: its rows are
+ * evidence, neither dropped nor blessed.
+ */
+export function migrate(db: DatabaseSync, path = "(the audit database)"): void {
   db.exec("BEGIN IMMEDIATE");
   try {
     const version = schemaVersion(db);
     if (version > MIGRATIONS.length) {
       throw new Error(
         `it has schema version ${version}, newer than this astrix knows (${MIGRATIONS.length}): upgrade astrix`,
+      );
+    }
+    const dropped = version > 0 ? droppedColumns(auditColumns(db), version) : [];
+    if (dropped.length > 0) {
+      throw new AuditTamperedError(path, `its columns ${dropped.join(", ")} were dropped`);
+    }
+    const foreign = version > 0 ? foreignId(db) : undefined;
+    if (foreign !== undefined) {
+      throw new AuditTamperedError(
+        path,
+        `it holds a row with id ${foreign}, and astrix writes ids from 1 to 2^53 - 1 only ` +
+          "(someone inserted it by hand; astrix will neither migrate nor drop it)",
       );
     }
     for (let n = version; n < MIGRATIONS.length; n++) db.exec(MIGRATIONS[n]);

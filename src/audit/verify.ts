@@ -1,10 +1,12 @@
 /**
- * Checking the audit's hash chain with its key: every chained row must link
- * to the one before it and match its HMAC; legacy rows (from before the
- * chain) must still match the anchor the chain started from; and, given a
- * head recorded earlier, that row must still be there unchanged (which
- * catches a truncated log). Reports the first row that fails, what the ids
- * and hashes show happened to it, and why.
+ * Checking the audit's hash chain with its key: every row the table holds,
+ * from the smallest id; every chained row must link to the one before it and
+ * match its HMAC; legacy rows (from before the chain, without astrix's
+ * columns) must still match the anchor the chain started from; the chain
+ * must start where it is recorded to (beside the key, or in a recorded
+ * head); and, given a head recorded earlier, that row must still be there
+ * unchanged (which catches a truncated log). Reports the first row that
+ * fails, what the ids and hashes show happened to it, and why.
  *
  * @example
  * ```ts
@@ -20,33 +22,13 @@
  */
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { canonicalStored, ChainKey, ROW_COLUMNS, type SqlRow } from "./chain.ts";
-import { plural } from "./format.ts";
-import { auditColumns } from "./schema.ts";
+import { type ChainPoint, formatPoint } from "./anchor.ts";
+import { ROW_COLUMNS } from "./chain.ts";
+import { type Bad, broken, ChainWalk, WALK_COLUMNS, type WalkRow } from "./chain_walk.ts";
+import { auditColumns, schemaVersion } from "./schema.ts";
+import { droppedColumns, MAX_ID } from "./tamper.ts";
 
-/**
- * What happened to the first row that fails:
- * - `changed`: its content does not match its hash;
- * - `inserted`: the chain links past it (the ids show it was never part of it);
- * - `deleted`: rows before it are missing;
- * - `unhashed`: it has no hash although the chain had begun, and the ids do not tell why;
- * - `relinked`: it is chained to a row other than the one before it;
- * - `legacy`: the legacy rows are not those the chain was started from;
- * - `key`: the first chained row does not match the key (probably the wrong key);
- * - `no-key`: the database has chained rows and no key was given;
- * - `truncated`, `rewritten`: the recorded head row is gone, or its hash changed.
- */
-export type BreakKind =
-  | "changed"
-  | "inserted"
-  | "deleted"
-  | "unhashed"
-  | "relinked"
-  | "legacy"
-  | "key"
-  | "no-key"
-  | "truncated"
-  | "rewritten";
+export type { BreakKind } from "./chain_walk.ts";
 
 /** The outcome of a verification. */
 export interface VerifyResult {
@@ -58,203 +40,130 @@ export interface VerifyResult {
   /** Chained rows that hold. */
   chained: number;
   /** The first row that fails, what happened to it and why. */
-  firstBad?: { id: number; kind: BreakKind; reason: string };
+  firstBad?: Bad;
   /** The last chained row that holds. */
-  head?: { id: number; hash: string };
+  head?: ChainPoint;
+  /** The first chained row that holds: where the chain starts. */
+  start?: ChainPoint;
+}
+
+/** A head recorded earlier (`--head`): its row, and where the chain started then. */
+export interface RecordedHead extends ChainPoint {
+  start?: ChainPoint;
+}
+
+/** Options of {@linkcode verifyChain}. */
+export interface VerifyOptions {
+  /** This row must still be there, unchanged (and the chain start, if it names one). */
+  expectHead?: RecordedHead;
+  /** Where the chain starts, as recorded beside the key (`anchor.ts`). */
+  start?: ChainPoint;
 }
 
 /**
- * Verifies the chain of `db` with `key`; with `expectHead`, that row must
- * still be the same. Without a key, only a database with no chained row
- * yet verifies (there is nothing to check with a key); a chained row fails
- * as `no-key`.
+ * Verifies the chain of `db` with `key`. Without a key, only a database with
+ * no chained row yet verifies (there is nothing to check with a key); a
+ * chained row fails as `no-key`.
  */
 export function verifyChain(
   db: DatabaseSync,
   key: Uint8Array | undefined,
-  options: { expectHead?: { id: number; hash: string } } = {},
+  options: VerifyOptions = {},
 ): VerifyResult {
   const result: VerifyResult = { ok: true, rows: 0, legacy: 0, chained: 0 };
   const columns = auditColumns(db);
-  if (!columns.has("hash")) {
-    // A seed database never opened by astrix: no chain yet, every row is legacy.
-    result.rows = result.legacy = Number(
-      (db.prepare("SELECT count(*) AS n FROM ami_audit").get() as { n: number }).n,
-    );
-    return expectHead(result, options.expectHead, db, columns);
-  }
-  const chain = new ChainWalk(db, key);
-  const page = db.prepare(
-    `SELECT ${ROW_COLUMNS.join(", ")} FROM ami_audit WHERE id > ? ORDER BY id LIMIT ?`,
-  );
-  // Pages of stored rows, checked as they come (a million rows fit in a few seconds).
-  for (let after = 0, more = true; more && !result.firstBad;) {
-    const rows = page.all(after, PAGE_ROWS) as SqlRow[];
-    more = rows.length === PAGE_ROWS;
-    for (const row of rows) {
-      after = Number(row.id);
-      result.firstBad = chain.check(row);
-      if (result.firstBad) break;
-    }
-  }
-  result.ok = !result.firstBad;
-  result.legacy = chain.legacy;
-  result.chained = chain.chained;
-  result.rows = chain.legacy + chain.chained;
-  result.head = chain.previous;
+  const dropped = droppedColumns(columns, schemaVersion(db));
+  const recorded = options.start ?? options.expectHead?.start;
+  const source = options.start ? "as recorded beside the key" : "as recorded with the head";
+  const walk = new ChainWalk(db, key, recorded && { point: recorded, source });
+  const firstBad = dropped.length > 0
+    ? broken(
+      0,
+      "columns",
+      `the columns ${dropped.join(", ")} were dropped from ami_audit: the hashes that vouch ` +
+        "for the rows are gone",
+    )
+    : walkRows(db, columns, walk) ?? walk.end() ?? otherStart(walk, options);
+  result.ok = !firstBad;
+  result.legacy = walk.legacy;
+  result.chained = walk.chained;
+  result.rows = walk.legacy + walk.chained;
+  if (firstBad) result.firstBad = firstBad;
+  if (walk.previous) result.head = walk.previous;
+  if (walk.first) result.start = walk.first;
   return expectHead(result, options.expectHead, db, columns);
 }
 
+/** Rows read per query: pages keep memory flat and are faster to read than one long iteration. */
 const PAGE_ROWS = 5_000;
 
-const CHANGED = "its content does not match its hash: the row was changed after it was written";
-
-type Bad = NonNullable<VerifyResult["firstBad"]>;
-
-/** The chain read row by row, in id order: what holds so far, and why the next row does not. */
-class ChainWalk {
-  legacy = 0;
-  chained = 0;
-  /** The last chained row that holds. */
-  previous?: { id: number; hash: string };
-  readonly #key?: ChainKey;
-  readonly #anchor?: { update(text: string): void; digest(): string };
-  #anchorDigest?: string;
-  #lastLegacyId = 0;
-  readonly #nextChained: StatementSync;
-
-  constructor(db: DatabaseSync, key: Uint8Array | undefined) {
-    if (key) {
-      this.#key = new ChainKey(key);
-      this.#anchor = this.#key.legacyMac();
+/** Every row through `walk`, from the smallest id; the first break, if any. */
+function walkRows(db: DatabaseSync, columns: Set<string>, walk: ChainWalk): Bad | undefined {
+  const low = db.prepare("SELECT id FROM ami_audit WHERE id <= 0 ORDER BY id LIMIT 1").get() as
+    | { id: number }
+    | undefined;
+  if (low) return foreignRow(Number(low.id), "below 1");
+  const select = ROW_COLUMNS.map((c) => columns.has(c) ? c : `NULL AS ${c}`).join(", ");
+  // A NUL hides what follows it from every reader, hashes included: SQLite finds it.
+  const nul = ROW_COLUMNS.filter((c) => c !== "id" && c !== "timestamp" && columns.has(c))
+    .map((c) => `ifnull(instr(${c}, char(0)), 0)`).join(" + ");
+  const page = arrayRows(db.prepare(
+    `SELECT ${select}, (${nul}) AS nul FROM ami_audit WHERE id > ? AND id <= ${MAX_ID}
+       ORDER BY id LIMIT ${PAGE_ROWS}`,
+  ));
+  for (let after = 0, more = true; more;) {
+    const rows = page(after);
+    more = rows.length === PAGE_ROWS;
+    for (const row of rows) {
+      after = Number(row[0]);
+      const bad = walk.check(row);
+      if (bad) return bad;
     }
-    this.#nextChained = db.prepare(
-      `SELECT ${ROW_COLUMNS.join(", ")} FROM ami_audit
-         WHERE id > ? AND hash IS NOT NULL ORDER BY id LIMIT 1`,
-    );
   }
-
-  /** Why `row` breaks the chain, or undefined if it holds (and the chain moves on). */
-  check(row: SqlRow): Bad | undefined {
-    const id = Number(row.id);
-    const bad = (kind: BreakKind, reason: string) => broken(id, kind, reason);
-    const hash = row.hash as string | null;
-    if (hash === null) {
-      if (!this.previous) {
-        this.legacy++;
-        this.#lastLegacyId = id;
-        this.#anchor?.update(canonicalStored(row) + "\n");
-        return undefined;
-      }
-      return this.#linkedPast(id) ?? bad(
-        "unhashed",
-        "it has no hash: it was written without the key after the chain began (inserted or altered)",
-      );
-    }
-    if (!this.#key) return bad("no-key", "it is chained, and no key was given to check it with");
-    if (!this.previous) return this.#checkFirst(row, id, hash);
-    const previous = this.previous;
-    if (row.prev_hash !== previous.hash) {
-      const missing = this.#missing(previous.id, id);
-      if (missing) return missing;
-      return this.#linkedPast(id) ?? bad(
-        "relinked",
-        `its predecessor (row ${previous.id}) is not the one it was chained to: a row was removed or replaced`,
-      );
-    }
-    if (this.#key.hash(previous.hash, canonicalStored(row)) !== hash) {
-      return this.#linkedPast(id) ?? bad("changed", CHANGED);
-    }
-    this.#hold(id, hash);
-    return undefined;
-  }
-
-  /** The first chained row: its `prev_hash` must be the anchor, an HMAC under the key. */
-  #checkFirst(row: SqlRow, id: number, hash: string): Bad | undefined {
-    const key = this.#key!;
-    const bad = (kind: BreakKind, reason: string) => broken(id, kind, reason);
-    const anchor = this.#anchorDigest ??= this.#anchor!.digest();
-    const canonical = canonicalStored(row);
-    if (row.prev_hash === anchor) {
-      // The anchor matching proves the key: the row itself was changed, or put there.
-      if (key.hash(anchor, canonical) !== hash) {
-        return this.#linkedPast(id) ?? bad("changed", CHANGED);
-      }
-      this.#hold(id, hash);
-      return undefined;
-    }
-    if (holds(key, row)) {
-      // The key is right and the row intact: what came before it is not what it was chained to.
-      const missing = this.#missing(this.#lastLegacyId, id);
-      if (missing) return missing;
-      if (this.legacy === 0) {
-        return bad("relinked", "it was chained to earlier rows, which are gone or replaced");
-      }
-      const legacy = `${plural(this.legacy, "row")}, up to row ${this.#lastLegacyId}`;
-      return bad(
-        "legacy",
-        `the legacy rows before the chain (${legacy}) are not the ones it was chained to: ` +
-          "one was changed, removed or added",
-      );
-    }
-    // Not even consistent with its own prev_hash: the next chained row tells a wrong key from a change.
-    const next = this.#nextChained.get(id) as SqlRow | undefined;
-    if (next && holds(key, next)) return this.#linkedPast(id) ?? bad("changed", CHANGED);
-    return bad(
-      "key",
-      next
-        ? `neither it nor the next chained row (row ${next.id}) matches the key: ` +
-          "the key is probably not the one the audit was written with"
-        : "it does not match the key: the key is probably not the one the audit was written with " +
-          "(or the row was changed)",
-    );
-  }
-
-  #hold(id: number, hash: string): void {
-    this.previous = { id, hash };
-    this.chained++;
-  }
-
-  /** `inserted` if the next chained row after `id` links straight to the chain so far, past it. */
-  #linkedPast(id: number): Bad | undefined {
-    const next = this.#nextChained.get(id) as SqlRow | undefined;
-    const tip = this.previous?.hash ?? this.#anchorDigest;
-    if (!next || tip === undefined || next.prev_hash !== tip) return undefined;
-    const from = this.previous ? `row ${this.previous.id}` : "its start";
-    return broken(
-      id,
-      "inserted",
-      `it was inserted: it is not in the chain, which goes from ${from} straight to row ${next.id}`,
-    );
-  }
-
-  /** `deleted` if ids are missing between `before` and `id`. */
-  #missing(before: number, id: number): Bad | undefined {
-    const gap = id - before - 1;
-    if (gap <= 0) return undefined;
-    return broken(
-      id,
-      "deleted",
-      gap === 1
-        ? `row ${before + 1} before it is missing (deleted)`
-        : `rows ${before + 1} to ${id - 1} before it are missing (deleted)`,
-    );
-  }
+  const high = db.prepare(`SELECT 1 FROM ami_audit WHERE id > ${MAX_ID} LIMIT 1`).get();
+  return high ? foreignRow(MAX_ID, "above 2^53 - 1 (the last row before it holds)") : undefined;
 }
 
-function broken(id: number, kind: BreakKind, reason: string): Bad {
-  return { id, kind, reason };
+/**
+ * A statement's rows as arrays in its column order: `setReturnArrays` where
+ * the runtime's `node:sqlite` has it (Deno, Node ≥ 24), named rows turned
+ * into arrays elsewhere.
+ */
+function arrayRows(statement: StatementSync): (after: number) => WalkRow[] {
+  const arrays = statement as StatementSync & { setReturnArrays?(on: boolean): void };
+  if (typeof arrays.setReturnArrays === "function") {
+    arrays.setReturnArrays(true);
+    return (after) => statement.all(after) as unknown as WalkRow[];
+  }
+  return (after) =>
+    (statement.all(after) as Record<string, unknown>[]).map((r) => WALK_COLUMNS.map((c) => r[c]));
 }
 
-/** Does `row`'s hash match its own `prev_hash` and content under `key`? */
-function holds(key: ChainKey, row: SqlRow): boolean {
-  return typeof row.prev_hash === "string" &&
-    key.hash(row.prev_hash, canonicalStored(row)) === row.hash;
+function foreignRow(id: number, where: string): Bad {
+  return broken(
+    id,
+    "id",
+    `its id is ${where}, which astrix never writes: the row was put there by hand ` +
+      "(audit-query lists it as if it were real)",
+  );
+}
+
+/** The start recorded with the head, when the one beside the key was walked from. */
+function otherStart(walk: ChainWalk, options: VerifyOptions): Bad | undefined {
+  const other = options.start && options.expectHead?.start;
+  if (!other || !walk.first) return undefined;
+  if (other.id === walk.first.id && other.hash === walk.first.hash) return undefined;
+  return broken(
+    other.id,
+    "start",
+    `the chain starts at ${formatPoint(walk.first)}, not where the recorded head says ` +
+      `(${formatPoint(other)}): the chain was re-made`,
+  );
 }
 
 function expectHead(
   result: VerifyResult,
-  expected: { id: number; hash: string } | undefined,
+  expected: ChainPoint | undefined,
   db: DatabaseSync,
   columns: Set<string>,
 ): VerifyResult {

@@ -37,6 +37,9 @@ export interface VerifyReportOptions {
   keyError?: string;
   /** The recorded head, if one was expected. */
   expectHead?: { id: number };
+  /** The file beside the key that records the chain's start, and whether it did. */
+  anchorFile?: string;
+  startRecorded?: boolean;
 }
 
 /** The report of `result`. */
@@ -53,6 +56,14 @@ export function verifyReport(result: VerifyResult, options: VerifyReportOptions)
   if (result.ok) {
     const head = result.head ? ` · head ${result.head.id}:${result.head.hash}` : "";
     const out = [`chain OK · ${summary}${head}`];
+    if (options.anchorFile && result.start) {
+      out.push(
+        options.startRecorded
+          ? `chain start ${result.start.id} is the one recorded in ${options.anchorFile}`
+          : `chain start ${result.start.id} is not recorded in ${options.anchorFile} yet: the proxy ` +
+            "records it the next time it opens this database (until then, keep --head's output)",
+      );
+    }
     if (options.expectHead) {
       out.push(`recorded head ${options.expectHead.id} is present and unchanged`);
     }
@@ -80,7 +91,9 @@ export function verifyReport(result: VerifyResult, options: VerifyReportOptions)
       code: 1,
     };
   }
-  const out = [`chain BROKEN at row ${id}: ${reason}`];
+  const out = [
+    kind === "columns" ? `chain BROKEN: ${reason}` : `chain BROKEN at row ${id}: ${reason}`,
+  ];
   if (kind === "truncated" || kind === "rewritten") {
     out.push(`otherwise the chain holds: ${summary}`);
   } else if (result.chained > 0) {

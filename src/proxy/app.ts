@@ -149,7 +149,9 @@ export function createProxyApp(deps: ProxyDeps): Hono<ProxyEnv> {
     const { checked, missing } = deps.backend.permissions;
     // The AMI user's rights are known once the backend has logged in and asked (ListCommands).
     const amiPermissions = checked && missing.length === 0;
-    const checks = { ami: deps.backend.ready, audit: deps.trail.writable, amiPermissions };
+    // The audit's problem (a failed write or checkpoint, a missing file) comes with its fix.
+    const auditProblem = deps.trail.problem;
+    const checks = { ami: deps.backend.ready, audit: auditProblem === null, amiPermissions };
     const ready = checks.ami && checks.audit && checks.amiPermissions;
     const cannotWork = missing.map((m) => ({
       feature: m.feature,
@@ -161,6 +163,7 @@ export function createProxyApp(deps: ProxyDeps): Hono<ProxyEnv> {
       {
         ready,
         ...checks,
+        ...(auditProblem ? { auditProblem } : {}),
         ...(cannotWork.length > 0
           ? {
             cannotWork,

@@ -1,14 +1,17 @@
 /**
- * How the proxy writes its audit: a route awaits its row, and the rows of
- * concurrent requests are committed together (a group commit: one disk sync
- * for all of them, every row durable before its request goes on). A failed
- * write rejects with AuditUnavailableError (the route then answers 503 and
- * sends nothing to the PBX) and is counted.
+ * How the proxy writes its audit: a route awaits its row, written by the
+ * audit worker off the main thread (`src/audit/worker_writer.ts`: the rows
+ * of concurrent requests are committed together, every row durable before
+ * its request goes on, and a held lock or a stalled disk delays only the
+ * requests that wait for a row). A failed write rejects with
+ * AuditUnavailableError (the route then answers 503 and sends nothing to
+ * the PBX) and is counted.
  *
  * @module
  */
 
-import type { AuditEntry, AuditLog, Outcome } from "../audit/mod.ts";
+import type { AuditEntry, Outcome } from "../audit/mod.ts";
+import type { AuditProblem } from "../audit/worker_writer.ts";
 import type { Principal } from "./auth.ts";
 import type { ProxyMetrics } from "./metrics.ts";
 
@@ -29,30 +32,28 @@ export interface TrailEntry {
   detail?: unknown;
 }
 
-interface Pending {
-  entry: AuditEntry;
-  outcome: Outcome;
-  done: PromiseWithResolvers<void>;
+/** Where the trail's rows go (an {@linkcode AuditWriter}, or a test's stand-in). */
+export interface AuditSink {
+  /** Resolves once the row is committed; rejects with AuditUnavailableError if it was not. */
+  append(entry: AuditEntry): Promise<void>;
+  /** What keeps rows from being written now, or null. */
+  readonly problem: AuditProblem | null;
 }
 
-/** Writes audit rows for requests, grouping those that arrive together. */
+/** Writes audit rows for requests and counts them. */
 export class AuditTrail {
-  readonly #log: AuditLog;
+  readonly #sink: AuditSink;
   readonly #metrics?: ProxyMetrics;
-  #pending: Pending[] = [];
-  #scheduled = false;
-  #lastFailed = false;
 
-  constructor(log: AuditLog, metrics?: ProxyMetrics) {
-    this.#log = log;
+  constructor(sink: AuditSink, metrics?: ProxyMetrics) {
+    this.#sink = sink;
     this.#metrics = metrics;
   }
 
   /** Resolves once the row is committed; rejects with AuditUnavailableError if it could not be. */
-  write(request: RequestContext, entry: TrailEntry): Promise<void> {
-    const done = Promise.withResolvers<void>();
-    this.#pending.push({
-      entry: {
+  async write(request: RequestContext, entry: TrailEntry): Promise<void> {
+    try {
+      await this.#sink.append({
         userId: request.principal.userId,
         role: request.principal.role,
         action: entry.action,
@@ -63,39 +64,16 @@ export class AuditTrail {
         requestId: request.requestId,
         remoteAddr: request.remoteAddr,
         detail: entry.detail,
-      },
-      outcome: entry.outcome,
-      done,
-    });
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      // After the requests already in this turn of the event loop have queued their rows.
-      setTimeout(() => this.#flush(), 0);
-    }
-    return done.promise;
-  }
-
-  /** Can a row be written now? (`/readyz`: the file is there and writable, the last write worked.) */
-  get writable(): boolean {
-    return !this.#lastFailed && this.#log.writable;
-  }
-
-  #flush(): void {
-    this.#scheduled = false;
-    const batch = this.#pending;
-    this.#pending = [];
-    try {
-      this.#log.appendAll(batch.map((p) => p.entry));
+      });
     } catch (error) {
-      this.#lastFailed = true;
-      this.#metrics?.auditFailures.inc(batch.length);
-      for (const p of batch) p.done.reject(error);
-      return;
+      this.#metrics?.auditFailures.inc();
+      throw error;
     }
-    this.#lastFailed = false;
-    for (const p of batch) {
-      this.#metrics?.auditWrites.inc({ outcome: p.outcome });
-      p.done.resolve();
-    }
+    this.#metrics?.auditWrites.inc({ outcome: entry.outcome });
+  }
+
+  /** What keeps rows from being written now (with the fix), or null: `/readyz`. */
+  get problem(): AuditProblem | null {
+    return this.#sink.problem;
   }
 }

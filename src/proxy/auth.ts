@@ -2,8 +2,12 @@
  * Bearer tokens: verified with `jose` under a pinned algorithm (HS256 with a
  * secret of at least 32 bytes, or RS256/ES256 keys from a JWKS URL; never
  * `none`, never one family accepted for the other), with `exp` required,
- * `nbf` honoured, `iss` and `aud` checked, 30 s of clock skew. The claims
- * give the caller: `sub` (or the seed's `user_id`), `role`, optional `ext`.
+ * `nbf` honoured, `iss` and `aud` checked, 30 s of clock skew, an `iat` no
+ * further in the future than that skew and a lifetime (`exp - iat`, or
+ * `exp - now` without `iat`) of at most 24 h by default. The claims give the
+ * caller: `sub` (or the seed's `user_id`), `role`, optional `ext`, each plain
+ * text that logs and the audit keep exactly (see `claims.ts`), checked before
+ * anything is logged or audited.
  * A verified token is remembered until it expires, so that a client's
  * repeated requests cost one signature check.
  *
@@ -19,6 +23,7 @@
  */
 
 import { createRemoteJWKSet, type JWTPayload, jwtVerify, type JWTVerifyGetKey } from "jose";
+import { claimProblem, IDENTITY_CLAIMS, MAX_CLAIM_CHARS } from "./claims.ts";
 import { AuthError, ForbiddenError, ProxyConfigError } from "./errors.ts";
 import { isRole, type Role } from "./roles.ts";
 
@@ -40,6 +45,10 @@ export const DEFAULT_ISSUER = "astrix";
 export const DEFAULT_AUDIENCE = "astrix";
 /** The shortest HS256 secret the proxy accepts (RFC 7518 §3.2: the hash's size). */
 export const MIN_SECRET_BYTES = 32;
+/** How far clocks may disagree, in seconds (`exp`, `nbf`, `iat`). */
+export const CLOCK_SKEW_S = 30;
+/** The longest token lifetime accepted by default, in seconds (24 h). */
+export const DEFAULT_MAX_TOKEN_LIFETIME_S = 86_400;
 
 /** Options common to both kinds of key. */
 export interface AuthOptions {
@@ -47,11 +56,12 @@ export interface AuthOptions {
   audience?: string;
   /** Accept {@linkcode DEV_TOKEN} (simulate mode and `astrix dev` only). */
   devToken?: boolean;
+  /** Longest lifetime (`exp - iat`, or `exp - now` without `iat`) accepted, in seconds; default 24 h. */
+  maxTokenLifetimeSeconds?: number;
   /** Seconds since the epoch, for tests. */
   now?: () => number;
 }
 
-const CLOCK_SKEW_S = 30;
 const CACHE_LIMIT = 10_000;
 const EXTENSION = /^[0-9A-Za-z_*#+-]{1,32}$/;
 
@@ -62,6 +72,7 @@ export class Authenticator {
   readonly #issuer: string;
   readonly #audience: string;
   readonly #devToken: boolean;
+  readonly #maxLifetime: number;
   readonly #now: () => number;
   /** Verified tokens and when they stop being valid (s). */
   readonly #cache = new Map<string, { principal: Principal; until: number }>();
@@ -76,6 +87,12 @@ export class Authenticator {
     this.#issuer = options.issuer ?? DEFAULT_ISSUER;
     this.#audience = options.audience ?? DEFAULT_AUDIENCE;
     this.#devToken = options.devToken ?? false;
+    this.#maxLifetime = options.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_S;
+    if (!(this.#maxLifetime > 0)) {
+      throw new ProxyConfigError(
+        `The longest token lifetime must be more than 0 seconds, not ${this.#maxLifetime}`,
+      );
+    }
     this.#now = options.now ?? (() => Date.now() / 1000);
   }
 
@@ -122,6 +139,7 @@ export class Authenticator {
     if (cached) this.#cache.delete(token);
 
     const payload = await this.#verifySignature(token);
+    checkTimes(payload, now, this.#maxLifetime);
     const principal = principalOf(payload);
     this.#remember(token, principal, (payload.exp as number) + CLOCK_SKEW_S, now);
     return principal;
@@ -157,7 +175,58 @@ export class Authenticator {
   }
 }
 
+/** Refuses an `iat` in the future and a lifetime over `maxLifetime` (s). */
+function checkTimes(payload: JWTPayload, now: number, maxLifetime: number): void {
+  // jose has checked that exp, and iat if present, are numbers.
+  const exp = payload.exp as number;
+  const iat = payload.iat;
+  if (iat !== undefined && iat > now + CLOCK_SKEW_S) {
+    throw new AuthError(
+      "token_issued_in_future",
+      `The token's iat is ${Math.round(iat - now)} s in the future (clocks may differ by ` +
+        `${CLOCK_SKEW_S} s): check the issuer's clock`,
+    );
+  }
+  // Without iat, the token's age is unknown: what is left of it, give or take the skew.
+  const lifetime = iat !== undefined ? exp - iat : exp - now;
+  if (lifetime > maxLifetime + (iat !== undefined ? 0 : CLOCK_SKEW_S)) {
+    throw new AuthError(
+      "token_lifetime_too_long",
+      `The token is valid for ${describeSeconds(lifetime)} ` +
+        `(${
+          iat !== undefined ? "exp - iat" : "exp - now, it has no iat"
+        }); this proxy accepts at most ` +
+        `${describeSeconds(maxLifetime)} (--max-token-lifetime): sign a shorter one`,
+    );
+  }
+}
+
+/** `90 s`, `8 h`, `1.0e+300 s`: a lifetime in words. */
+function describeSeconds(seconds: number): string {
+  if (!Number.isSafeInteger(Math.round(seconds))) return `${seconds.toExponential(1)} s`;
+  if (seconds >= 86_400 && seconds % 86_400 === 0) return `${seconds / 86_400} d`;
+  if (seconds >= 3_600 && seconds % 3_600 === 0) return `${seconds / 3_600} h`;
+  return `${Math.round(seconds)} s`;
+}
+
+/** Refuses identity claims that logs and the audit could not keep exactly (see claims.ts). */
+function checkIdentityClaims(payload: JWTPayload): void {
+  for (const claim of IDENTITY_CLAIMS) {
+    const value = payload[claim];
+    if (typeof value !== "string") continue; // absent or of the wrong type: principalOf says
+    const problem = claimProblem(value);
+    if (problem !== undefined) {
+      throw new AuthError(
+        "invalid_claims",
+        `The token's ${claim} claim ${problem}: claims must be plain text of at most ` +
+          `${MAX_CLAIM_CHARS} characters without control characters`,
+      );
+    }
+  }
+}
+
 function principalOf(payload: JWTPayload): Principal {
+  checkIdentityClaims(payload);
   const userId = payload.sub ?? payload.user_id;
   if (typeof userId !== "string" || userId === "") {
     throw new AuthError("invalid_claims", "The token names no user (claim sub or user_id)");

@@ -82,6 +82,19 @@ export class OutcomeUnknownError extends ProxyError {
   }
 }
 
+/** A token that would not be accepted cannot be signed: `claim` names the claim at fault. */
+export class InvalidClaimError extends Error {
+  override name = "InvalidClaimError";
+  readonly claim: string;
+  constructor(claim: string, problem: string) {
+    super(
+      `Cannot sign a token whose ${claim} claim ${problem}: the proxy would refuse it ` +
+        "(claims are plain text without control characters)",
+    );
+    this.claim = claim;
+  }
+}
+
 /** The proxy cannot start with this configuration (a usage error: exit 2). */
 export class ProxyConfigError extends Error {
   override name = "ProxyConfigError";

@@ -4,8 +4,12 @@
  * proxy), kept in a ring for `Last-Event-ID` resume, serialized once and fanned
  * out to every subscriber as a `ReadableStream` of SSE bytes that an HTTP
  * handler returns as the body of a `text/event-stream` response. Events
- * published in one burst reach each subscriber as one chunk; a subscriber that
- * stops reading is ended with an `overflow` event instead of growing.
+ * published in one burst reach each subscriber as one chunk when its queue has
+ * room, else in chunks as it reads (`sse_subscriber.ts`). Each subscriber is
+ * judged by its own backlog, never by the size of a burst: one whose queue
+ * stays full with events waiting for `overflowAfterMs` (5 s), or whose
+ * waiting events pass `maxBacklogBytes` (32 MiB), is ended with an
+ * `overflow` event; the others get every event.
  *
  * @example
  * ```ts
@@ -23,6 +27,8 @@
  *
  * @module
  */
+
+import { SseSubscriber, type WireEntry } from "./sse_subscriber.ts";
 
 /** An event as published; `jobId` and `owner` are for filters and are not sent. */
 export interface HubEventInput {
@@ -48,8 +54,14 @@ export interface EventHubOptions {
   firstId?: number;
   /** Events kept for `Last-Event-ID` resume; default 10,000. */
   ringSize?: number;
-  /** Bytes a subscriber may leave unread (on top of its replay) before it is ended; default 1 MiB. */
+  /** Bytes a subscriber's stream may queue unread (on top of its replay) before events wait; default 1 MiB. */
   maxQueuedBytes?: number;
+  /** Bytes of waiting events past which a subscriber is ended at once; default 32 MiB. */
+  maxBacklogBytes?: number;
+  /** How long a subscriber's queue may stay full with events waiting before it is ended, in ms; default 5,000. */
+  overflowAfterMs?: number;
+  /** Clock in ms, for tests; default `performance.now()`. */
+  now?: () => number;
   /** Interval of `: heartbeat` comments; default 15,000; 0 disables them. */
   heartbeatMs?: number;
   /** Reconnection delay sent as `retry:` when a subscriber connects; default 3,000. */
@@ -76,18 +88,13 @@ const HEARTBEAT = encoder.encode(": heartbeat\n\n");
 const OVERFLOW_REASON = "the client did not keep up; reconnect with Last-Event-ID";
 const DEFAULT_FINAL = { event: "shutdown", data: { reason: "server shutting down" } };
 
-interface Entry {
+interface Entry extends WireEntry {
   event: HubEvent;
-  bytes: Uint8Array;
 }
 
 interface Subscriber {
-  controller: ReadableStreamDefaultController<Uint8Array>;
+  sse: SseSubscriber;
   filter?: (event: HubEvent) => boolean;
-  /** Queue size at which the queue is empty (`desiredSize` equals it). */
-  highWaterMark: number;
-  /** Id through which the subscriber is served (sent or filtered out), or where it started. */
-  position: number;
   signal?: AbortSignal;
   onAbort?: () => void;
 }
@@ -97,12 +104,16 @@ export class EventHub {
   readonly #ring: (Entry | undefined)[];
   readonly #firstId: number;
   readonly #maxQueuedBytes: number;
+  readonly #maxBacklogBytes: number;
+  readonly #overflowAfterMs: number;
+  readonly #now: () => number;
   readonly #heartbeatMs: number;
   readonly #retry: Uint8Array;
   readonly #subscribers = new Set<Subscriber>();
   #lastId: number;
   #stored = 0;
   #pending: Entry[] = [];
+  #pendingBytes = 0;
   #flushScheduled = false;
   #timer: ReturnType<typeof setInterval> | undefined;
   #final: Uint8Array | undefined;
@@ -111,6 +122,9 @@ export class EventHub {
     this.#firstId = checkInteger("firstId", options.firstId ?? 1, 0);
     this.#ring = new Array(checkInteger("ringSize", options.ringSize ?? 10_000, 1));
     this.#maxQueuedBytes = checkInteger("maxQueuedBytes", options.maxQueuedBytes ?? 1 << 20, 1);
+    this.#maxBacklogBytes = checkInteger("maxBacklogBytes", options.maxBacklogBytes ?? 32 << 20, 1);
+    this.#overflowAfterMs = checkInteger("overflowAfterMs", options.overflowAfterMs ?? 5_000, 0);
+    this.#now = options.now ?? (() => performance.now());
     this.#heartbeatMs = checkInteger("heartbeatMs", options.heartbeatMs ?? 15_000, 0);
     const retryMs = checkInteger("retryMs", options.retryMs ?? 3_000, 0);
     this.#retry = encoder.encode(`retry: ${retryMs}\n\n`);
@@ -120,6 +134,13 @@ export class EventHub {
   /** Number of open subscriptions. */
   get subscriberCount(): number {
     return this.#subscribers.size;
+  }
+
+  /** Number of subscriptions with events waiting because they have not read what was sent. */
+  get behindCount(): number {
+    let count = 0;
+    for (const { sse } of this.#subscribers) if (sse.behind) count++;
+    return count;
   }
 
   /** Id of the last published event (`firstId - 1` before the first). */
@@ -132,11 +153,12 @@ export class EventHub {
     const json = toJson(input.event, input.data);
     const id = this.#lastId + 1;
     const event: HubEvent = { ...input, data: JSON.parse(json), id };
-    const entry = { event, bytes: frame(input.event, json, id) };
+    const entry = { id, event, bytes: frame(input.event, json, id) };
     this.#lastId = id;
     this.#ring[(id - this.#firstId) % this.#ring.length] = entry;
     this.#stored = Math.min(this.#stored + 1, this.#ring.length);
     this.#pending.push(entry);
+    this.#pendingBytes += entry.bytes.byteLength;
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       queueMicrotask(() => this.#flush());
@@ -150,15 +172,15 @@ export class EventHub {
     if (this.#final) return closedStream(concat([this.#retry, this.#final]));
     if (signal?.aborted) return closedStream();
     const chunk = concat([this.#retry, ...this.#resume(options.lastEventId, filter)]);
-    const highWaterMark = this.#maxQueuedBytes + chunk.byteLength;
-    let subscriber!: Subscriber;
-    const stream = new ReadableStream<Uint8Array>({
-      start: (controller) => {
-        subscriber = { controller, filter, highWaterMark, position: this.#lastId, signal };
-        controller.enqueue(chunk);
-      },
-      cancel: () => void this.#remove(subscriber),
-    }, new ByteLengthQueuingStrategy({ highWaterMark }));
+    const subscriber: Subscriber = { sse: undefined!, filter, signal };
+    subscriber.sse = new SseSubscriber(chunk, {
+      position: this.#lastId,
+      maxQueuedBytes: this.#maxQueuedBytes,
+      maxBacklogBytes: this.#maxBacklogBytes,
+      overflowAfterMs: this.#overflowAfterMs,
+      now: this.#now,
+      onCancel: () => void this.#remove(subscriber),
+    });
     if (signal) {
       subscriber.onAbort = () => this.#end(subscriber);
       signal.addEventListener("abort", subscriber.onAbort, { once: true });
@@ -168,7 +190,7 @@ export class EventHub {
       this.#timer = setInterval(() => this.#heartbeat(), this.#heartbeatMs);
       unrefTimer(this.#timer);
     }
-    return stream;
+    return subscriber.sse.stream;
   }
 
   /** Delivers what is pending, then sends `final` to every subscriber, now or later, and ends it. */
@@ -177,7 +199,8 @@ export class EventHub {
     const bytes = frame(final.event, toJson(final.event, final.data));
     this.#flush();
     this.#final = bytes;
-    for (const subscriber of this.#subscribers) this.#end(subscriber, bytes); // the last stops the timer
+    // Each gets what it has not taken yet, then the final event; the last one stops the timer.
+    for (const subscriber of this.#subscribers) this.#end(subscriber, bytes, true);
   }
 
   /** The replay after `lastEventId`, or a `reset` when it cannot be resumed from, or nothing. */
@@ -207,51 +230,52 @@ export class EventHub {
     this.#flushScheduled = false;
     const batch = this.#pending;
     if (batch.length === 0) return;
+    const batchBytes = this.#pendingBytes;
     this.#pending = [];
-    const firstId = batch[0].event.id;
-    const lastId = batch[batch.length - 1].event.id;
-    let all: Uint8Array | undefined;
+    this.#pendingBytes = 0;
+    const firstId = batch[0].id;
+    const lastId = batch[batch.length - 1].id;
+    // The bytes of the whole batch, built once for every subscriber that takes it all at once.
+    let whole: Uint8Array | undefined;
+    const shareable = batchBytes <= this.#maxQueuedBytes;
     for (const subscriber of this.#subscribers) {
-      const { filter, position } = subscriber;
-      let chunk: Uint8Array | undefined;
-      if (!filter && position < firstId) {
-        chunk = all ??= concat(batch.map((entry) => entry.bytes));
-      } else {
-        const parts: Uint8Array[] = [];
+      const { sse, filter } = subscriber;
+      let accepted: readonly Entry[] = batch;
+      if (filter || sse.position >= firstId) {
         try {
-          for (const { event, bytes } of batch) {
-            if (event.id > position && (!filter || filter(event))) parts.push(bytes);
-          }
+          accepted = batch.filter((e) => e.id > sse.position && (!filter || filter(e.event)));
         } catch (error) {
           this.#remove(subscriber);
-          subscriber.controller.error(error);
+          sse.error(error);
           continue;
         }
-        // Every event accepted: the bytes every such subscriber gets, built once.
-        if (parts.length === batch.length) chunk = all ??= concat(parts);
-        else if (parts.length > 0) chunk = concat(parts);
       }
-      if (chunk && chunk.byteLength > (subscriber.controller.desiredSize ?? 0)) {
-        const data = JSON.stringify({ reason: OVERFLOW_REASON, lastId: position });
-        this.#end(subscriber, frame("overflow", data, position));
-        continue;
+      if (shareable && accepted.length === batch.length) {
+        whole ??= concat(batch.map((entry) => entry.bytes));
       }
-      if (chunk) subscriber.controller.enqueue(chunk);
-      subscriber.position = lastId;
+      sse.offer(accepted, lastId, accepted.length === batch.length ? whole : undefined);
+      if (sse.lagging()) this.#overflow(subscriber);
     }
   }
 
   #heartbeat(): void {
-    for (const { controller, highWaterMark } of this.#subscribers) {
+    for (const subscriber of this.#subscribers) {
       // A subscriber with bytes still queued has data on the way; a heartbeat would only add to it.
-      if (controller.desiredSize === highWaterMark) controller.enqueue(HEARTBEAT);
+      subscriber.sse.heartbeat(HEARTBEAT);
+      if (subscriber.sse.lagging()) this.#overflow(subscriber);
     }
   }
 
-  #end(subscriber: Subscriber, last?: Uint8Array): void {
+  /** Ends a subscriber that did not keep up, telling it where to resume from. */
+  #overflow(subscriber: Subscriber): void {
+    const lastId = subscriber.sse.sentThrough;
+    const data = JSON.stringify({ reason: OVERFLOW_REASON, lastId });
+    this.#end(subscriber, frame("overflow", data, lastId));
+  }
+
+  #end(subscriber: Subscriber, last?: Uint8Array, deliverBacklog = false): void {
     if (!this.#remove(subscriber)) return;
-    if (last) subscriber.controller.enqueue(last);
-    subscriber.controller.close();
+    subscriber.sse.finish(last, deliverBacklog);
   }
 
   #remove(subscriber: Subscriber): boolean {

@@ -270,6 +270,14 @@ export interface ProxyMetrics {
   /** By `outcome`: `attempt`, `ok`, `denied`, `error`. */
   auditWrites: Counter<"outcome">;
   auditFailures: Counter;
+  /** Checkpoints of the audit's WAL that failed (the main file cannot be written). */
+  auditCheckpointFailures: Counter;
+  /** WAL frames not yet copied into the main file, at the last checkpoint. */
+  auditWalPending: Gauge;
+  /** Restarts of the audit worker after it stopped. */
+  auditWorkerRestarts: Counter;
+  /** Usually `readFrom` the audit trail: 1 while rows can be written, else 0. */
+  auditWritable: Gauge;
   jobs: Gauge<"state">;
 }
 
@@ -300,6 +308,19 @@ export function createProxyMetrics(options: MetricsOptions = {}): ProxyMetrics {
     sseSubscribers: m.gauge("astrix_sse_subscribers", "Open server-sent event streams."),
     auditWrites: m.counter("astrix_audit_writes_total", "Audit rows written.", ["outcome"]),
     auditFailures: m.counter("astrix_audit_write_failures_total", "Audit writes that failed."),
+    auditCheckpointFailures: m.counter(
+      "astrix_audit_checkpoint_failures_total",
+      "Checkpoints of the audit's WAL that failed: its main file cannot be written.",
+    ),
+    auditWalPending: m.gauge(
+      "astrix_audit_wal_pending_frames",
+      "Audit WAL frames not copied into the main file at the last checkpoint.",
+    ),
+    auditWorkerRestarts: m.counter(
+      "astrix_audit_worker_restarts_total",
+      "Restarts of the audit worker thread after it stopped.",
+    ),
+    auditWritable: m.gauge("astrix_audit_writable", "1 while audit rows can be written, else 0."),
     jobs: m.gauge("astrix_jobs", "Jobs by state.", ["state"]),
   };
 }

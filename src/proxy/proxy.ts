@@ -11,13 +11,14 @@
  */
 
 import { AmiClient } from "../ami/mod.ts";
-import { AuditLog } from "../audit/mod.ts";
+import { AuditWriter } from "../audit/worker_writer.ts";
 import { serveHttp } from "../http/serve.ts";
 import type { Logger } from "../log.ts";
 import { createMockAmi, type MockAmi } from "../pbx/mock_ami.ts";
 import { DirectoryCatalog } from "../recordings/directory.ts";
 import { SyntheticCatalog } from "../recordings/synthetic.ts";
 import { createProxyApp } from "./app.ts";
+import { auditEventHandler } from "./audit_events.ts";
 import { AuditTrail } from "./audit_trail.ts";
 import { Authenticator } from "./auth.ts";
 import { AMI_FEATURES, describeMissing } from "./ami_features.ts";
@@ -42,11 +43,17 @@ export interface ProxyConfig {
   backend: BackendConfig;
   auditDb: string;
   auditKeyFile: string;
+  /** How long an audit write waits for another process's lock, in ms; default 10,000. */
+  auditBusyTimeoutMs?: number;
+  /** Least time between two checkpoints of the audit's WAL, in ms; default 1,000. */
+  auditCheckpointIntervalMs?: number;
   auth: { kind: "hs256"; secret: Uint8Array } | { kind: "jwks"; url: URL };
   issuer?: string;
   audience?: string;
   /** Accept the seed's development token (simulate mode only). */
   devToken?: boolean;
+  /** Longest token lifetime accepted, in seconds (`--max-token-lifetime`); default 24 h. */
+  maxTokenLifetimeSeconds?: number;
   /** `http(s)://...` of a recordings server, or a folder; default: synthetic set in simulate mode. */
   recordings?: string;
   /** Where Asterisk finds recordings. Default `/var/spool/asterisk/monitor`. */
@@ -79,10 +86,16 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
   const auth = config.auth.kind === "hs256"
     ? Authenticator.hs256(config.auth.secret, config)
     : Authenticator.jwks(config.auth.url, config);
-  const audit = AuditLog.open(config.auditDb, { keyFile: config.auditKeyFile });
+  const metrics = createProxyMetrics();
+  // Written by its worker thread: a held lock or a slow disk never stalls this one.
+  const audit = await AuditWriter.open(config.auditDb, {
+    keyFile: config.auditKeyFile,
+    busyTimeoutMs: config.auditBusyTimeoutMs,
+    checkpointIntervalMs: config.auditCheckpointIntervalMs,
+    onEvent: auditEventHandler(metrics, logger),
+  });
   const cleanup: (() => Promise<void> | void)[] = [() => audit.close()];
   try {
-    const metrics = createProxyMetrics();
     const hub = new EventHub({ firstId: Date.now() * 1000, heartbeatMs: config.heartbeatMs });
     metrics.sseSubscribers.readFrom(() => hub.subscriberCount);
     cleanup.unshift(() => hub.close());
@@ -123,6 +136,7 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
 
     const recordings = await recordingsSource(config);
     const trail = new AuditTrail(audit, metrics);
+    metrics.auditWritable.readFrom(() => trail.problem === null ? 1 : 0);
     const app = createProxyApp({
       auth,
       backend,
@@ -220,6 +234,10 @@ function amiBackend(
         jobId: job?.id,
         owner: job?.owner,
       });
+    },
+    onEventsLost: (lost) => {
+      logger.warn("AMI events lost: the proxy fell behind the PBX's event stream", { lost });
+      hub.publish({ event: "gap", data: { source: "ami", lost } });
     },
     onState: (change) => {
       if (change.state === "connected") {

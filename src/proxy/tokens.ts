@@ -1,7 +1,8 @@
 /**
  * Signing tokens the proxy accepts (HS256), for `astrix token`, `astrix dev`
  * and tests: `sub`, `role`, optional `ext`, `iss`, `aud`, `iat` and an
- * expiry, always.
+ * expiry, always. Claims the proxy would refuse (control characters, too
+ * long: see `claims.ts`) are refused here too, with InvalidClaimError.
  *
  * @example
  * ```ts
@@ -16,6 +17,8 @@
 
 import { SignJWT } from "jose";
 import { DEFAULT_AUDIENCE, DEFAULT_ISSUER } from "./auth.ts";
+import { claimProblem } from "./claims.ts";
+import { InvalidClaimError } from "./errors.ts";
 import type { Role } from "./roles.ts";
 
 /** What a token says. */
@@ -31,8 +34,17 @@ export interface TokenClaims {
   now?: number;
 }
 
-/** An HS256 JWT for the proxy. */
+/** An HS256 JWT for the proxy; throws InvalidClaimError for a claim the proxy would refuse. */
 export async function signToken(secret: Uint8Array, claims: TokenClaims): Promise<string> {
+  const identity: [string, string | undefined][] = [
+    ["sub", claims.sub],
+    ["role", claims.role],
+    ["ext", claims.ext],
+  ];
+  for (const [name, value] of identity) {
+    const problem = value === undefined ? undefined : claimProblem(value);
+    if (problem !== undefined) throw new InvalidClaimError(name, problem);
+  }
   const now = Math.floor(claims.now ?? Date.now() / 1000);
   const payload: Record<string, string> = { role: claims.role };
   if (claims.ext !== undefined) payload.ext = claims.ext;

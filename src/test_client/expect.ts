@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { EventSubscription } from "../ami/event_stream.ts";
+import { type EventSubscription, isEventGap } from "../ami/event_stream.ts";
 import type { AmiMessage } from "../ami/message.ts";
 
 /** Thrown by a step: the message says what went wrong in the user's terms. */
@@ -33,7 +33,10 @@ export function expectSuccess(response: AmiMessage, action: string, what = actio
   throw new StepFailed(`${what} answered ${response.get("Response")}: ${message}`);
 }
 
-/** The next event matching `predicate`, or a StepFailed after `timeoutMs`. */
+/**
+ * The next event matching `predicate`, or a StepFailed after `timeoutMs`;
+ * if events were lost meanwhile (the buffer was full), the failure says so.
+ */
 export async function nextEvent(
   events: EventSubscription,
   predicate: (event: AmiMessage) => boolean,
@@ -41,14 +44,22 @@ export async function nextEvent(
 ): Promise<AmiMessage> {
   const { timeoutMs, what } = options;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let lost = 0;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StepFailed(`${what} within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(() => {
+      const gap = lost === 0
+        ? ""
+        : ` (${lost} events were lost meanwhile because the client's event buffer was full: ` +
+          "it may have been one of them)";
+      reject(new StepFailed(`${what} within ${timeoutMs} ms${gap}`));
+    }, timeoutMs);
   });
   try {
     while (true) {
       const next = await Promise.race([events.next(), timeout]);
       if (next.done) throw new StepFailed(`${what}: the connection ended`);
-      if (predicate(next.value)) return next.value;
+      if (isEventGap(next.value)) lost += next.value.lost;
+      else if (predicate(next.value)) return next.value;
     }
   } finally {
     clearTimeout(timer);

@@ -3,6 +3,7 @@
  * all classes, limited with read=call/write=originate) and a few test actions.
  */
 
+import { AmiClient, type AmiClientOptions } from "../../src/ami/client.ts";
 import { AmiServer, type AmiServerOptions, type AmiUser } from "../../src/ami/server.ts";
 import type { Transport } from "../../src/ami/transport.ts";
 
@@ -28,4 +29,17 @@ export async function startServer(
   configure(server);
   const { port } = await server.listen({ hostname: "127.0.0.1", port: 0 });
   return { server, port, close: () => server.close() };
+}
+
+/** A client of `ops` on 127.0.0.1:`port`, without keepalive or reconnect unless `options` say. */
+export function opsClient(port: number, options: Partial<AmiClientOptions> = {}): AmiClient {
+  return new AmiClient({
+    host: "127.0.0.1",
+    port,
+    username: OPS.username,
+    secret: OPS.secret,
+    keepaliveMs: 0,
+    reconnect: false,
+    ...options,
+  });
 }

@@ -7,7 +7,8 @@
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const decoder = new TextDecoder();
 
-function denoArgs(args: string[]): string[] {
+/** The `deno run` arguments that run `astrix <args>` from source, with the CLI's permissions. */
+export function denoArgs(args: string[]): string[] {
   return [
     "run",
     "--allow-net=127.0.0.1,localhost",

@@ -9,25 +9,20 @@ import {
   AmiProtocolError,
   AmiTimeoutError,
 } from "../../src/ami/errors.ts";
+import { isEventGap } from "../../src/ami/event_stream.ts";
 import type { AmiMessage } from "../../src/ami/message.ts";
 import { AmiServer, type AmiServerSession } from "../../src/ami/server.ts";
 import { defaultTransport, type Transport } from "../../src/ami/transport.ts";
 import { denoTransport } from "../../src/ami/transport_deno.ts";
 import { nodeTransport } from "../../src/ami/transport_node.ts";
-import { OPS, startServer, type TestServer } from "../_support/ami_server.ts";
+import { ManualClock } from "../../src/pbx/clock.ts";
+import { OPS, opsClient, startServer, type TestServer } from "../_support/ami_server.ts";
+import { countingTransport, startFloodServer } from "../_support/flood_server.ts";
 import { seededRandom } from "../_support/random.ts";
 import { nextState, unusedPort, waitFor } from "../_support/wait.ts";
 
 function client(port: number, options: Partial<AmiClientOptions> = {}): AmiClient {
-  return new AmiClient({
-    host: "127.0.0.1",
-    port,
-    username: "ops",
-    secret: "opspass",
-    keepaliveMs: 0,
-    reconnect: { initialMs: 5, maxMs: 50 },
-    ...options,
-  });
+  return opsClient(port, { reconnect: { initialMs: 5, maxMs: 50 }, ...options });
 }
 
 /** Runs `body` with a started server and a client, closing both whatever happens. */
@@ -172,7 +167,9 @@ Deno.test("AmiClient default ActionIDs are unique and unpredictable", async () =
     await Promise.all(Array.from({ length: 200 }, () => ami.send({ Action: "Record" })));
   });
   assertEquals(ids.size, 200);
-  for (const id of ids) assert(/^[0-9a-f-]{36}$/.test(id), `random UUID, got ${id}`);
+  // A serial, then 66 random bits: unique, and not guessable from the ActionIDs seen before.
+  for (const id of ids) assert(/^[1-9][0-9]*-[A-Za-z0-9+/]{11}$/.test(id), `got ${id}`);
+  assertEquals(new Set([...ids].map((id) => id.slice(-11))).size, 200);
 });
 
 function listServer(count: number) {
@@ -235,7 +232,7 @@ Deno.test("AmiClient streams events to every subscriber in order", async () => {
   });
 });
 
-Deno.test("AmiClient subscriptions are bounded: a slow reader loses the oldest events, counted", async () => {
+Deno.test("AmiClient subscriptions are bounded: a slow reader loses the oldest events, marked and counted", async () => {
   await withPair(noSetup, {}, async (ami, { server }) => {
     const slow = ami.events({ bufferSize: 10, filter: (e) => e.name === "Tick" });
     await ami.connect();
@@ -245,6 +242,9 @@ Deno.test("AmiClient subscriptions are bounded: a slow reader loses the oldest e
     await ami.send({ Action: "Ping" }); // every Tick has arrived before this answer
     assertEquals(slow.pending, 10);
     assertEquals(slow.dropped, 90);
+    const gap = (await slow.next()).value!;
+    assert(isEventGap(gap), `a gap marker first, got ${gap.name}`);
+    assertEquals(gap.lost, 90);
     const kept: string[] = [];
     for (let i = 0; i < 10; i++) kept.push((await slow.next()).value!.get("N")!);
     assertEquals(kept, Array.from({ length: 10 }, (_, i) => String(90 + i)));
@@ -333,6 +333,33 @@ Deno.test("AmiClient keeps retrying a refused re-login with backoff, and close()
     await ami.close();
     await test.close();
   }
+});
+
+Deno.test("AmiClient starts the backoff again only after a connection stayed up healthyMs", async () => {
+  const clock = new ManualClock();
+  const reconnect = { initialMs: 100, maxMs: 10_000, healthyMs: 5_000 };
+  await withPair(noSetup, { reconnect, clock, random: () => 0.999999 }, async (ami, { server }) => {
+    const retries: AmiStateChange[] = [];
+    ami.onState((change) => change.state === "reconnecting" && retries.push(change));
+    const dropAndRetry = async (connectedFor: number) => {
+      const connected = nextState(ami, "connected");
+      await waitFor(() => [...server.sessions].some((s) => s.user), "a logged-in session");
+      clock.advance(connectedFor);
+      for (const session of server.sessions) session.close();
+      await waitFor(() => clock.pending === 1, "the retry timer");
+      clock.advance(retries.at(-1)!.delayMs!);
+      await connected;
+    };
+    await ami.connect();
+    await dropAndRetry(4_999); // lost before it was healthy...
+    await dropAndRetry(0); // ...and again: the delay grows
+    await dropAndRetry(5_000); // healthy: the next loss starts from the bottom
+    await dropAndRetry(0);
+    assertEquals(retries.map((c) => [c.attempt, c.delayMs]), [[1, 100], [2, 200], [1, 100], [
+      2,
+      200,
+    ]]);
+  });
 });
 
 Deno.test("AmiClient.start keeps trying until the PBX comes up, then connects", async () => {
@@ -514,4 +541,19 @@ Deno.test("AmiClient speaks AMI over TLS with a trusted CA", async () => {
       await server.close();
     }
   }
+});
+
+Deno.test("AmiClient.close while a backpressure subscription holds reading reads on to the Logoff's answer", async () => {
+  await using flood = startFloodServer(100_000);
+  const transport = countingTransport(denoTransport);
+  const ami = client(flood.port, { transport, reconnect: false });
+  const events = ami.events({ bufferSize: 100, overflow: "backpressure" });
+  await ami.connect();
+  await waitFor(() => events.full, "the subscription to fill up");
+  const readsWhenFull = transport.reads;
+  const pending = events.pending;
+  await ami.close();
+  assert(transport.reads > readsWhenFull, "reading resumed to get the Goodbye");
+  assertEquals(events.takeBuffered().length, pending, "what was buffered can still be read");
+  assert((await events.next()).done, "then the subscription is over");
 });

@@ -50,6 +50,27 @@ Deno.test("AmiMessage.toObject groups repeated keys into arrays under their firs
   assertEquals(message.toObject(), { Event: "E", Variable: ["A=1", "B=2"] });
 });
 
+Deno.test("AmiMessage.toObject keeps every repeat in order, in any case, parsed or built", () => {
+  const headers: AmiHeader[] = [["Event", "VarSet"]];
+  for (let i = 0; i < 5_000; i++) headers.push([i % 2 ? "variable" : "Variable", `V${i}`]);
+  const values = headers.slice(1).map(([, value]) => value);
+  const [parsed] = new AmiParser().push(serializeMessage(headers));
+  for (const message of [new AmiMessage(headers), parsed]) {
+    assertEquals(message.toObject(), { Event: "VarSet", Variable: values });
+  }
+});
+
+Deno.test("AmiMessage.toObject makes every key an own property, __proto__ included", () => {
+  const [message] = new AmiParser().push("Event: E\r\n__proto__: a\r\n__proto__: b\r\n\r\n");
+  const object = message.toObject();
+  assertEquals(Object.getPrototypeOf(object), Object.prototype);
+  assertEquals(Object.keys(object), ["Event", "__proto__"]);
+  assertEquals(JSON.parse(JSON.stringify(object)).__proto__, ["a", "b"]);
+  // A line starting with its colon has an empty key, a key like any other.
+  const [empty] = new AmiParser().push(": a\r\n: b\r\nEvent: E\r\n\r\n");
+  assertEquals(empty.toObject(), { "": ["a", "b"], Event: "E" });
+});
+
 Deno.test("AmiMessage accepts a record with numbers and booleans", () => {
   assertEquals(
     serializeMessage({ Action: "Originate", Timeout: 30000, Async: true }),

@@ -1,7 +1,11 @@
 import { assert, assertEquals, assertThrows } from "../_support/assert.ts";
-import { AmiMessageTooLargeError, AmiProtocolError } from "../../src/ami/errors.ts";
+import {
+  AmiMessageTooLargeError,
+  AmiProtocolError,
+  AmiTooManyHeadersError,
+} from "../../src/ami/errors.ts";
 import type { AmiMessage } from "../../src/ami/message.ts";
-import { AmiParser } from "../../src/ami/parser.ts";
+import { AmiParser, type AmiParserOptions } from "../../src/ami/parser.ts";
 import { randomSplits, seededRandom } from "../_support/random.ts";
 import {
   type Capture,
@@ -13,7 +17,10 @@ import {
 
 const encoder = new TextEncoder();
 
-function parseChunks(chunks: Iterable<Uint8Array | string>, options = { expectBanner: true }) {
+function parseChunks(
+  chunks: Iterable<Uint8Array | string>,
+  options: AmiParserOptions = { expectBanner: true },
+) {
   const parser = new AmiParser(options);
   const messages: AmiMessage[] = [];
   for (const chunk of chunks) messages.push(...parser.push(chunk));
@@ -26,6 +33,29 @@ function parseChunks(chunks: Iterable<Uint8Array | string>, options = { expectBa
 
 function oneByteAtATime(bytes: Uint8Array): Uint8Array[] {
   return Array.from({ length: bytes.length }, (_, i) => bytes.subarray(i, i + 1));
+}
+
+/**
+ * Characters the parser may examine per input character, at any chunking: each
+ * scan reads a character a bounded number of times (about 2 for whole chunks,
+ * 6 one byte at a time), never again because a chunk ended.
+ */
+const EXAMINED_PER_CHAR = 8;
+
+/** Feeds `chunks` and checks the parser's work stays linear; returns the messages. */
+function parseLinearly(chunks: (Uint8Array | string)[], options: AmiParserOptions = {}) {
+  const parser = new AmiParser(options);
+  const messages: AmiMessage[] = [];
+  let length = 0;
+  for (const chunk of chunks) {
+    length += chunk.length;
+    messages.push(...parser.push(chunk));
+  }
+  assert(
+    parser.examined <= EXAMINED_PER_CHAR * length,
+    `examined ${parser.examined} characters for ${length}`,
+  );
+  return messages.map((m) => [...m]);
 }
 
 const captures = listCaptures();
@@ -207,4 +237,129 @@ Deno.test("AmiParser on garbage raises only typed errors and holds at most one m
       assert(error instanceof AmiProtocolError, `unexpected ${error}`);
     }
   }
+});
+
+// The Command answers of Asterisk 11 and 13, captured from real builds (tests/fixtures/ami-legacy).
+const LEGACY_CAPTURES = ["11.25.3", "13.38.3"].map((version) => ({
+  version,
+  dir: new URL(`../fixtures/ami-legacy/${version}/18-command/`, import.meta.url),
+}));
+
+for (const { version, dir } of LEGACY_CAPTURES) {
+  Deno.test(`AmiParser reads the captured Response: Follows of Asterisk ${version} at every chunking`, () => {
+    const bytes = Deno.readFileSync(new URL("received.bin", dir));
+    const reads = Deno.readTextFileSync(new URL("transcript.jsonl", dir)).split("\n")
+      .filter((line) => line.trim() !== "").map((line) => JSON.parse(line))
+      .filter((entry) => entry.dir === "recv")
+      .map((entry) => Uint8Array.from(entry.data as string, (c) => c.charCodeAt(0)));
+    const whole = parseLinearly([bytes], { expectBanner: true });
+    assertEquals(parseLinearly(oneByteAtATime(bytes), { expectBanner: true }), whole);
+    assertEquals(parseLinearly(reads, { expectBanner: true }), whole, "the real TCP reads");
+    for (const seed of [1, 2, 3]) {
+      assertEquals(parseLinearly(randomSplits(bytes, seed, 8), { expectBanner: true }), whole);
+    }
+    // Expected independently of the parser: each Follows body's lines, as the bytes hold them.
+    const text = new TextDecoder().decode(bytes);
+    const bodies = [
+      ...text.matchAll(
+        /Response: Follows\r\nPrivilege: Command\r\n(?:ActionID: ([^\r]*)\r\n)?([^]*?)--END COMMAND--\r\n\r\n/g,
+      ),
+    ];
+    const follows = whole.filter((m) => m[0][0] === "Response" && m[0][1] === "Follows");
+    assertEquals(follows.length, bodies.length);
+    assertEquals(bodies.length, 6);
+    follows.forEach((message, i) => {
+      const [, actionId, body] = bodies[i];
+      const lines = body.split("\n").slice(0, -1);
+      assertEquals(message.find(([k]) => k === "ActionID")?.[1], actionId);
+      assertEquals(message.filter(([k]) => k === "Output").map(([, v]) => v), lines);
+    });
+  });
+}
+
+/** `Response: Follows` whose body is `x LF LF` sent `count` times, each its own chunk. */
+function drippedFollows(count: number, end = true): string[] {
+  const chunks = ["Response: Follows\r\nPrivilege: Command\r\nActionID: drip\r\n"];
+  for (let i = 0; i < count; i++) chunks.push("x\n\n");
+  if (end) chunks.push("--END COMMAND--\r\n\r\n");
+  return chunks;
+}
+
+Deno.test("AmiParser keeps its place in a dripped Response: Follows: work stays linear", () => {
+  const [message] = parseLinearly(drippedFollows(4_000));
+  assertEquals(message.length, 3 + 8_000);
+  assertEquals(message[3], ["Output", "x"]);
+  assertEquals(message[4], ["Output", ""]);
+  // The same body one byte at a time, and cut in odd places.
+  const bytes = encoder.encode(drippedFollows(4_000).join(""));
+  assertEquals(parseLinearly(oneByteAtATime(bytes)), [message]);
+  assertEquals(parseLinearly(randomSplits(bytes, 5, 7)), [message]);
+});
+
+Deno.test("AmiParser reads long messages dripped one byte at a time in linear work", () => {
+  const many = "Event: VarSet\r\n" + "Variable: A=1\r\n".repeat(5_000) + "\r\n";
+  const lfOnly = "Event: A\nX: 1\n\n".repeat(2_000);
+  const noColon = "no colon\n\n".repeat(2_000) + "Event: Last\r\n\r\n";
+  for (const text of [many, lfOnly, noColon]) {
+    const bytes = encoder.encode(text);
+    const whole = parseLinearly([bytes]);
+    assertEquals(parseLinearly(oneByteAtATime(bytes)), whole);
+    assertEquals(parseLinearly(randomSplits(bytes, 11, 3)), whole);
+  }
+  assertEquals(parseLinearly([encoder.encode(noColon)]), [[["Event", "Last"]]]);
+});
+
+Deno.test("AmiParser refuses a message with more header lines than the limit and stays failed", () => {
+  const event = "Event: VarSet\r\n" + "Variable: A=1\r\n".repeat(100) + "\r\n";
+  const bytes = encoder.encode(event);
+  for (const chunks of [[bytes], oneByteAtATime(bytes), randomSplits(bytes, 3, 50)]) {
+    const parser = new AmiParser({ maxMessageHeaders: 100 });
+    const error = assertThrows(
+      () => chunks.forEach((chunk) => parser.push(chunk)),
+      AmiTooManyHeadersError,
+      "more than 100 header lines",
+    );
+    assertEquals(error.limit, 100);
+    assert(error.message.includes("maxMessageHeaders"), "the message names the option to raise");
+    assertThrows(() => parser.push("Event: Next\r\n\r\n"), AmiProtocolError, "already failed");
+  }
+});
+
+Deno.test("AmiParser accepts a message at the header limit, and counts it per message", () => {
+  const parser = new AmiParser({ maxMessageHeaders: 100 });
+  const event = "Event: VarSet\r\n" + "Variable: A=1\r\n".repeat(99) + "\r\n";
+  let count = 0;
+  for (let i = 0; i < 50; i++) {
+    for (const message of parser.push(event)) {
+      assertEquals(message.size, 100);
+      count++;
+    }
+  }
+  assertEquals(count, 50);
+});
+
+Deno.test("AmiParser refuses legacy command output over the header limit before it ends", () => {
+  const parser = new AmiParser({ maxMessageHeaders: 1_000 });
+  let pushed = 0;
+  assertThrows(
+    () => {
+      for (const chunk of drippedFollows(10_000, false)) {
+        parser.push(chunk);
+        pushed++;
+      }
+    },
+    AmiTooManyHeadersError,
+    "more than 1000 header lines",
+  );
+  // Response, Privilege, ActionID, then two Output lines per drip: the 499th drip brings line 1,001.
+  assertEquals(pushed, 1 + 498);
+});
+
+Deno.test("AmiParser refuses a dripped Response: Follows over the size limit", () => {
+  const parser = new AmiParser({ maxMessageBytes: 3_000 });
+  assertThrows(
+    () => drippedFollows(2_000, false).forEach((chunk) => parser.push(chunk)),
+    AmiMessageTooLargeError,
+    "3000-byte limit",
+  );
 });

@@ -105,7 +105,7 @@ Deno.test("AuditLog upgrades a seed database in place: rows kept, new rows chain
   assert(rows.slice(3).every((r) => r.hash?.length === 64 && r.prevHash?.length === 64));
   const version =
     (reader.db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version;
-  assertEquals(version, 2);
+  assertEquals(version, 3);
   reader.close();
   const result = verify(path, `${dir}/key`);
   assertEquals([result.ok, result.rows, result.legacy, result.chained], [true, 8, 3, 5]);
@@ -194,8 +194,10 @@ Deno.test("verify names the row of each tampering, including an attacker's re-co
     [
       "a row inserted without the key, which the next real append links past",
       (p, keyFile) => {
+        const log = AuditLog.open(p, { keyFile }); // the proxy is running
         tamper(p, GHOST);
-        appendSome(p, keyFile, 1);
+        log.append({ userId: "u", action: "listen", outcome: "ok", timestamp: 1_795_000_000_000 });
+        log.close();
       },
       14,
       "inserted",

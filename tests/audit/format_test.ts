@@ -59,7 +59,7 @@ Deno.test("tableLines shows control characters escaped, one line per row", () =>
     "evil\\x1b[2J\\x07",
     "qa",
     "listen",
-    "a b",
+    "a\\r\\nb",
   ]);
 });
 

@@ -200,7 +200,7 @@ Deno.test("audit-query shows local time to people and keeps the offset in export
 Deno.test("audit-query --head and --verify --expect-head catch a truncated log", async () => {
   const { db, key } = fixture();
   const head = (await runCli(["audit-query", "--db", db, "--head"])).stdout.trim();
-  assertMatch(head, /^6:[0-9a-f]{64}$/);
+  assertMatch(head, /^6:[0-9a-f]{64} 1:[0-9a-f]{64}$/, "the head, then where the chain starts");
   const ok = await runCli([
     "audit-query",
     "--db",
@@ -337,13 +337,20 @@ Deno.test("audit-query --verify counts what holds before the broken row, and agr
 
 Deno.test("audit-query --verify reports a row the chain links past as inserted", async () => {
   const { db, key } = fixture();
-  // Someone with write access to the file adds a row; the proxy's next row chains past it.
+  // Someone with write access to the file adds a row; the running proxy's next row chains past it.
+  const log = AuditLog.open(db, { keyFile: key });
   tamper(
     db,
     "INSERT INTO ami_audit (user_id, action, target, timestamp, outcome) " +
       `VALUES ('ghost', 'listen', 'SIP/202-0000000a', ${CLOCK + 6 * 3_600_000}, 'ok')`,
   );
-  appendRows(db, key, 1, CLOCK + 7 * 3_600_000);
+  log.append({
+    userId: "sup-1",
+    action: "listen",
+    outcome: "ok",
+    timestamp: CLOCK + 7 * 3_600_000,
+  });
+  log.close();
   const inserted = await verifyCli(db, ["--key-file", key]);
   assertEquals([inserted.code, inserted.stdout], [
     1,

@@ -22,13 +22,19 @@ Deno.test("astrix token signs a token the proxy's verifier accepts, with the lif
   assertEquals([payload.iss, payload.aud], ["astrix", "astrix"]);
 });
 
-Deno.test("astrix token refuses a missing or short secret and a bad extension", async () => {
+Deno.test("astrix token refuses a missing or short secret, a bad extension and a lifetime over the proxy's", async () => {
   const cases: [string[], Record<string, string>, RegExp][] = [
     [[], {}, /give the proxy's secret/],
     [["--user", ""], { ASTRIX_JWT_SECRET: SECRET }, /say who the token is for/],
     [[], { ASTRIX_JWT_SECRET: "short" }, /at least 32/],
     [["--ext", "201,qB"], { ASTRIX_JWT_SECRET: SECRET }, /is not an extension/],
     [["--ttl", "forever"], { ASTRIX_JWT_SECRET: SECRET }, /is not a lifetime/],
+    [["--ttl", "2d"], { ASTRIX_JWT_SECRET: SECRET }, /longer than the proxy accepts/],
+    [
+      ["--ttl", "2d"],
+      { ASTRIX_JWT_SECRET: SECRET, ASTRIX_MAX_TOKEN_LIFETIME: "36h" },
+      /\(--max-token-lifetime, 129600 s\)/,
+    ],
   ];
   for (const [args, env, message] of cases) {
     const { code, stderr } = await runCli(["token", "--user", "u1", "--role", "qa", ...args], env);

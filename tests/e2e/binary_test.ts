@@ -14,6 +14,7 @@ import { resolve } from "node:path";
 import type { CliContext } from "../../commands/context.ts";
 import { buildCli } from "../../main.ts";
 import { assert, assertEquals, assertMatch } from "../_support/assert.ts";
+import { holdAuditLock } from "../_support/audit_lock.ts";
 import { SseReader } from "../_support/sse.ts";
 import { eventually } from "../_support/wait.ts";
 
@@ -48,23 +49,7 @@ async function startDev(cwd: string, options: { underShell?: boolean } = {}) {
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("stops everything")) {
-    const { value, done } = await reader.read();
-    if (done) {
-      const stderr = decoder.decode(await new Response(child.stderr).arrayBuffer());
-      throw new Error(`astrix dev exited: ${stderr}`);
-    }
-    text += value;
-  }
-  // Keep both pipes drained so that the stack never blocks writing its logs.
-  const drained = Promise.all([
-    (async () => {
-      while (!(await reader.read()).done);
-    })(),
-    new Response(child.stderr).text(),
-  ]);
+  const { text, drained } = await readUntil(child, (text) => text.includes("stops everything"));
   const proxy = text.match(/proxy\s+(http:\/\/\S+)/)![1];
   const amiPort = Number(text.match(/mock-ami\s+\S+:(\d+)/)![1]);
   const recordings = text.match(/mock-recordings\s+(http:\/\/\S+)/)![1];
@@ -90,6 +75,31 @@ async function startDev(cwd: string, options: { underShell?: boolean } = {}) {
       return { code: status.code, stderr };
     },
   };
+}
+
+/**
+ * Reads a child's stdout until `complete(text)`; then keeps both pipes drained (so that it never
+ * blocks writing its logs): `drained` resolves, with the rest of stdout and all of stderr, once
+ * every process that held them has exited.
+ */
+async function readUntil(child: Deno.ChildProcess, complete: (text: string) => boolean) {
+  const stderr = new Response(child.stderr).text();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!complete(text)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`astrix exited: ${await stderr}`);
+    text += value;
+  }
+  const drained = Promise.all([
+    (async () => {
+      let rest = "";
+      for (let r = await reader.read(); !r.done; r = await reader.read()) rest += r.value;
+      return rest;
+    })(),
+    stderr,
+  ]);
+  return { text, drained };
 }
 
 function api(base: string, token: string) {
@@ -222,6 +232,86 @@ Deno.test({
     const verify = await run(["audit-query", "--db", db, "--verify"], cwd);
     assertEquals(verify.code, 0, verify.stdout);
     assertMatch(verify.stdout, /^chain OK/);
+  },
+});
+
+Deno.test({
+  name:
+    "binary: the proxy's audit worker is in the binary: rows written and durable, /healthz answers while a write waits for a held lock, a bad --audit-db exits 2 with AuditLog's message",
+  ignore,
+  async fn() {
+    const cwd = Deno.makeTempDirSync({ prefix: "astrix-binary-audit-" });
+    const db = `${cwd}/audit.db`;
+    const child = new Deno.Command(BINARY!, {
+      args: ["proxy", "--port", "0", "--dev-token", "--audit-db", db],
+      cwd,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const { text: banner, drained } = await readUntil(
+      child,
+      (text) => /listening on http:\/\/\S+\n/.test(text),
+    );
+    const url = banner.match(/listening on (http:\/\/\S+)/)![1];
+    const headers = { authorization: "Bearer test-token-for-local-dev" };
+    let status: Deno.CommandStatus | undefined;
+    try {
+      await eventually(
+        async () => (await fetch(`${url}/readyz`)).status === 200 || undefined,
+        "the binary's proxy to be ready",
+      );
+      const requestId = crypto.randomUUID();
+      const channels = await fetch(`${url}/ami/channels`, {
+        headers: { ...headers, "x-request-id": requestId },
+      });
+      assertEquals(channels.status, 200);
+      await channels.body?.cancel();
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      assertMatch(metrics, /^astrix_audit_writable 1$/m);
+      assertMatch(metrics, /^astrix_audit_writes_total\{outcome="ok"\} 1$/m);
+      // Committed before the answer: another process reads both rows now.
+      const rows = await run(["audit-query", "--db", db, "--format", "json"], cwd);
+      const mine = JSON.parse(rows.stdout).filter((r: { requestId: string }) =>
+        r.requestId === requestId
+      ).map((r: { outcome: string }) => r.outcome);
+      assertEquals(mine.sort(), ["attempt", "ok"]);
+
+      // Another process holds the write lock: a read of channels waits for it (audited first),
+      // /healthz does not.
+      const lock = await holdAuditLock(db);
+      let released = false;
+      try {
+        const waiting = fetch(`${url}/ami/channels`, { headers });
+        for (let i = 0; i < 20; i++) {
+          assertEquals((await fetch(`${url}/healthz`)).status, 200);
+        }
+        await lock.release();
+        released = true;
+        const answer = await waiting;
+        assertEquals(answer.status, 200);
+        await answer.body?.cancel();
+      } finally {
+        if (!released) await lock.release();
+      }
+    } finally {
+      child.kill("SIGTERM");
+      status = await child.status;
+    }
+    assertEquals(status.code, 0, (await drained)[1]);
+    const verify = await run(["audit-query", "--db", db, "--verify"], cwd);
+    assertMatch(verify.stdout, /^chain OK · 4 rows/);
+
+    const bad = await run([
+      "proxy",
+      "--port",
+      "0",
+      "--dev-token",
+      "--audit-db",
+      `${cwd}/no/audit.db`,
+    ], cwd);
+    assertEquals(bad.code, 2);
+    assertMatch(bad.stderr, /^astrix proxy: Cannot .*\/no\/audit\.db/);
   },
 });
 

@@ -16,12 +16,16 @@
  */
 
 import { DatabaseSync } from "node:sqlite";
-import { assert, assertEquals } from "../_support/assert.ts";
+import { AuditLog, AuditUnavailableError } from "../../src/audit/mod.ts";
+import { nullLogger } from "../../src/log.ts";
+import { startProxy } from "../../src/proxy/proxy.ts";
+import { assert, assertEquals, assertRejects } from "../_support/assert.ts";
 import {
   assertErrorAnswer,
   CALLERS,
   RECORDINGS,
   startTestProxy,
+  TEST_SECRET,
   type TestProxy,
 } from "../_support/proxy.ts";
 
@@ -154,4 +158,53 @@ Deno.test("AuditLog file deleted under the running proxy: /readyz reports audit 
   });
   assert(!px.actionsSince(sentBefore).includes("Originate"), "no Originate reached mock-ami");
   assertErrorAnswer(answer, 503, "audit_unavailable");
+});
+
+/** A proxy on `auditDb` (simulated PBX): it must not start. */
+function startOn(auditDb: string, auditKeyFile: string) {
+  return startProxy({
+    host: "127.0.0.1",
+    port: 0,
+    backend: { kind: "simulate" },
+    auditDb,
+    auditKeyFile,
+    auth: { kind: "hs256", secret: TEST_SECRET },
+    logger: nullLogger,
+  });
+}
+
+/** What AuditLog.open throws on `auditDb` (it must throw). */
+function openError(auditDb: string, auditKeyFile: string): Error {
+  try {
+    AuditLog.open(auditDb, { keyFile: auditKeyFile }).close();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error(`AuditLog.open accepted ${auditDb}`);
+}
+
+Deno.test("startProxy on an audit database it cannot open, or one refused as tampered, rejects with AuditLog.open's error: same class, word for word", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "astrix-audit-open-" });
+  try {
+    const auditKeyFile = `${dir}/audit.key`;
+    const tampered = `${dir}/tampered.db`;
+    const log = AuditLog.open(tampered, { keyFile: auditKeyFile });
+    log.appendAll([1, 2].map((n) => ({ userId: `u${n}`, action: "listen", outcome: "ok" })));
+    log.close();
+    const db = new DatabaseSync(tampered);
+    db.exec("UPDATE ami_audit SET hash = NULL, prev_hash = NULL");
+    db.close();
+    for (const auditDb of [`${dir}/missing-folder/audit.db`, tampered]) {
+      const expected = openError(auditDb, auditKeyFile);
+      assert(expected instanceof AuditUnavailableError, expected.message);
+      const error = await assertRejects(
+        () => startOn(auditDb, auditKeyFile),
+        AuditUnavailableError,
+      );
+      assertEquals([error.name, error.message], [expected.name, expected.message]);
+      assert(Object.getPrototypeOf(error) === Object.getPrototypeOf(expected), error.name);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

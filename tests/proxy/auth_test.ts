@@ -13,10 +13,18 @@ function claims(extra: Record<string, unknown> = {}) {
 
 async function hs256(
   payload: Record<string, unknown> = claims(),
-  options: { exp?: number | null; nbf?: number; iss?: string; aud?: string; key?: Uint8Array } = {},
+  options: {
+    exp?: number | null;
+    iat?: number | null;
+    nbf?: number;
+    iss?: string;
+    aud?: string;
+    key?: Uint8Array;
+  } = {},
 ): Promise<string> {
-  const jwt = new SignJWT(payload).setProtectedHeader({ alg: "HS256" }).setIssuedAt(NOW)
+  const jwt = new SignJWT(payload).setProtectedHeader({ alg: "HS256" })
     .setIssuer(options.iss ?? "astrix").setAudience(options.aud ?? "astrix");
+  if (options.iat !== null) jwt.setIssuedAt(options.iat ?? NOW);
   if (options.exp !== null) jwt.setExpirationTime(options.exp ?? NOW + 600);
   if (options.nbf !== undefined) jwt.setNotBefore(options.nbf);
   return await jwt.sign(options.key ?? SECRET);
@@ -118,6 +126,68 @@ Deno.test("Authenticator.verify refuses each kind of bad token with its own code
     (await a.verify(`Bearer ${await hs256(claims(), { exp: NOW - 29 })}`)).userId,
     "u17",
   );
+});
+
+Deno.test("Authenticator.verify refuses an iat beyond the clock skew and a lifetime over the maximum", async () => {
+  const a = auth();
+  const refused: [string, { iat?: number | null; exp: number }, string][] = [
+    ["iat 31 s ahead", { iat: NOW + 31, exp: NOW + 600 }, "token_issued_in_future"],
+    ["exp - iat one second over 24 h", { exp: NOW + 86_401 }, "token_lifetime_too_long"],
+    ["exp 1e300", { exp: 1e300 }, "token_lifetime_too_long"],
+    [
+      "no iat, exp 24 h and 31 s ahead",
+      { iat: null, exp: NOW + 86_431 },
+      "token_lifetime_too_long",
+    ],
+    [
+      "iat long ago, exp soon",
+      { iat: NOW - 30 * 86_400, exp: NOW + 60 },
+      "token_lifetime_too_long",
+    ],
+  ];
+  for (const [what, times, code] of refused) {
+    const token = await hs256(claims(), times);
+    const error = await assertRejects(() => a.verify(`Bearer ${token}`), AuthError);
+    assertEquals((error as AuthError).code, code, what);
+  }
+  for (
+    const times of [{ iat: NOW + 30, exp: NOW + 600 }, { exp: NOW + 86_400 }, {
+      iat: null,
+      exp: NOW + 86_430,
+    }]
+  ) {
+    assertEquals((await a.verify(`Bearer ${await hs256(claims(), times)}`)).userId, "u17");
+  }
+  const short = Authenticator.hs256(SECRET, { now: () => NOW, maxTokenLifetimeSeconds: 3_600 });
+  const error = await assertRejects(
+    async () => short.verify(`Bearer ${await hs256(claims(), { exp: NOW + 7_200 })}`),
+    AuthError,
+  );
+  assertEquals(
+    error.message,
+    "The token is valid for 2 h (exp - iat); this proxy accepts at most 1 h (--max-token-lifetime): sign a shorter one",
+  );
+  assertThrows(() => Authenticator.hs256(SECRET, { maxTokenLifetimeSeconds: 0 }), ProxyConfigError);
+});
+
+Deno.test("Authenticator.verify refuses sub, user_id, role or ext with a control character as 401 invalid_claims, without repeating it", async () => {
+  const a = auth();
+  for (const claim of ["sub", "user_id", "role", "ext"]) {
+    const value = claim === "role" ? "admin\u0000" : "201\u001b[2J";
+    const payload: Record<string, unknown> = { ...claims(), [claim]: value };
+    if (claim === "user_id") delete payload.sub;
+    const error = await assertRejects(
+      async () => a.verify(`Bearer ${await hs256(payload)}`),
+      AuthError,
+    );
+    assertEquals(error.code, "invalid_claims", claim);
+    assertEquals(error.message.includes(value), false, error.message);
+    assertEquals(
+      error.message.startsWith(`The token's ${claim} claim has a control character (U+`),
+      true,
+      error.message,
+    );
+  }
 });
 
 Deno.test("Authenticator.hs256 refuses a secret shorter than 32 bytes", () => {

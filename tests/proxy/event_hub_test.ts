@@ -280,8 +280,14 @@ Deno.test("EventHub delivers events published in one tick as one chunk, the same
   assertEquals(ids(frames), range(1, 100));
 });
 
-Deno.test("EventHub ends a subscriber that does not read with an overflow and keeps serving the others", async () => {
-  const hub = new EventHub({ heartbeatMs: 0, maxQueuedBytes: 64 * 1024 });
+Deno.test("EventHub ends a subscriber whose queue stays full for overflowAfterMs with an overflow, and keeps serving the others", async () => {
+  let now = 0;
+  const hub = new EventHub({
+    heartbeatMs: 0,
+    maxQueuedBytes: 64 * 1024,
+    overflowAfterMs: 1_000,
+    now: () => now,
+  });
   const stalled = hub.subscribe({});
   const reader = new SseReader(hub.subscribe({}));
   const counts = [];
@@ -291,12 +297,13 @@ Deno.test("EventHub ends a subscriber that does not read with an overflow and ke
     for (let i = 0; i < 10; i++) hub.publish({ event: "tick", data: { padding } });
     received.push(...await reader.until(hub.lastId));
     counts.push(hub.subscriberCount);
+    now += 100; // the stalled one has been behind since about burst 6: ended 1 s later
   }
   hub.close();
   received.push(...await reader.rest());
   assertEquals(ids(received), range(1, 200));
   assertEquals(received.at(-1)!.event, "shutdown");
-  assertEquals(counts[0], 2);
+  assertEquals(counts.slice(0, 15), Array(15).fill(2), "behind, not ended before 1 s");
   assertEquals(counts.at(-1), 1);
   const frames = await new SseReader(stalled).rest();
   const overflow = frames.at(-1)!;
@@ -306,8 +313,73 @@ Deno.test("EventHub ends a subscriber that does not read with an overflow and ke
     reason: "the client did not keep up; reconnect with Last-Event-ID",
     lastId: Number(overflow.id),
   });
+  // What went into its stream, and no more: a reconnect with lastId misses nothing.
   assertEquals(ids(frames), range(1, data.lastId));
-  assert(data.lastId >= 50 && data.lastId < 70, `overflowed after ${data.lastId} events`);
+  assert(data.lastId >= 60 && data.lastId < 75, `overflowed after ${data.lastId} events`);
+});
+
+Deno.test("EventHub sends a burst bigger than a subscriber's queue in chunks as it reads, and ends nobody", async () => {
+  let now = 0;
+  const hub = new EventHub({ heartbeatMs: 0, maxQueuedBytes: 64 * 1024, now: () => now });
+  const streams = [hub.subscribe({}), hub.subscribe({ filter: (e) => e.id % 2 === 0 })];
+  const padding = "x".repeat(1_000);
+  for (let i = 0; i < 3_000; i++) hub.publish({ event: "tick", data: { padding } }); // ~3 MiB
+  await macrotask();
+  now += 60_000; // a publisher stall: the clock jumped, then everything flushed at once
+  hub.publish({ event: "tick", data: {} });
+  assertEquals(hub.subscriberCount, 2, "judged by their own backlog, not by the burst");
+  const sizes: number[] = [];
+  const texts = await Promise.all(streams.map(async (stream) => {
+    const decoder = new TextDecoder();
+    const parts: string[] = [];
+    const reader = stream.getReader();
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      sizes.push(chunk.value.byteLength);
+      // Chunks hold whole frames: the last event is in one of them.
+      parts.push(decoder.decode(chunk.value));
+      if (parts.at(-1)!.includes(`id: ${hub.lastId}\n`)) hub.close();
+    }
+    return parts.join("");
+  }));
+  const frames = texts.map((text) => text.split("\n\n").filter(Boolean).map(parseFrame));
+  assertEquals(ids(frames[0]), range(1, 3_001));
+  assertEquals(ids(frames[1]), range(1, 3_001).filter((id) => id % 2 === 0));
+  for (const f of frames) assertEquals(f.at(-1)!.event, "shutdown");
+  assert(
+    Math.max(...sizes) <= 64 * 1024 + 1_100,
+    `chunks of at most 64 KiB: ${Math.max(...sizes)}`,
+  );
+});
+
+Deno.test("EventHub ends a subscriber at once when its waiting events pass maxBacklogBytes", async () => {
+  const hub = new EventHub({
+    heartbeatMs: 0,
+    maxQueuedBytes: 16 * 1024,
+    maxBacklogBytes: 100 * 1024,
+    now: () => 0,
+  });
+  const stalled = hub.subscribe({});
+  const padding = "x".repeat(1_000);
+  for (let i = 0; i < 100; i++) hub.publish({ event: "tick", data: { padding } });
+  await macrotask();
+  assertEquals(hub.subscriberCount, 1, "behind by ~84 KiB: still within the backlog");
+  for (let i = 0; i < 30; i++) hub.publish({ event: "tick", data: { padding } });
+  await macrotask();
+  assertEquals(hub.subscriberCount, 0);
+  const frames = await new SseReader(stalled).rest();
+  assertEquals(frames.at(-1)!.event, "overflow");
+  assertEquals(ids(frames), range(1, Number(frames.at(-1)!.id)));
+});
+
+Deno.test("EventHub.close delivers what a slow subscriber has not taken yet, then the final event", async () => {
+  const hub = new EventHub({ heartbeatMs: 0, maxQueuedBytes: 4 * 1024, now: () => 0 });
+  const slow = hub.subscribe({});
+  const padding = "x".repeat(1_000);
+  for (let i = 0; i < 50; i++) hub.publish({ event: "tick", data: { padding } });
+  hub.close();
+  const frames = await new SseReader(slow).rest();
+  assertEquals(ids(frames), range(1, 50));
+  assertEquals(frames.at(-1)!.event, "shutdown");
 });
 
 Deno.test(

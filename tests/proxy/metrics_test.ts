@@ -197,6 +197,10 @@ Deno.test("createProxyMetrics renders every proxy metric in order, each line par
     "# TYPE astrix_sse_subscribers gauge",
     "# TYPE astrix_audit_writes_total counter",
     "# TYPE astrix_audit_write_failures_total counter",
+    "# TYPE astrix_audit_checkpoint_failures_total counter",
+    "# TYPE astrix_audit_wal_pending_frames gauge",
+    "# TYPE astrix_audit_worker_restarts_total counter",
+    "# TYPE astrix_audit_writable gauge",
     "# TYPE astrix_jobs gauge",
   ]);
   assert(text.endsWith("\n"));

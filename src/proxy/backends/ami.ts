@@ -24,6 +24,7 @@ import {
   AmiOutcomeUnknownError,
   type AmiStateChange,
   AmiTimeoutError,
+  isEventGap,
   listedActions,
 } from "../../ami/mod.ts";
 import { type AmiFeature, type MissingFeature, missingFeatures } from "../ami_features.ts";
@@ -48,6 +49,10 @@ export interface AmiBackendOptions {
   username?: string;
   /** Every AMI event, with the job it concerns if any (the SSE hub publishes it). */
   onEvent?: (event: AmiMessage, job: Job | undefined) => void;
+  /** `lost` events were dropped at this point of the stream: the proxy fell behind the PBX. */
+  onEventsLost?: (lost: number) => void;
+  /** Events buffered for the job tracker and the SSE hub before the oldest are dropped. Default 100,000. */
+  eventBufferSize?: number;
   /** Connection state changes (logs, metrics). */
   onState?: (change: AmiStateChange) => void;
   /** What this AMI user cannot do, after each login's check (logs, readiness). */
@@ -62,6 +67,7 @@ export class AmiBackend implements Backend {
   readonly #username: string;
   readonly #tracker: AmiJobTracker;
   readonly #onEvent: (event: AmiMessage, job: Job | undefined) => void;
+  readonly #onEventsLost: (lost: number) => void;
   readonly #onPermissions: (missing: readonly MissingFeature[]) => void;
   readonly #events;
   #wasConnected = false;
@@ -74,12 +80,14 @@ export class AmiBackend implements Backend {
     this.#jobs = options.jobs;
     this.#username = options.username ?? "the AMI user";
     this.#onEvent = options.onEvent ?? (() => {});
+    this.#onEventsLost = options.onEventsLost ?? (() => {});
     this.#onPermissions = options.onPermissions ?? (() => {});
     this.#tracker = new AmiJobTracker(this.#jobs, {
       hangUp: (job) =>
         void this.#client.send(actions.hangup({ channel: job.uniqueId! })).catch(() => {}),
     });
-    this.#events = this.#client.events({ bufferSize: 100_000 });
+    // Drop-oldest, not backpressure: a stalled proxy must not hold the PBX's event queue up.
+    this.#events = this.#client.events({ bufferSize: options.eventBufferSize ?? 100_000 });
     this.#client.onState((change) => {
       options.onState?.(change);
       this.#stateChanged(change.state);
@@ -299,11 +307,17 @@ export class AmiBackend implements Backend {
   /**
    * Reads the event stream for as long as the client lives, a burst at a
    * time: the events of one read reach the SSE hub in one tick, so each
-   * subscriber gets them in one chunk.
+   * subscriber gets them in one chunk. The subscription drops the oldest
+   * rather than slow the PBX down; where it did, the gap is reported in its
+   * place in the stream.
    */
   async #pump(): Promise<void> {
     for await (const first of this.#events) {
       for (const event of [first, ...this.#events.takeBuffered()]) {
+        if (isEventGap(event)) {
+          this.#onEventsLost(event.lost);
+          continue;
+        }
         let job: Job | undefined;
         try {
           job = this.#tracker.handle(event);

@@ -1,0 +1,128 @@
+/**
+ * Where the audit chain starts (its first row's id and hash), recorded in a
+ * file beside the key, `<key file>.anchor`, written once (mode 0600) when
+ * the chain starts. Whoever can write the database but not the key's folder
+ * cannot move it: stripping every hash, or re-starting the chain on top of
+ * edited rows, leaves a database whose chain does not start where this file
+ * says. One key anchors one chain: proxies that share a database share its
+ * key, and so its anchor.
+ *
+ * @example
+ * ```ts
+ * import { anchorFile, readAnchor, recordAnchor } from "./anchor.ts";
+ *
+ * const file = anchorFile("/etc/astrix/audit.key"); // "/etc/astrix/audit.key.anchor"
+ * recordAnchor(file, { id: 1, hash: "59901d2d…" }); // once; again with the same start is a no-op
+ * readAnchor(file); // { id: 1, hash: "59901d2d…" }, or undefined if the chain has not started
+ * ```
+ *
+ * @module
+ */
+
+import {
+  accessSync,
+  constants,
+  existsSync,
+  linkSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname } from "node:path";
+import { AuditAnchorError } from "./errors.ts";
+
+/** A chained row named by its id and hash: the chain's start, or its head. */
+export interface ChainPoint {
+  id: number;
+  hash: string;
+}
+
+/** The anchor file of a key file: beside it, `<key file>.anchor`. */
+export function anchorFile(keyFile: string): string {
+  return `${keyFile}.anchor`;
+}
+
+/** `ID:HASH`, as the anchor file and `--head` write a chain point. */
+export function formatPoint(point: ChainPoint): string {
+  return `${point.id}:${point.hash}`;
+}
+
+/** Reads `ID:HASH`; undefined if it is not one. */
+export function parsePoint(text: string): ChainPoint | undefined {
+  const match = text.trim().match(/^(\d{1,16}):([0-9a-f]{64})$/i);
+  if (!match || !Number.isSafeInteger(Number(match[1]))) return undefined;
+  return { id: Number(match[1]), hash: match[2].toLowerCase() };
+}
+
+/** The recorded chain start, or undefined if there is no anchor file (the chain has not started). */
+export function readAnchor(path: string): ChainPoint | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    if ((error as { code?: string }).code === "ENOENT") return undefined;
+    throw new AuditAnchorError(
+      `Cannot read ${path}, where the audit chain's start is recorded: ${
+        (error as Error).message
+      }. ` +
+        "Give the proxy's user (and auditors) read access to it, beside the key file",
+      { cause: error },
+    );
+  }
+  const point = parsePoint(text);
+  if (!point) {
+    throw new AuditAnchorError(
+      `${path} does not record an audit chain start (ID:HASH): someone changed it. ` +
+        "Restore it from a backup of the key's folder",
+    );
+  }
+  return point;
+}
+
+/**
+ * Throws {@linkcode AuditAnchorError} unless the anchor file could be
+ * created (its folder writable): checked when the proxy starts, rather than
+ * when its first row is already written.
+ */
+export function assertCanRecord(path: string): void {
+  try {
+    accessSync(dirname(path), constants.W_OK);
+  } catch (error) {
+    throw new AuditAnchorError(
+      `Cannot record where the audit chain starts in ${path}: ${dirname(path)} is not writable ` +
+        "by this user. Let the proxy's user create that file once, beside the key file",
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Records `start` once: written whole under a private name, then linked into
+ * place, so that it is never half-written and never replaced. Recording the
+ * start already recorded is a no-op; another start throws
+ * {@linkcode AuditAnchorError} (one key anchors one chain).
+ */
+export function recordAnchor(path: string, start: ChainPoint): void {
+  const staging = `${path}.${crypto.randomUUID()}.tmp`;
+  try {
+    writeFileSync(staging, formatPoint(start) + "\n", { mode: 0o600, flag: "wx" });
+    linkSync(staging, path);
+  } catch (error) {
+    if (!existsSync(path)) {
+      throw new AuditAnchorError(
+        `Cannot record where the audit chain starts in ${path}: ${(error as Error).message}. ` +
+          "The proxy's user must be able to create that file once, beside the key file",
+        { cause: error },
+      );
+    }
+  } finally {
+    rmSync(staging, { force: true });
+  }
+  const recorded = readAnchor(path)!;
+  if (recorded.id !== start.id || recorded.hash !== start.hash) {
+    throw new AuditAnchorError(
+      `${path} records another chain start (${formatPoint(recorded)}) than this database's ` +
+        `(${formatPoint(start)}): one key anchors one chain; give this database its own key file`,
+    );
+  }
+}
