@@ -59,7 +59,8 @@ export class AuditTamperedError extends AuditUnavailableError {
     super(
       `The audit database ${path} was altered without the key: ${what}. astrix will not write ` +
         "to it (that would make the forged rows look valid). Keep the file as evidence, check it " +
-        "with `astrix audit-query --verify`, and start the proxy with a new --audit-db file",
+        "with `astrix audit-query --verify`, and start the proxy on a new --audit-db file with its " +
+        "own --audit-key-file (keep the old key: it is what verifies the old file)",
       options,
     );
     this.path = path;

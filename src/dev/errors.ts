@@ -43,3 +43,18 @@ export class DevDataDirError extends DevError {
     super(`--data-dir "${dir}" cannot be used: ${reason}`, options);
   }
 }
+
+/**
+ * The data folder's audit no longer matches the chain start recorded beside
+ * its key: most often its database was deleted by hand and the key kept.
+ */
+export class DevAuditTamperedError extends DevError {
+  override name = "DevAuditTamperedError";
+  constructor(auditDb: string, cause: Error) {
+    super(
+      `${cause.message}. In astrix dev: if you deleted ${auditDb} to start afresh, delete its key ` +
+        `and anchor too (rm ${auditDb}*), or use another --data-dir`,
+      { cause },
+    );
+  }
+}

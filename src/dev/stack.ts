@@ -8,6 +8,7 @@
  * @module
  */
 
+import { AuditTamperedError } from "../audit/errors.ts";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { HttpListenError, type HttpServer, serveHttp } from "../http/serve.ts";
@@ -18,10 +19,16 @@ import type { Role } from "../proxy/roles.ts";
 import { signToken } from "../proxy/tokens.ts";
 import { createRecordingsApp } from "../recordings/app.ts";
 import { SyntheticCatalog } from "../recordings/synthetic.ts";
-import { DevDataDirError, DevError, DevPortError } from "./errors.ts";
+import { DevAuditTamperedError, DevDataDirError, DevError, DevPortError } from "./errors.ts";
 import { claimPidFile, type PidFile } from "./pid_file.ts";
 
-export { DevAlreadyRunningError, DevDataDirError, DevError, DevPortError } from "./errors.ts";
+export {
+  DevAlreadyRunningError,
+  DevAuditTamperedError,
+  DevDataDirError,
+  DevError,
+  DevPortError,
+} from "./errors.ts";
 
 /** Options of {@linkcode startDevStack}. */
 export interface DevOptions {
@@ -131,6 +138,9 @@ export async function startDevStack(options: DevOptions): Promise<DevStack> {
           corsOrigins: ["*"], // a web app under development runs on another origin
           recordings: recordings.url,
           logger: options.logger,
+        }).catch((error) => {
+          if (error instanceof AuditTamperedError) throw new DevAuditTamperedError(auditDb, error);
+          throw error;
         }),
       options.port,
       "--port",

@@ -263,10 +263,14 @@ export interface ProxyMetrics {
   amiConnected: Gauge;
   amiReconnects: Counter;
   amiEvents: Counter;
+  /** AMI events the proxy lost because it fell behind the PBX (each loss is a `gap` in SSE). */
+  amiEventsLost: Counter;
   /** 1 per feature the AMI user may use, 0 for one its manager.conf classes do not allow. */
   amiFeatureAllowed: Gauge<"feature">;
   /** Usually `readFrom` the SSE hub. */
   sseSubscribers: Gauge;
+  /** Usually `readFrom` the SSE hub: subscribers with events waiting that their queue cannot take. */
+  sseSubscribersBehind: Gauge;
   /** By `outcome`: `attempt`, `ok`, `denied`, `error`. */
   auditWrites: Counter<"outcome">;
   auditFailures: Counter;
@@ -300,12 +304,20 @@ export function createProxyMetrics(options: MetricsOptions = {}): ProxyMetrics {
     amiConnected: m.gauge("astrix_ami_connected", "1 while logged in to AMI, else 0."),
     amiReconnects: m.counter("astrix_ami_reconnects_total", "Reconnections to AMI."),
     amiEvents: m.counter("astrix_ami_events_total", "AMI events received."),
+    amiEventsLost: m.counter(
+      "astrix_ami_events_lost_total",
+      "AMI events lost because the proxy fell behind the PBX's event stream.",
+    ),
     amiFeatureAllowed: m.gauge(
       "astrix_ami_feature_allowed",
       "1 if the AMI user's manager.conf classes allow the feature, 0 if not (checked at login).",
       ["feature"],
     ),
     sseSubscribers: m.gauge("astrix_sse_subscribers", "Open server-sent event streams."),
+    sseSubscribersBehind: m.gauge(
+      "astrix_sse_subscribers_behind",
+      "SSE subscribers not keeping up: events wait that their connection cannot take yet.",
+    ),
     auditWrites: m.counter("astrix_audit_writes_total", "Audit rows written.", ["outcome"]),
     auditFailures: m.counter("astrix_audit_write_failures_total", "Audit writes that failed."),
     auditCheckpointFailures: m.counter(

@@ -52,6 +52,11 @@ export interface ProxyConfig {
   audience?: string;
   /** Accept the seed's development token (simulate mode only). */
   devToken?: boolean;
+  /**
+   * AMI events the proxy holds while its job tracking and SSE fan-out catch up; beyond, the
+   * oldest are dropped and SSE carries a `gap` event with their count. Default 100,000.
+   */
+  amiEventBufferSize?: number;
   /** Longest token lifetime accepted, in seconds (`--max-token-lifetime`); default 24 h. */
   maxTokenLifetimeSeconds?: number;
   /** `http(s)://...` of a recordings server, or a folder; default: synthetic set in simulate mode. */
@@ -98,6 +103,7 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
   try {
     const hub = new EventHub({ firstId: Date.now() * 1000, heartbeatMs: config.heartbeatMs });
     metrics.sseSubscribers.readFrom(() => hub.subscriberCount);
+    metrics.sseSubscribersBehind.readFrom(() => hub.behindCount);
     cleanup.unshift(() => hub.close());
     const jobs = new JobStore({
       retentionMs: config.jobRetentionMs,
@@ -129,7 +135,7 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
         ami = config.backend;
         backendFact = `backend: AMI ${ami.host}:${ami.port} as ${ami.username}`;
       }
-      backend = amiBackend(ami, config.backend.kind, jobs, hub, metrics, logger);
+      backend = amiBackend(ami, config, jobs, hub, metrics, logger);
     }
     cleanup.splice(1, 0, () => backend.close());
     backend.start();
@@ -195,7 +201,7 @@ interface AmiTarget {
 /** An AMI backend whose events feed the hub and the metrics. */
 function amiBackend(
   ami: AmiTarget,
-  name: "ami" | "simulate",
+  config: ProxyConfig,
   jobs: JobStore,
   hub: EventHub,
   metrics: ProxyMetrics,
@@ -213,8 +219,9 @@ function amiBackend(
   return new AmiBackend({
     client,
     jobs,
-    name,
+    name: config.backend.kind === "ami" ? "ami" : "simulate",
     username: ami.username,
+    eventBufferSize: config.amiEventBufferSize,
     onPermissions: (missing) => {
       for (const feature of Object.keys(AMI_FEATURES)) {
         const allowed = !missing.some((m) => m.feature === feature);
@@ -237,6 +244,7 @@ function amiBackend(
     },
     onEventsLost: (lost) => {
       logger.warn("AMI events lost: the proxy fell behind the PBX's event stream", { lost });
+      metrics.amiEventsLost.inc(lost);
       hub.publish({ event: "gap", data: { source: "ami", lost } });
     },
     onState: (change) => {

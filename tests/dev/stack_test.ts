@@ -1,14 +1,16 @@
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import process from "node:process";
 import { assert, assertEquals, assertRejects } from "../_support/assert.ts";
 import {
   DEV_EXTENSIONS,
   DevAlreadyRunningError,
+  DevAuditTamperedError,
   DevDataDirError,
   DevPortError,
   startDevStack,
 } from "../../src/dev/stack.ts";
 import { nullLogger } from "../../src/log.ts";
+import { eventually } from "../_support/wait.ts";
 import { Authenticator } from "../../src/proxy/auth.ts";
 
 function options(
@@ -76,6 +78,33 @@ Deno.test("startDevStack names the flag of a port in use and leaves nothing runn
   } finally {
     taken.close();
   }
+});
+
+Deno.test("startDevStack with its audit deleted but the key kept says how to start afresh, and does after rm ami_audit.db*", async () => {
+  const dataDir = Deno.makeTempDirSync({ prefix: "astrix-dev-" });
+  const first = await startDevStack(options(dataDir));
+  try {
+    // An audited request (once the PBX is connected) starts the chain.
+    await eventually(async () => {
+      const answer = await fetch(`${first.proxyUrl}/ami/channels`, {
+        headers: { authorization: `Bearer ${first.tokens.admin}` },
+      });
+      await answer.body?.cancel();
+      return answer.status === 200 || undefined;
+    }, "an audited GET /ami/channels");
+  } finally {
+    await first.close();
+  }
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(`${first.auditDb}${suffix}`, { force: true });
+  const error = await assertRejects(() => startDevStack(options(dataDir)), DevAuditTamperedError);
+  assert(error.message.includes(`rm ${first.auditDb}*`), error.message);
+  assert(!existsSync(`${dataDir}/dev.pid`), "no pid file is left behind");
+
+  for (const entry of Deno.readDirSync(dataDir)) {
+    if (entry.name.startsWith("ami_audit.db")) Deno.removeSync(`${dataDir}/${entry.name}`);
+  }
+  const afresh = await startDevStack(options(dataDir));
+  await afresh.close();
 });
 
 Deno.test("startDevStack holds its pid in dev.pid while it runs and removes it on close", async () => {

@@ -20,6 +20,8 @@ import { JobStore } from "../../src/proxy/jobs.ts";
 import { opsClient } from "../_support/ami_server.ts";
 import { countingTransport, startFloodServer } from "../_support/flood_server.ts";
 import { waitFor } from "../_support/wait.ts";
+import { startTestProxy } from "../_support/proxy.ts";
+import { SseReader } from "../_support/sse.ts";
 
 const BURST = 300_000;
 const BUFFER = 10_000;
@@ -132,5 +134,32 @@ Deno.test("AmiBackend reports where its event subscription dropped events, with 
     }
   } finally {
     await backend.close();
+  }
+});
+
+Deno.test("the proxy's lost events are a `gap` in every SSE stream, qa's own-jobs stream too, and counted in /metrics", async () => {
+  await using px = await startTestProxy({ config: { amiEventBufferSize: 10, heartbeatMs: 0 } });
+  const streams = await Promise.all(["qa", "admin"].map(async (role) => {
+    const { response } = await px.open("GET", "/ami/events", { role: role as "qa" | "admin" });
+    const reader = new SseReader(response);
+    assertEquals((await reader.next())?.retry, "3000");
+    return reader;
+  }));
+  try {
+    // One synchronous burst reaches the proxy in a few socket reads: far more than 10 events.
+    for (let n = 0; n < 3_000; n++) {
+      px.mock.server.broadcast({ Event: "UserEvent", UserEvent: "Tick", N: String(n) });
+    }
+    for (const reader of streams) {
+      const gap = await reader.until((frame) => frame.event === "gap");
+      const data = JSON.parse(gap.data!);
+      assertEquals(data.source, "ami");
+      assert(data.lost > 0, `a count of lost events, got ${gap.data}`);
+    }
+    const metrics = await px.request("GET", "/metrics");
+    const lost = Number(/^astrix_ami_events_lost_total (\d+)$/m.exec(metrics.body)?.[1]);
+    assert(lost > 0, "astrix_ami_events_lost_total counts them");
+  } finally {
+    await Promise.all(streams.map((reader) => reader.cancel()));
   }
 });

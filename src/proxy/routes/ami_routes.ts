@@ -111,11 +111,13 @@ export function amiRoutes(deps: ProxyDeps): Hono<ProxyEnv> {
     const scope = guard(c, { action: "events", target: query.job ?? null }, "events");
     const principal = principalOf(c);
     const names = query.event?.split(",").map((name) => name.trim()).filter(Boolean);
+    // A gap may have swallowed events of any job: every subscriber is told, whatever its filter.
     const filter = (event: HubEvent) =>
+      event.event === "gap" ||
       (scope === "all" || event.owner === principal.userId) &&
-      (query.job === undefined || event.jobId === query.job) &&
-      (names === undefined || names.includes(event.event) ||
-        names.includes((event.data as { event?: string })?.event ?? ""));
+        (query.job === undefined || event.jobId === query.job) &&
+        (names === undefined || names.includes(event.event) ||
+          names.includes((event.data as { event?: string })?.event ?? ""));
     await auditRead(deps, c, 200, { job: query.job, event: query.event });
     const stream = deps.hub.subscribe({
       lastEventId: c.req.header("last-event-id") ?? null,
