@@ -17,6 +17,7 @@
  */
 
 import { AmiInjectionError } from "./errors.ts";
+import { isKeyAt, sameKeyAt } from "./header_key.ts";
 
 /** One header: key and value, in wire order. */
 export type AmiHeader = readonly [key: string, value: string];
@@ -39,7 +40,9 @@ const NOTHING_INDEXED: number[] = [];
  * A message is a view over one backing string. A parsed message's backing
  * string is the text it was read from, and its header lines are indexed on
  * demand, as far as a lookup needs: routing an event by its first header
- * costs one line, not all of them. Keys and values are sliced out when asked
+ * costs one line, not all of them, and its `kind` and `actionId` are read in
+ * place, indexing nothing, so that matching a response to its action costs
+ * the lines up to its ActionID. Keys and values are sliced out when asked
  * for. A message built from headers is indexed at once.
  */
 export class AmiMessage implements Iterable<AmiHeader> {
@@ -54,6 +57,8 @@ export class AmiMessage implements Iterable<AmiHeader> {
   #end = 0;
   /** The first header's value, once read. */
   #name: string | undefined;
+  /** The kind, when the parser told it. */
+  #kind: AmiMessageKind | undefined;
 
   constructor(fields?: AmiFieldsInit) {
     if (fields === undefined) return;
@@ -72,14 +77,17 @@ export class AmiMessage implements Iterable<AmiHeader> {
 
   /**
    * A message over the header lines `text[start, end)` (each ended by LF or
-   * CR LF), indexed lazily. For the parser; the text is kept, not copied.
+   * CR LF), indexed lazily. For the parser, which may know its `kind`
+   * already (it reads the first line of a response); the text is kept, not
+   * copied.
    */
-  static view(text: string, start: number, end: number): AmiMessage {
+  static view(text: string, start: number, end: number, kind?: AmiMessageKind): AmiMessage {
     const message = new AmiMessage();
     message.#text = text;
     message.#start = start;
     message.#scan = start;
     message.#end = end;
+    message.#kind = kind;
     return message;
   }
 
@@ -140,6 +148,15 @@ export class AmiMessage implements Iterable<AmiHeader> {
 
   /** `response`, `event` or `action`, judged by the first header as Asterisk writes it. */
   get kind(): AmiMessageKind {
+    if (this.#kind !== undefined) return this.#kind;
+    if (this.#offsets.length === 0 && this.#scan < this.#end) {
+      // A parsed message nearly always starts with its kind's key: read it in place, index nothing.
+      const text = this.#text;
+      const start = this.#start;
+      if (isKeyAt(text, start, "Response")) return "response";
+      if (isKeyAt(text, start, "Event")) return "event";
+      if (isKeyAt(text, start, "Action")) return "action";
+    }
     if (!this.#has(0)) return "unknown";
     if (this.#keyIs(0, "Event")) return "event";
     if (this.#keyIs(0, "Response")) return "response";
@@ -147,9 +164,13 @@ export class AmiMessage implements Iterable<AmiHeader> {
     return "unknown";
   }
 
-  /** The first `ActionID` header (Asterisk uses the first when a request repeats it). */
+  /**
+   * The first `ActionID` header (Asterisk uses the first when a request
+   * repeats it). A parsed message not indexed yet is searched line by line
+   * in place: matching a response to its action indexes nothing.
+   */
   get actionId(): string | undefined {
-    return this.get("ActionID");
+    return this.#scan < this.#end ? this.#scanFor("ActionID") : this.get("ActionID");
   }
 
   /** The value of the first header: the event name, response status or action name. */
@@ -248,6 +269,32 @@ export class AmiMessage implements Iterable<AmiHeader> {
     this.#name ??= text.slice(this.#offsets[2], this.#offsets[3]);
   }
 
+  /**
+   * The value of the first line whose key is `key` (no colon or line end in
+   * it), read from the text without indexing: a line has that key when it
+   * starts with it and a colon, as {@linkcode #index} splits it.
+   */
+  #scanFor(key: string): string | undefined {
+    const text = this.#text;
+    const end = this.#end;
+    const colon = key.length;
+    for (let pos = this.#start; pos < end;) {
+      const lf = text.indexOf("\n", pos);
+      if (pos + colon < lf && isKeyAt(text, pos, key)) {
+        const lineEnd = text.charCodeAt(lf - 1) === 13 ? lf - 1 : lf;
+        let from = pos + colon + 1;
+        while (from < lineEnd) {
+          const c = text.charCodeAt(from);
+          if (c !== 32 && c !== 9) break;
+          from++;
+        }
+        return text.slice(from, lineEnd);
+      }
+      pos = lf + 1;
+    }
+    return undefined;
+  }
+
   /** Index of the first header at or after `from` named `key` (any case), or -1. */
   #find(key: string, from: number): number {
     for (let i = from; this.#has(i); i++) if (this.#keyIs(i, key)) return i;
@@ -258,16 +305,7 @@ export class AmiMessage implements Iterable<AmiHeader> {
   #keyIs(index: number, key: string): boolean {
     const start = this.#offsets[index * 4];
     if (this.#offsets[index * 4 + 1] - start !== key.length) return false;
-    const text = this.#text;
-    for (let j = 0; j < key.length; j++) {
-      const a = text.charCodeAt(start + j);
-      const b = key.charCodeAt(j);
-      if (a !== b) {
-        const lower = a | 0x20;
-        if (lower !== (b | 0x20) || lower < 0x61 || lower > 0x7a) return false;
-      }
-    }
-    return true;
+    return sameKeyAt(this.#text, start, key);
   }
 }
 

@@ -33,6 +33,7 @@
  */
 
 import { AmiMessageTooLargeError, AmiProtocolError, AmiTooManyHeadersError } from "./errors.ts";
+import { isKeyAt } from "./header_key.ts";
 import { AmiMessage } from "./message.ts";
 
 /** Default limit on one message: 1 MiB. */
@@ -250,7 +251,9 @@ export class AmiParser {
           pos += 2;
           continue;
         }
-        if ((c | 0x20) === 0x72) { // "r": perhaps the `Response: Follows` of legacy command output
+        // A response: perhaps the `Response: Follows` of legacy command output.
+        const response = (c | 0x20) === 0x72 && isKeyAt(text, pos, "Response");
+        if (response) {
           const after = this.#startLegacy(text, pos);
           if (after >= 0) {
             pos = after;
@@ -281,6 +284,12 @@ export class AmiParser {
         // A header line takes two characters at least: only a long message can have too many.
         if (blank - pos > 2 * this.#maxHeaders) {
           if (this.#countLines(text, pos, blank) > this.#maxHeaders) this.#failHeaders();
+        }
+        if (response) {
+          // Its first line has its colon: the message is a response, told so (nothing to search).
+          out.push(AmiMessage.view(text, pos, blank, "response"));
+          pos = next;
+          continue;
         }
         if (colon !== -1 && colon < pos) {
           colon = text.indexOf(":", pos);
@@ -318,13 +327,11 @@ export class AmiParser {
   }
 
   /**
-   * If the line at `pos` is a complete `Response: Follows`, starts reading
-   * legacy output and returns where the next line starts; otherwise -1.
+   * If the line at `pos`, a `Response:` line, is a complete `Response:
+   * Follows`, starts reading legacy output and returns where the next line
+   * starts; otherwise -1.
    */
   #startLegacy(text: string, pos: number): number {
-    if (text.charCodeAt(pos + 8) !== 58 || text.slice(pos, pos + 8).toLowerCase() !== "response") {
-      return -1;
-    }
     // Every response starts so: whatever does not start with "f" is not Follows, no slicing needed.
     let first = pos + 9;
     while (text.charCodeAt(first) === 32 || text.charCodeAt(first) === 9) first++;

@@ -79,7 +79,11 @@ function assertProxyRefuses(audit: Audit, what: RegExp): void {
     "altered without the key",
   );
   assertMatch(error.message, what);
-  assertMatch(error.message, /start the proxy on a new --audit-db file with its own --audit-key-file/, "tells ops what to do");
+  assertMatch(
+    error.message,
+    /start the proxy on a new --audit-db file with its own --audit-key-file/,
+    "tells ops what to do",
+  );
 }
 
 /** Hashes stripped first, as in the attack: HEAD then called every row "legacy". */
