@@ -88,9 +88,15 @@ export function assertCanRecord(path: string): void {
   try {
     accessSync(dirname(path), constants.W_OK);
   } catch (error) {
+    const code = (error as { code?: string }).code;
+    const why = code === "EACCES" || code === "EPERM" || code === "EROFS"
+      ? `${dirname(path)} is not writable by this user`
+      : code === "ENOENT"
+      ? `${dirname(path)} does not exist`
+      : `${dirname(path)} could not be checked (${(error as Error).message})`;
     throw new AuditAnchorError(
-      `Cannot record where the audit chain starts in ${path}: ${dirname(path)} is not writable ` +
-        "by this user. Let the proxy's user create that file once, beside the key file",
+      `Cannot record where the audit chain starts in ${path}: ${why}. ` +
+        "Let the proxy's user create that file once, beside the key file",
       { cause: error },
     );
   }

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { accessSync, constants, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import {
   anchorFile,
@@ -235,17 +235,6 @@ export class AuditLog {
         `Cannot copy the audit's WAL into ${this.path}: ${(error as Error).message}`,
         { cause: error },
       );
-    }
-  }
-
-  /** Is the database open and its file writable? (A cheap check for readiness probes.) */
-  get writable(): boolean {
-    if (!this.#db.isOpen || !this.#stillAtPath()) return false;
-    try {
-      accessSync(this.path, constants.W_OK);
-      return true;
-    } catch {
-      return false;
     }
   }
 

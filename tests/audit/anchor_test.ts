@@ -45,7 +45,16 @@ Deno.test("assertCanRecord refuses a place where the anchor file cannot be creat
   assertThrows(
     () => assertCanRecord("/nonexistent-astrix-dir/audit.key.anchor"),
     AuditAnchorError,
-    "is not writable by this user",
+    "/nonexistent-astrix-dir does not exist",
   );
+  const readOnly = Deno.makeTempDirSync();
+  Deno.chmodSync(readOnly, 0o500);
+  if (Deno.uid() !== 0) { // root may write anywhere
+    assertThrows(
+      () => assertCanRecord(`${readOnly}/audit.key.anchor`),
+      AuditAnchorError,
+      "is not writable by this user",
+    );
+  }
   assertCanRecord(`${Deno.makeTempDirSync()}/audit.key.anchor`); // a writable folder: no error
 });
