@@ -6,14 +6,6 @@
  * the ones still streaming (a player paused on a recording must not keep
  * Ctrl-C waiting).
  *
- * Request heads over `maxHeaderBytes` (16 KiB) answer 431 with the proxy's
- * JSON error (`headers_too_large`). Each runtime also has a limit of its own,
- * above which it answers by itself, before any handler runs: Deno (hyper)
- * a bare 400 for heads over about 64 KiB, which no option changes; Bun a
- * bare 431 over its `--max-http-header-size` (16 KiB unless told; the
- * binary that `deno task compile:bun` builds is told 256 KiB). Below those,
- * the answer is this module's JSON.
- *
  * @example
  * ```ts
  * import { serveHttp } from "./serve.ts";
@@ -40,12 +32,7 @@ export interface ServeOptions {
   hostname: string;
   /** 0 picks a free port. */
   port: number;
-  /** Largest request head (request line and header fields) served, in bytes; default 16 KiB. */
-  maxHeaderBytes?: number;
 }
-
-/** Default of {@linkcode ServeOptions.maxHeaderBytes}: Node's default, ample for any JWT. */
-export const MAX_HEADER_BYTES = 16 * 1024;
 
 /** A listening server. */
 export interface HttpServer {
@@ -85,34 +72,7 @@ function describe(cause: unknown): string {
 /** Starts serving `handler`; resolves once the port is bound. */
 export function serveHttp(handler: HttpHandler, options: ServeOptions): Promise<HttpServer> {
   const bun = (globalThis as { Bun?: BunRuntime }).Bun;
-  const limited = limitHeaders(handler, options.maxHeaderBytes ?? MAX_HEADER_BYTES);
-  return bun ? serveBun(bun, limited, options) : serveDeno(limited, options);
-}
-
-/** `handler`, but a request whose head is over `limit` bytes gets 431 without reaching it. */
-function limitHeaders(handler: HttpHandler, limit: number): HttpHandler {
-  return (request, client) => {
-    const size = headSize(request);
-    return size > limit ? headersTooLarge(size, limit) : handler(request, client);
-  };
-}
-
-/** The bytes of a request's head as sent: request line, `name: value` lines, blank line. */
-export function headSize(request: Request): number {
-  // The URL here is absolute: its origin stands for the Host line it came from.
-  let size = request.method.length + request.url.length + 13;
-  for (const [name, value] of request.headers) size += name.length + value.length + 4;
-  return size;
-}
-
-function headersTooLarge(size: number, limit: number): Response {
-  const requestId = crypto.randomUUID();
-  const message = `The request's headers are ${size} bytes; at most ${limit} are accepted ` +
-    "(is the token or a cookie that large? send a smaller one)";
-  return Response.json(
-    { error: { code: "headers_too_large", message, requestId } },
-    { status: 431, headers: { "x-request-id": requestId } },
-  );
+  return bun ? serveBun(bun, handler, options) : serveDeno(handler, options);
 }
 
 function urlOf(hostname: string, port: number): string {

@@ -12,6 +12,7 @@ import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { ClientInfo } from "../http/serve.ts";
+import { headSize, MAX_HEADER_BYTES } from "../http/head_size.ts";
 import type { Logger } from "../log.ts";
 import { grantsFor } from "./ami_features.ts";
 import type { AuditTrail, RequestContext } from "./audit_trail.ts";
@@ -91,6 +92,21 @@ export function createProxyApp(deps: ProxyDeps): Hono<ProxyEnv> {
       role: principal?.role,
       remoteAddr: c.env?.remoteAddr,
     });
+  });
+
+  // Before anything reads a header: an oversized head (a 100 KB token) is refused whole, as JSON,
+  // logged and counted like any other answer.
+  app.use(async (c, next) => {
+    const size = headSize(c.req.raw);
+    if (size > MAX_HEADER_BYTES) {
+      throw new ProxyError(
+        431,
+        "headers_too_large",
+        `The request's headers are ${size} bytes; at most ${MAX_HEADER_BYTES} are accepted ` +
+          "(is the token or a cookie that large? send a smaller one)",
+      );
+    }
+    await next();
   });
 
   if (deps.corsOrigins?.length) {

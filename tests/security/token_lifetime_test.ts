@@ -13,6 +13,7 @@ import { resolve } from "node:path";
 import { assert, assertEquals, assertMatch } from "../_support/assert.ts";
 import { runCli } from "../_support/cli.ts";
 import { assertErrorAnswer, startTestProxy, TEST_SECRET } from "../_support/proxy.ts";
+import { createLogger } from "../../src/log.ts";
 
 const HOUR = 3_600;
 
@@ -98,8 +99,10 @@ Deno.test({
   },
 });
 
-Deno.test("oversized headers within what the runtime lets through get JSON 431, nothing sent", async () => {
-  await using px = await startTestProxy();
+Deno.test("oversized headers within what the runtime lets through get JSON 431, nothing sent, logged and counted", async () => {
+  const lines: string[] = [];
+  const logger = createLogger({ format: "json", level: "debug", write: (l) => lines.push(l) });
+  await using px = await startTestProxy({ config: { logger } });
   for (const size of [17_000, 40_000, 60_000]) {
     const answer = await px.request("GET", "/ami/channels", {
       token: `${px.tokens.supervisor}${"e".repeat(size)}`,
@@ -108,8 +111,20 @@ Deno.test("oversized headers within what the runtime lets through get JSON 431, 
     assertEquals(answer.body.error.code, "headers_too_large");
     assertMatch(answer.body.error.message, /at most 16384 are accepted/);
     assertEquals(answer.headers.get("x-request-id"), answer.body.error.requestId);
+    assertEquals(answer.body.error.requestId, answer.requestId, "the caller's own request id");
     assertEquals(answer.sent, []);
+    const logged = lines.map((line) => JSON.parse(line)).find((l) =>
+      l.requestId === answer.requestId
+    );
+    assertEquals(
+      [logged?.msg, logged?.status],
+      ["request", 431],
+      "one request line, as for any answer",
+    );
+    assert(!lines.some((line) => line.includes("eeeeeeeeee")), "the oversized token is not logged");
   }
+  const metrics = await px.request("GET", "/metrics");
+  assertMatch(metrics.body, /^astrix_http_requests_total\{[^}]*status="431"[^}]*\} 3$/m);
   // Many small headers add up the same way.
   const headers: Record<string, string> = {};
   for (let i = 0; i < 80; i++) headers[`x-filler-${i}`] = "f".repeat(250);
