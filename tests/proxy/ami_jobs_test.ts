@@ -111,3 +111,82 @@ Deno.test("AmiJobTracker.linkLost: a job whose call was never seen becomes unkno
   assertEquals([listen.status, playback.status], ["unknown", "dialing"]);
   assertMatch(playback.timeline.at(-1)!.note, /^AMI connection lost/);
 });
+
+/** A link whose Status knows only `live` Uniqueids; counts the lookups. */
+function statusLink(live: Set<string>) {
+  const asked: string[] = [];
+  return {
+    asked,
+    collect(action: [string, string][]) {
+      const uniqueId = action.find(([key]) => key === "Channel")![1];
+      asked.push(uniqueId);
+      if (!live.has(uniqueId)) {
+        return Promise.resolve({
+          response: event({ Response: "Error", Message: "No such channel" }),
+          events: [],
+        });
+      }
+      return Promise.resolve({
+        response: event({ Response: "Success", EventList: "start" }),
+        events: [event({ Event: "Status", Uniqueid: uniqueId, ChannelStateDesc: "Up" })],
+      });
+    },
+    send: () => Promise.reject(new Error("not used")),
+  };
+}
+
+Deno.test("AmiJobTracker.eventsLost: a job whose call is gone ends, one whose call is up stays, one not yet seen waits", async () => {
+  const { jobs, tracker, listen } = setup();
+  tracker.handle(answered("SIP/201-00000007", "1700000000.9"));
+  tracker.handle(event({
+    Event: "ChanSpyStart",
+    SpyerChannel: "SIP/201-00000007",
+    SpyerUniqueid: "1700000000.9",
+  }));
+  assertEquals(listen.status, "active");
+  const playback = jobs.create({
+    kind: "playback",
+    owner: "qa",
+    ownerRole: "qa",
+    extension: "206",
+    target: "rec-1",
+  });
+  jobs.transition(playback, "dialing", "calling");
+  tracker.handle(
+    event({ Event: "Newchannel", Channel: "SIP/206-00000008", Uniqueid: playback.id }),
+  );
+  const waiting = jobs.create({
+    kind: "playback",
+    owner: "qa",
+    ownerRole: "qa",
+    extension: "207",
+    target: "rec-2",
+  });
+  jobs.transition(waiting, "dialing", "calling");
+
+  // The listen's Hangup was among the lost events; the playback still rings.
+  const link = statusLink(new Set([playback.id]));
+  // deno-lint-ignore no-explicit-any
+  await tracker.eventsLost(link as any, 40);
+  assertEquals([listen.status, playback.status, waiting.status], ["ended", "dialing", "dialing"]);
+  assertMatch(listen.timeline.at(-1)!.note, /ended among 40 AMI events the proxy lost/);
+  assertEquals(link.asked, ["1700000000.9", playback.id], "one Status per job with a known call");
+});
+
+Deno.test("AmiJobTracker.eventsLost leaves alone a job its own events ended during the lookup", async () => {
+  const { tracker, listen } = setup();
+  tracker.handle(answered("SIP/201-00000007", "1700000000.9"));
+  const link = statusLink(new Set());
+  const collect = link.collect;
+  link.collect = (action) => {
+    // The Hangup arrives while the Status is on its way.
+    tracker.handle(
+      event({ Event: "Hangup", Channel: "SIP/201-00000007", Uniqueid: "1700000000.9" }),
+    );
+    return collect(action);
+  };
+  // deno-lint-ignore no-explicit-any
+  await tracker.eventsLost(link as any, 3);
+  assertEquals(listen.status, "failed", "as its Hangup said: the listener hung up before ChanSpy");
+  assertEquals(listen.timeline.filter((t) => t.note.includes("events the proxy lost")), []);
+});

@@ -68,6 +68,9 @@ export class AmiBackend implements Backend {
   readonly #tracker: AmiJobTracker;
   readonly #onEvent: (event: AmiMessage, job: Job | undefined) => void;
   readonly #onEventsLost: (lost: number) => void;
+  /** The check of the jobs' calls after a gap, while it runs; and events lost since it began. */
+  #gapCheck: Promise<void> | undefined;
+  #gapLostSince = 0;
   readonly #onPermissions: (missing: readonly MissingFeature[]) => void;
   readonly #events;
   #wasConnected = false;
@@ -316,6 +319,7 @@ export class AmiBackend implements Backend {
       for (const event of [first, ...this.#events.takeBuffered()]) {
         if (isEventGap(event)) {
           this.#onEventsLost(event.lost);
+          this.#checkJobsAfterGap(event.lost);
           continue;
         }
         let job: Job | undefined;
@@ -326,6 +330,20 @@ export class AmiBackend implements Backend {
         }
       }
     }
+  }
+
+  /** Looks up the live jobs' calls after a gap; gaps during a check make it run once more. */
+  #checkJobsAfterGap(lost: number): void {
+    if (this.#gapCheck) {
+      this.#gapLostSince += lost;
+      return;
+    }
+    this.#gapCheck = (async () => {
+      for (let count = lost; count > 0; count = this.#gapLostSince) {
+        this.#gapLostSince = 0;
+        await this.#tracker.eventsLost(this.#client, count);
+      }
+    })().finally(() => this.#gapCheck = undefined);
   }
 
   #stateChanged(state: AmiClientState): void {

@@ -125,25 +125,61 @@ export class AmiJobTracker {
     for (const job of this.#jobs.live()) {
       // The Originate asked for the job id as Uniqueid; a PBX that ignores it gave another.
       const uniqueId = job.uniqueId ?? job.id;
-      let found: AmiMessage | undefined;
-      try {
-        const { response, events } = await link.collect(actions.status({ channel: uniqueId }));
-        if (response.get("Response") === "Success") {
-          found = events.find((e) => e.get("Uniqueid") === uniqueId);
-        } else if (!/no such channel/i.test(response.get("Message") ?? "")) {
-          this.#jobs.note(
-            job,
-            `cannot look for the call after the reconnect: Status answered ` +
-              `"${response.get("Message")}"`,
-          );
-          continue;
-        }
-      } catch (error) {
-        if (!(error instanceof AmiError)) throw error;
-        return; // lost again: the next reconnect checks again
-      }
+      const found = await this.#statusOf(link, job, uniqueId, "after the reconnect");
+      if (found === "lost") return; // lost again: the next reconnect checks again
       if (found) this.#found(job, found, uniqueId);
-      else this.#notFound(job, uniqueId);
+      else if (found === null) this.#notFound(job, uniqueId);
+    }
+  }
+
+  /**
+   * Events were lost (the proxy fell behind the PBX), a job's Hangup perhaps
+   * among them: each live job whose call is known is looked up by Uniqueid,
+   * and one whose call is gone ends. A job whose call was not seen yet waits
+   * for its own events (its Originate's answer is not an event that can be
+   * lost), and one that is `unknown` for the reconnect's recheck.
+   */
+  async eventsLost(link: TrackerLink, lost: number): Promise<void> {
+    for (const job of this.#jobs.live()) {
+      const uniqueId = job.uniqueId;
+      if (uniqueId === null || job.status === "unknown") continue;
+      const found = await this.#statusOf(link, job, uniqueId, `after ${lost} events were lost`);
+      if (found === "lost") return; // the link went: the reconnect's recheck follows
+      if (found !== null || isFinal(job.status)) continue; // up, or its own events ended it
+      this.#forgetTarget(job);
+      this.#jobs.transition(
+        job,
+        "ended",
+        `the call (Uniqueid ${uniqueId}) ended among ${lost} AMI events the proxy lost`,
+      );
+    }
+  }
+
+  /**
+   * The call's Status event; null when the PBX has no such call; undefined
+   * when it could not say (noted in the job's timeline); "lost" when the link
+   * went meanwhile.
+   */
+  async #statusOf(
+    link: TrackerLink,
+    job: Job,
+    uniqueId: string,
+    when: string,
+  ): Promise<AmiMessage | null | undefined | "lost"> {
+    try {
+      const { response, events } = await link.collect(actions.status({ channel: uniqueId }));
+      if (response.get("Response") === "Success") {
+        return events.find((e) => e.get("Uniqueid") === uniqueId) ?? null;
+      }
+      if (/no such channel/i.test(response.get("Message") ?? "")) return null;
+      this.#jobs.note(
+        job,
+        `cannot look for the call ${when}: Status answered "${response.get("Message")}"`,
+      );
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof AmiError)) throw error;
+      return "lost";
     }
   }
 
