@@ -30,6 +30,7 @@ interface ProxyFlags {
   forward?: string;
   auditDb: string;
   auditKeyFile?: string;
+  auditBusyTimeout: number;
   jwtSecret?: string;
   jwtSecretFile?: string;
   jwksUrl?: string;
@@ -126,6 +127,12 @@ export function proxyCommand(ctx: CliContext): Command {
     .addOption(
       new Option("--audit-key-file <file>", "the audit's HMAC key, created if absent")
         .env("ASTRIX_AUDIT_KEY_FILE").default(undefined, "<db>.key"),
+    )
+    .addOption(
+      new Option(
+        "--audit-busy-timeout <ms>",
+        "how long a request waits for another process's lock on the audit before it answers 503",
+      ).env("ASTRIX_AUDIT_BUSY_TIMEOUT").default(10_000).argParser(parseCount),
     )
     .addOption(
       new Option("--jwt-secret <secret>", "HS256 secret, ≥ 32 bytes; prefer the env var or a file")
@@ -313,6 +320,7 @@ function proxyConfig(
     backend,
     auditDb: flags.auditDb,
     auditKeyFile: flags.auditKeyFile ?? defaultKeyFile(flags.auditDb),
+    auditBusyTimeoutMs: flags.auditBusyTimeout,
     auth,
     issuer: flags.jwtIssuer,
     audience: flags.jwtAudience,

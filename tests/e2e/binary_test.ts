@@ -243,7 +243,16 @@ Deno.test({
     const cwd = Deno.makeTempDirSync({ prefix: "astrix-binary-audit-" });
     const db = `${cwd}/audit.db`;
     const child = new Deno.Command(BINARY!, {
-      args: ["proxy", "--port", "0", "--dev-token", "--audit-db", db],
+      args: [
+        "proxy",
+        "--port",
+        "0",
+        "--dev-token",
+        "--audit-db",
+        db,
+        "--audit-busy-timeout",
+        "300",
+      ],
       cwd,
       stdin: "null",
       stdout: "piped",
@@ -278,7 +287,8 @@ Deno.test({
       assertEquals(mine.sort(), ["attempt", "ok"]);
 
       // Another process holds the write lock: a read of channels waits for it (audited first),
-      // /healthz does not.
+      // /healthz does not; past --audit-busy-timeout the read answers 503, and works once the
+      // lock is gone.
       const lock = await holdAuditLock(db);
       let released = false;
       try {
@@ -286,9 +296,12 @@ Deno.test({
         for (let i = 0; i < 20; i++) {
           assertEquals((await fetch(`${url}/healthz`)).status, 200);
         }
+        const refused = await waiting;
+        assertEquals(refused.status, 503);
+        assertEquals((await refused.json()).error.code, "audit_unavailable");
         await lock.release();
         released = true;
-        const answer = await waiting;
+        const answer = await fetch(`${url}/ami/channels`, { headers });
         assertEquals(answer.status, 200);
         await answer.body?.cancel();
       } finally {
