@@ -96,6 +96,11 @@ export class Authenticator {
     this.#now = options.now ?? (() => Date.now() / 1000);
   }
 
+  /** The longest token lifetime accepted, in seconds. */
+  get maxTokenLifetimeSeconds(): number {
+    return this.#maxLifetime;
+  }
+
   /** HS256 with a shared secret; throws ProxyConfigError if it is shorter than 32 bytes. */
   static hs256(secret: Uint8Array, options: AuthOptions = {}): Authenticator {
     if (secret.length < MIN_SECRET_BYTES) {
@@ -192,19 +197,19 @@ function checkTimes(payload: JWTPayload, now: number, maxLifetime: number): void
   if (lifetime > maxLifetime + (iat !== undefined ? 0 : CLOCK_SKEW_S)) {
     throw new AuthError(
       "token_lifetime_too_long",
-      `The token is valid for ${describeSeconds(lifetime)} ` +
+      `The token is valid for ${describeLifetime(lifetime)} ` +
         `(${
           iat !== undefined ? "exp - iat" : "exp - now, it has no iat"
         }); this proxy accepts at most ` +
-        `${describeSeconds(maxLifetime)} (--max-token-lifetime): sign a shorter one`,
+        `${describeLifetime(maxLifetime)} (--max-token-lifetime): sign a shorter one`,
     );
   }
 }
 
 /** `90 s`, `8 h`, `1.0e+300 s`: a lifetime in words. */
-function describeSeconds(seconds: number): string {
+export function describeLifetime(seconds: number): string {
   if (!Number.isSafeInteger(Math.round(seconds))) return `${seconds.toExponential(1)} s`;
-  if (seconds >= 86_400 && seconds % 86_400 === 0) return `${seconds / 86_400} d`;
+  if (seconds > 172_800 && seconds % 86_400 === 0) return `${seconds / 86_400} d`;
   if (seconds >= 3_600 && seconds % 3_600 === 0) return `${seconds / 3_600} h`;
   return `${Math.round(seconds)} s`;
 }

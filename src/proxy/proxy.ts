@@ -20,7 +20,7 @@ import { SyntheticCatalog } from "../recordings/synthetic.ts";
 import { createProxyApp } from "./app.ts";
 import { auditEventHandler } from "./audit_events.ts";
 import { AuditTrail } from "./audit_trail.ts";
-import { Authenticator } from "./auth.ts";
+import { Authenticator, describeLifetime } from "./auth.ts";
 import { AMI_FEATURES, describeMissing } from "./ami_features.ts";
 import { AmiBackend } from "./backends/ami.ts";
 import type { Backend } from "./backends/backend.ts";
@@ -164,7 +164,8 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
       `auth: ${
         config.auth.kind === "hs256" ? "HS256 shared secret" : `JWKS ${config.auth.url}`
       }, ` +
-      `iss ${config.issuer ?? "astrix"}, aud ${config.audience ?? "astrix"}`,
+      `iss ${config.issuer ?? "astrix"}, aud ${config.audience ?? "astrix"}, ` +
+      `lifetime at most ${describeLifetime(auth.maxTokenLifetimeSeconds)}`,
       `recordings: ${recordings?.description ?? "none (start with --recordings URL|DIR)"}`,
     ];
     if (config.devToken) {

@@ -84,7 +84,7 @@ Deno.test("astrix proxy prints one line per fact, honours AMI_PROXY_PORT, and st
   const facts = stopped.stdout.trim().split("\n");
   assertMatch(facts[0], /^backend: simulate/);
   assertMatch(facts[1], /^audit: .*audit\.db/);
-  assertMatch(facts[2], /^auth: HS256/);
+  assertMatch(facts[2], /^auth: HS256.*, lifetime at most 24 h$/);
   assertMatch(facts[3], /^recordings: 20 synthetic/);
   assertMatch(facts[4], /^WARNING: the development token/);
   // JSON request logs on stderr, one per line, nothing secret in them.
