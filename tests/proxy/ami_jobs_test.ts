@@ -29,6 +29,19 @@ function setup() {
   return { jobs, tracker, listen, hungUp };
 }
 
+/** A playback to `extension` whose Originate has been sent. */
+function dialingPlayback(jobs: JobStore, extension: string): Job {
+  const playback = jobs.create({
+    kind: "playback",
+    owner: "qa",
+    ownerRole: "qa",
+    extension,
+    target: `rec-${extension}`,
+  });
+  jobs.transition(playback, "dialing", "calling");
+  return playback;
+}
+
 const answered = (channel: string, uniqueId: string) =>
   event({
     Event: "OriginateResponse",
@@ -96,14 +109,7 @@ Deno.test("AmiJobTracker: the target hangs up while the listener rings: failed, 
 
 Deno.test("AmiJobTracker.linkLost: a job whose call was never seen becomes unknown, one with a call is marked", () => {
   const { jobs, tracker, listen } = setup();
-  const playback = jobs.create({
-    kind: "playback",
-    owner: "qa",
-    ownerRole: "qa",
-    extension: "206",
-    target: "rec-1",
-  });
-  jobs.transition(playback, "dialing", "calling");
+  const playback = dialingPlayback(jobs, "206");
   tracker.handle(
     event({ Event: "Newchannel", Channel: "SIP/206-00000008", Uniqueid: playback.id }),
   );
@@ -144,25 +150,11 @@ Deno.test("AmiJobTracker.eventsLost: a job whose call is gone ends, one whose ca
     SpyerUniqueid: "1700000000.9",
   }));
   assertEquals(listen.status, "active");
-  const playback = jobs.create({
-    kind: "playback",
-    owner: "qa",
-    ownerRole: "qa",
-    extension: "206",
-    target: "rec-1",
-  });
-  jobs.transition(playback, "dialing", "calling");
+  const playback = dialingPlayback(jobs, "206");
   tracker.handle(
     event({ Event: "Newchannel", Channel: "SIP/206-00000008", Uniqueid: playback.id }),
   );
-  const waiting = jobs.create({
-    kind: "playback",
-    owner: "qa",
-    ownerRole: "qa",
-    extension: "207",
-    target: "rec-2",
-  });
-  jobs.transition(waiting, "dialing", "calling");
+  const waiting = dialingPlayback(jobs, "207");
 
   // The listen's Hangup was among the lost events; the playback still rings.
   const link = statusLink(new Set([playback.id]));
