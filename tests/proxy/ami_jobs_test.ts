@@ -118,15 +118,16 @@ Deno.test("AmiJobTracker.linkLost: a job whose call was never seen becomes unkno
   assertMatch(playback.timeline.at(-1)!.note, /^AMI connection lost/);
 });
 
-/** A link whose Status knows only `live` Uniqueids; counts the lookups. */
-function statusLink(live: Set<string>) {
+/** A link whose Status knows only the `live` calls (Uniqueid → state and application). */
+function statusLink(live: Map<string, { state: string; application: string }>) {
   const asked: string[] = [];
   return {
     asked,
     collect(action: [string, string][]) {
       const uniqueId = action.find(([key]) => key === "Channel")![1];
       asked.push(uniqueId);
-      if (!live.has(uniqueId)) {
+      const call = live.get(uniqueId);
+      if (!call) {
         return Promise.resolve({
           response: event({ Response: "Error", Message: "No such channel" }),
           events: [],
@@ -134,14 +135,19 @@ function statusLink(live: Set<string>) {
       }
       return Promise.resolve({
         response: event({ Response: "Success", EventList: "start" }),
-        events: [event({ Event: "Status", Uniqueid: uniqueId, ChannelStateDesc: "Up" })],
+        events: [event({
+          Event: "Status",
+          Uniqueid: uniqueId,
+          ChannelStateDesc: call.state,
+          Application: call.application,
+        })],
       });
     },
     send: () => Promise.reject(new Error("not used")),
   };
 }
 
-Deno.test("AmiJobTracker.eventsLost: a job whose call is gone ends, one whose call is up stays, one not yet seen waits", async () => {
+Deno.test("AmiJobTracker.eventsLost: a job whose call is gone ends, one whose playback was answered is active, one ringing stays, one not yet seen waits", async () => {
   const { jobs, tracker, listen } = setup();
   tracker.handle(answered("SIP/201-00000007", "1700000000.9"));
   tracker.handle(event({
@@ -150,25 +156,42 @@ Deno.test("AmiJobTracker.eventsLost: a job whose call is gone ends, one whose ca
     SpyerUniqueid: "1700000000.9",
   }));
   assertEquals(listen.status, "active");
-  const playback = dialingPlayback(jobs, "206");
+  const ringing = dialingPlayback(jobs, "206");
   tracker.handle(
-    event({ Event: "Newchannel", Channel: "SIP/206-00000008", Uniqueid: playback.id }),
+    event({ Event: "Newchannel", Channel: "SIP/206-00000008", Uniqueid: ringing.id }),
+  );
+  const playing = dialingPlayback(jobs, "208");
+  tracker.handle(
+    event({ Event: "Newchannel", Channel: "SIP/208-00000009", Uniqueid: playing.id }),
   );
   const waiting = dialingPlayback(jobs, "207");
 
-  // The listen's Hangup was among the lost events; the playback still rings.
-  const link = statusLink(new Set([playback.id]));
+  // Lost: the listen's Hangup, and the answer of the playback to 208.
+  const link = statusLink(
+    new Map([
+      [ringing.id, { state: "Ringing", application: "AppDial" }],
+      [playing.id, { state: "Up", application: "ControlPlayback" }],
+    ]),
+  );
   // deno-lint-ignore no-explicit-any
   await tracker.eventsLost(link as any, 40);
-  assertEquals([listen.status, playback.status, waiting.status], ["ended", "dialing", "dialing"]);
+  assertEquals(
+    [listen.status, ringing.status, playing.status, waiting.status],
+    ["ended", "dialing", "active", "dialing"],
+  );
   assertMatch(listen.timeline.at(-1)!.note, /ended among 40 AMI events the proxy lost/);
-  assertEquals(link.asked, ["1700000000.9", playback.id], "one Status per job with a known call");
+  assertMatch(playing.timeline.at(-1)!.note, /found up \(ControlPlayback\)/);
+  assertEquals(
+    link.asked,
+    ["1700000000.9", ringing.id, playing.id],
+    "one Status per job with a known call",
+  );
 });
 
 Deno.test("AmiJobTracker.eventsLost leaves alone a job its own events ended during the lookup", async () => {
   const { tracker, listen } = setup();
   tracker.handle(answered("SIP/201-00000007", "1700000000.9"));
-  const link = statusLink(new Set());
+  const link = statusLink(new Map());
   const collect = link.collect;
   link.collect = (action) => {
     // The Hangup arrives while the Status is on its way.

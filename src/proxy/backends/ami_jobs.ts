@@ -133,9 +133,10 @@ export class AmiJobTracker {
   }
 
   /**
-   * Events were lost (the proxy fell behind the PBX), a job's Hangup perhaps
-   * among them: each live job whose call is known is looked up by Uniqueid,
-   * and one whose call is gone ends. A job whose call was not seen yet waits
+   * Events were lost (the proxy fell behind the PBX), a job's Hangup or
+   * ChanSpyStart perhaps among them: each live job whose call is known is
+   * looked up by Uniqueid; one whose call is gone ends, one still dialing
+   * whose call is up and spying (or playing) is active. A job whose call was not seen yet waits
    * for its own events (its Originate's answer is not an event that can be
    * lost), and one that is `unknown` for the reconnect's recheck.
    */
@@ -145,13 +146,25 @@ export class AmiJobTracker {
       if (uniqueId === null || job.status === "unknown") continue;
       const found = await this.#statusOf(link, job, uniqueId, `after ${lost} events were lost`);
       if (found === "lost") return; // the link went: the reconnect's recheck follows
-      if (found !== null || isFinal(job.status)) continue; // up, or its own events ended it
-      this.#forgetTarget(job);
-      this.#jobs.transition(
-        job,
-        "ended",
-        `the call (Uniqueid ${uniqueId}) ended among ${lost} AMI events the proxy lost`,
-      );
+      if (found === undefined || isFinal(job.status)) continue; // no answer, or its events ended it
+      if (found === null) {
+        this.#forgetTarget(job);
+        this.#jobs.transition(
+          job,
+          "ended",
+          `the call (Uniqueid ${uniqueId}) ended among ${lost} AMI events the proxy lost`,
+        );
+      } else if (job.status === "dialing" && this.#underway(job, found)) {
+        // Its ChanSpyStart (or the answer of its playback) was among them.
+        this.#answered.add(job);
+        this.#spied.add(job);
+        this.#jobs.transition(
+          job,
+          "active",
+          `${found.get("Channel") ?? job.channel} found up (${found.get("Application")}) by ` +
+            `Uniqueid ${uniqueId} after ${lost} AMI events the proxy lost`,
+        );
+      }
     }
   }
 
@@ -191,15 +204,14 @@ export class AmiJobTracker {
       this.#jobs.note(job, `AMI reconnected: the call (Uniqueid ${uniqueId}) is still up`);
       return;
     }
-    const up = status.get("ChannelStateDesc") === "Up";
-    const application = status.get("Application") ?? "";
-    if (up) this.#answered.add(job);
-    if (up && (job.kind === "playback" || /^chanspy$/i.test(application))) {
+    if (status.get("ChannelStateDesc") === "Up") this.#answered.add(job);
+    if (this.#underway(job, status)) {
       this.#spied.add(job);
       this.#jobs.transition(
         job,
         "active",
-        `found after the reconnect by Uniqueid ${uniqueId}: ${channel} is up (${application})`,
+        `found after the reconnect by Uniqueid ${uniqueId}: ${channel} is up ` +
+          `(${status.get("Application") ?? ""})`,
       );
     } else {
       this.#jobs.transition(
@@ -209,6 +221,12 @@ export class AmiJobTracker {
           `(${status.get("ChannelStateDesc") ?? "state unknown"})`,
       );
     }
+  }
+
+  /** Whether a call's Status shows the job's work under way: answered, and spying or playing. */
+  #underway(job: Job, status: AmiMessage): boolean {
+    return status.get("ChannelStateDesc") === "Up" &&
+      (job.kind === "playback" || /^chanspy$/i.test(status.get("Application") ?? ""));
   }
 
   #notFound(job: Job, uniqueId: string): void {
