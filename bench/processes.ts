@@ -63,3 +63,14 @@ export async function runJson<T>(file: string, args: (string | number)[]): Promi
   if (!output.success) throw new Error(`${file} ${args.join(" ")} failed`);
   return JSON.parse(new TextDecoder().decode(output.stdout).trim().split("\n").at(-1)!);
 }
+
+/** Waits (10 s at most) until the proxy on `port` answers `/readyz` with 200. */
+export async function waitReady(port: number): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+    await response.body?.cancel();
+    if (response.ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("The proxy did not become ready (logged in to mock-ami) within 10 s");
+}

@@ -33,7 +33,7 @@ import { parseArgs } from "node:util";
 import { AmiClient } from "../src/ami/client.ts";
 import { signToken } from "../src/proxy/tokens.ts";
 import { listenerPid, type Memory, memoryOf } from "./proc_status.ts";
-import { type ServerProcess, startServer } from "./processes.ts";
+import { type ServerProcess, startServer, waitReady } from "./processes.ts";
 import { now, SseClients, SseLossError } from "./sse_client.ts";
 
 const { values } = parseArgs({
@@ -83,16 +83,6 @@ async function sendUserEvents(ami: AmiClient, from: number): Promise<number> {
     }
   }));
   return start;
-}
-
-async function waitReady(port: number): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const response = await fetch(`http://127.0.0.1:${port}/readyz`);
-    await response.body?.cancel();
-    if (response.ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error("The proxy did not become ready (logged in to mock-ami) within 10 s");
 }
 
 async function measureRun(system: System, run: number): Promise<void> {
