@@ -50,6 +50,7 @@ import {
 import { WriteQueue } from "./write_queue.ts";
 import { type AmiListResult, InFlight, isSuccess } from "./in_flight.ts";
 import { ActionIds } from "./action_ids.ts";
+import { identifyPbx, type PbxIdentity } from "./versions.ts";
 import { serializeAction } from "./action_text.ts";
 
 export { type AmiListResult, isSuccess };
@@ -157,6 +158,7 @@ export class AmiClient {
   #state: AmiClientState = "disconnected";
   #session: Session | undefined;
   #banner: string | undefined;
+  #pbx: PbxIdentity | undefined;
   #wake: (() => void) | undefined;
 
   constructor(options: AmiClientOptions) {
@@ -179,6 +181,11 @@ export class AmiClient {
   /** The server's banner line, e.g. `Asterisk Call Manager/11.0.0`, once connected. */
   get banner(): string | undefined {
     return this.#banner;
+  }
+
+  /** The Asterisk version behind the banner (nearest known, flagged, if unknown), once connected. */
+  get pbx(): PbxIdentity | undefined {
+    return this.#pbx;
   }
 
   /** Responses that matched no action in flight (late answers after a timeout, for instance). */
@@ -334,6 +341,7 @@ export class AmiClient {
       await this.#login(session, Math.max(1, deadline - Date.now()));
       if (this.#isClosed()) throw new AmiDisconnectedError("AMI client closed");
       this.#banner = banner;
+      this.#pbx = identifyPbx(banner);
     } catch (error) {
       if (this.#session === session) this.#session = undefined;
       conn.close();

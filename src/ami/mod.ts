@@ -41,3 +41,10 @@ export {
 } from "./transport.ts";
 export { denoTransport } from "./transport_deno.ts";
 export { nodeTransport } from "./transport_node.ts";
+export {
+  ASTERISK_MAJORS,
+  type AsteriskMajor,
+  describePbx,
+  identifyPbx,
+  type PbxIdentity,
+} from "./versions.ts";

@@ -168,6 +168,8 @@ export function createProxyApp(deps: ProxyDeps): Hono<ProxyEnv> {
     // The audit's problem (a failed write or checkpoint, a missing file) comes with its fix.
     const auditProblem = deps.trail.problem;
     const checks = { ami: deps.backend.ready, audit: auditProblem === null, amiPermissions };
+    // Whom the proxy talks to, from the PBX's banner (unknown until connected, and in forward mode).
+    const pbx = deps.backend.pbx;
     const ready = checks.ami && checks.audit && checks.amiPermissions;
     const cannotWork = missing.map((m) => ({
       feature: m.feature,
@@ -179,6 +181,9 @@ export function createProxyApp(deps: ProxyDeps): Hono<ProxyEnv> {
       {
         ready,
         ...checks,
+        ...(pbx
+          ? { pbx: { asterisk: pbx.asterisk, amiVersion: pbx.amiVersion, exact: pbx.exact } }
+          : {}),
         ...(auditProblem ? { auditProblem } : {}),
         ...(cannotWork.length > 0
           ? {

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { AmiClient } from "../ami/mod.ts";
+import { AmiClient, describePbx } from "../ami/mod.ts";
 import { AuditWriter } from "../audit/worker_writer.ts";
 import { serveHttp } from "../http/serve.ts";
 import type { Logger } from "../log.ts";
@@ -251,7 +251,13 @@ function amiBackend(
     onState: (change) => {
       if (change.state === "connected") {
         if (change.previous === "reconnecting") metrics.amiReconnects.inc();
-        logger.info("AMI connected", { host: ami.host, port: ami.port });
+        const pbx = client.pbx;
+        logger.info("AMI connected", {
+          host: ami.host,
+          port: ami.port,
+          pbx: pbx ? describePbx(pbx) : client.banner,
+        });
+        if (pbx && !pbx.exact) logger.warn(`The PBX speaks ${describePbx(pbx)}`);
       } else if (change.state === "reconnecting") {
         logger.warn("AMI not connected, retrying", {
           host: ami.host,

@@ -12,6 +12,7 @@
 import { AmiClient, type AmiClientOptions } from "../ami/client.ts";
 import type { EventSubscription } from "../ami/event_stream.ts";
 import * as actions from "../ami/actions.ts";
+import { describePbx } from "../ami/versions.ts";
 import { ChannelLedger, type LeftoverChannel } from "./channels.ts";
 import { expectSuccess, nextEvent, PermissionDenied, StepFailed } from "./expect.ts";
 
@@ -77,7 +78,9 @@ export async function runSteps(options: TestClientOptions): Promise<TestClientRu
   try {
     const connected = await steps.run(0, async () => {
       await ami.connect();
-      return `${ami.banner}, logged in as ${options.ami.username}`;
+      // The first fact: whom we talk to (a version astrix does not know is said so).
+      const pbx = ami.pbx ? describePbx(ami.pbx) : ami.banner;
+      return `${pbx}, logged in as ${options.ami.username}`;
     });
     if (connected.ok) await callSteps(run);
     else for (let i = 1; i < STEP_NAMES.length - 1; i++) steps.skip(i, "not connected");

@@ -239,10 +239,10 @@ Deno.test("AmiParser on garbage raises only typed errors and holds at most one m
   }
 });
 
-// The Command answers of Asterisk 11 and 13, captured from real builds (tests/fixtures/ami-legacy).
+// The Command answers of Asterisk 11 and 13, captured from real builds (tests/fixtures/ami-versions).
 const LEGACY_CAPTURES = ["11.25.3", "13.38.3"].map((version) => ({
   version,
-  dir: new URL(`../fixtures/ami-legacy/${version}/18-command/`, import.meta.url),
+  dir: new URL(`../fixtures/ami-versions/${version}/18-command/`, import.meta.url),
 }));
 
 for (const { version, dir } of LEGACY_CAPTURES) {

@@ -80,6 +80,7 @@ Deno.test("test-client passes all seven steps against mock-ami, with no other fl
       assertEquals(code, 0, stdout);
       assertEquals(stdout.match(/✓/g)?.length, 7 + 2, stdout); // 7 steps; step 5 shows ✓ twice
       assertMatch(stdout, /7\/7 steps passed/);
+      assertMatch(stdout, /✓ 1 .*Asterisk 22 \(AMI 11\.0\.0\), logged in as /, "whom it talks to");
       assertMatch(stdout, /ChanSpyStart/);
     }
   } finally {

@@ -81,6 +81,8 @@ Deno.test("the manager.conf classes the docs give (read=call, write=call,origina
     true,
     undefined,
   ]);
+  // Whom it talks to, from mock-ami's banner (Asterisk 22's).
+  assertEquals(readyz.body.pbx, { asterisk: 22, amiVersion: "11.0.0", exact: true });
 });
 
 Deno.test("a known path with another method: 405 with Allow; an unknown path: 404", async (t) => {

@@ -26,6 +26,7 @@ import {
   AmiTimeoutError,
   isEventGap,
   listedActions,
+  type PbxIdentity,
 } from "../../ami/mod.ts";
 import { type AmiFeature, type MissingFeature, missingFeatures } from "../ami_features.ts";
 import { ConflictError, OutcomeUnknownError, ProxyError } from "../errors.ts";
@@ -99,6 +100,10 @@ export class AmiBackend implements Backend {
 
   get ready(): boolean {
     return this.#client.state === "connected";
+  }
+
+  get pbx(): PbxIdentity | undefined {
+    return this.#client.pbx;
   }
 
   get permissions(): { checked: boolean; missing: readonly MissingFeature[] } {

@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { PbxIdentity } from "../../ami/versions.ts";
 import type { ListenMode } from "../../ami/mod.ts";
 import type { MissingFeature } from "../ami_features.ts";
 import type { Job } from "../jobs.ts";
@@ -64,6 +65,8 @@ export interface Backend {
    * (`/readyz`, metrics; those features answer 502 at once).
    */
   readonly permissions: { checked: boolean; missing: readonly MissingFeature[] };
+  /** The PBX's Asterisk version, from its banner, once connected (forward mode: unknown). */
+  readonly pbx: PbxIdentity | undefined;
   channels(): Promise<ChannelInfo[]>;
   /** The live channel named exactly `channel`; throws 404 `channel_not_found` if none. */
   findTarget(channel: string): Promise<ListenTarget>;

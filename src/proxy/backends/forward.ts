@@ -76,6 +76,8 @@ export class ForwardBackend implements Backend {
 
   /** The upstream checks its own PBX's accounts. */
   readonly permissions = { checked: true, missing: [] };
+  /** The upstream proxy talks to the PBX: its own `/readyz` says which. */
+  readonly pbx = undefined;
 
   async channels(): Promise<ChannelInfo[]> {
     const { channels } = await this.#call<{ channels: ChannelInfo[] }>("GET", "/ami/channels");
