@@ -12,12 +12,12 @@
  *   deno run -A bench/audit_lock_load.ts
  */
 
-import { AmiClient } from "../src/ami/mod.ts";
+import type { AmiClient } from "../src/ami/mod.ts";
 import { signToken } from "../src/proxy/tokens.ts";
 import { holdAuditLock } from "../tests/_support/audit_lock.ts";
-import { type ServerProcess, startServer, waitReady } from "./processes.ts";
+import type { ServerProcess } from "./processes.ts";
+import { mockAmiSender, startProxyStack } from "./proxy_stack.ts";
 
-const here = (file: string) => new URL(file, import.meta.url).pathname;
 const dir = Deno.makeTempDirSync({ prefix: "astrix-lock-bench-" });
 const jwtSecret = "lock-bench-secret-0123456789abcdef0123";
 
@@ -58,20 +58,8 @@ function quantile(sorted: number[], q: number): number {
 const servers: ServerProcess[] = [];
 let ami: AmiClient | undefined;
 try {
-  const mockAmi = await startServer(
-    "mock-ami",
-    [here("../main.ts"), "mock-ami", "--port", "0"],
-    /listening on \S+:(\d+)/,
-  );
-  servers.push(mockAmi);
   const db = `${dir}/audit.db`;
-  // deno-fmt-ignore
-  const proxy = await startServer("proxy", [
-    here("../main.ts"), "proxy", "--ami", `127.0.0.1:${mockAmi.port}`, "--ami-user", "astrix",
-    "--ami-secret", "astrix", "--jwt-secret", jwtSecret, "--audit-db", db, "--port", "0",
-  ], /listening on http:\/\/\S+:(\d+)/, { stderr: "null" });
-  servers.push(proxy);
-  await waitReady(proxy.port);
+  const { mockAmi, proxy } = await startProxyStack(servers, { jwtSecret, auditDb: db });
   const base = `http://127.0.0.1:${proxy.port}`;
   const token = await signToken(new TextEncoder().encode(jwtSecret), {
     sub: "lock-bench",
@@ -94,15 +82,7 @@ try {
       received += chunk.split("event: ami").length - 1;
     }
   })().catch(() => {});
-  ami = new AmiClient({
-    host: "127.0.0.1",
-    port: mockAmi.port,
-    username: "astrix",
-    secret: "astrix",
-    events: "off",
-    keepaliveMs: 0,
-    reconnect: false,
-  });
+  ami = mockAmiSender(mockAmi.port);
   await ami.connect();
   let sent = 0;
   let sending = true;

@@ -30,10 +30,11 @@
  */
 
 import { parseArgs } from "node:util";
-import { AmiClient } from "../src/ami/client.ts";
+import type { AmiClient } from "../src/ami/client.ts";
 import { signToken } from "../src/proxy/tokens.ts";
 import { listenerPid, type Memory, memoryOf } from "./proc_status.ts";
-import { type ServerProcess, startServer, waitReady } from "./processes.ts";
+import { type ServerProcess, startServer } from "./processes.ts";
+import { mockAmiSender, startProxyStack } from "./proxy_stack.ts";
 import { now, SseClients, SseLossError } from "./sse_client.ts";
 
 const { values } = parseArgs({
@@ -158,46 +159,23 @@ const systems: System[] = [];
 const memory: [string, Memory | undefined][] = [];
 let ami: AmiClient | undefined;
 try {
-  const mockAmi = await startServer(
-    "mock-ami",
-    [here("../main.ts"), "mock-ami", "--port", "0"],
-    /listening on \S+:(\d+)/,
-  );
-  servers.push(mockAmi);
-  // deno-fmt-ignore
-  const proxyArgs = [
-    "proxy", "--ami", `127.0.0.1:${mockAmi.port}`, "--ami-user", "astrix", "--ami-secret", "astrix",
-    "--jwt-secret", jwtSecret, "--audit-db", `${dir}/audit.db`, "--port", "0", "--log-format", "json",
-  ];
-  const proxy = await startServer(
-    "proxy",
-    [here("../main.ts"), ...proxyArgs],
-    /listening on http:\/\/\S+:(\d+)/,
-    { stderr: "null" },
-  );
-  servers.push(proxy);
+  const { mockAmi, proxy } = await startProxyStack(servers, {
+    jwtSecret,
+    auditDb: `${dir}/audit.db`,
+    proxyArgs: ["--log-format", "json"],
+  });
   const bare = await startServer(
     "bare SSE server",
     [here("sse_bare_server.ts")],
     /listening (\d+)/,
   );
   servers.push(bare);
-  await waitReady(proxy.port);
   const proxyPid = listenerPid(proxy.port);
   const sample = (when: string) => memory.push([when, proxyPid ? memoryOf(proxyPid) : undefined]);
   sample("at start");
 
   let actionId = 0;
-  ami = new AmiClient({
-    host: "127.0.0.1",
-    port: mockAmi.port,
-    username: "astrix",
-    secret: "astrix",
-    events: "off",
-    keepaliveMs: 0,
-    reconnect: false,
-    actionId: () => `b${actionId++}`,
-  });
+  ami = mockAmiSender(mockAmi.port, () => `b${actionId++}`);
   await ami.connect();
   const trigger = ami;
   const token = await signToken(new TextEncoder().encode(jwtSecret), {

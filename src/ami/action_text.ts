@@ -16,7 +16,7 @@
  * @module
  */
 
-import { type AmiFieldsInit, type AmiHeader, assertSafeHeader } from "./message.ts";
+import { type AmiFieldsInit, assertSafeHeader, forEachHeader } from "./message.ts";
 
 /** An action ready for the socket. */
 export interface SerializedAction {
@@ -40,7 +40,8 @@ class Gathered {
   actionId: string | undefined = undefined;
   name = "";
 
-  add(key: string, value: string): void {
+  /** Takes the next header (an arrow: it is passed around as the visitor of the headers). */
+  add = (key: string, value: string): void => {
     assertSafeHeader(key, value);
     const line = key + ": " + value + "\r\n";
     if (this.count++ === 0) this.first = line;
@@ -51,7 +52,7 @@ class Gathered {
     } else if (key.length === 6) {
       if (this.name === "" && key.toLowerCase() === "action") this.name = value;
     }
-  }
+  };
 }
 
 /**
@@ -61,17 +62,7 @@ class Gathered {
  */
 export function serializeAction(action: AmiFieldsInit, newId: () => string): SerializedAction {
   const gathered = new Gathered();
-  if (Array.isArray(action)) {
-    for (let i = 0; i < action.length; i++) {
-      const header = action[i] as AmiHeader;
-      gathered.add(header[0], header[1]);
-    }
-  } else if (Symbol.iterator in action) {
-    for (const [key, value] of action as Iterable<AmiHeader>) gathered.add(key, value);
-  } else {
-    const record = action as Record<string, string | number | boolean>;
-    for (const key of Object.keys(record)) gathered.add(key, String(record[key]));
-  }
+  forEachHeader(action, gathered.add);
   const { first, rest, name } = gathered;
   if (gathered.actionId !== undefined) {
     return { text: first + rest + "\r\n", actionId: gathered.actionId, name, inserted: false };

@@ -347,6 +347,27 @@ function checkKey(key: string): void {
   if (checkedKeys.size < 4096) checkedKeys.add(key);
 }
 
+/**
+ * Calls `visit` with each header of `fields` in wire order, from any of the
+ * forms a message can be given in, without building an array of them.
+ */
+export function forEachHeader(
+  fields: AmiFieldsInit | AmiMessage,
+  visit: (key: string, value: string) => void,
+): void {
+  if (Array.isArray(fields)) {
+    for (let i = 0; i < fields.length; i++) {
+      const header = fields[i] as AmiHeader;
+      visit(header[0], header[1]);
+    }
+  } else if (fields instanceof AmiMessage || Symbol.iterator in fields) {
+    for (const [key, value] of fields as Iterable<AmiHeader>) visit(key, value);
+  } else {
+    const record = fields as Record<string, string | number | boolean>;
+    for (const key of Object.keys(record)) visit(key, String(record[key]));
+  }
+}
+
 /** Header pairs in wire order, from any of the forms a message can be given in. */
 export function headersOf(fields: AmiFieldsInit | AmiMessage): AmiHeader[] {
   if (Array.isArray(fields)) return fields as AmiHeader[];
@@ -362,10 +383,10 @@ export function headersOf(fields: AmiFieldsInit | AmiMessage): AmiHeader[] {
  */
 export function serializeMessage(fields: AmiFieldsInit | AmiMessage): string {
   let text = "";
-  for (const [key, value] of headersOf(fields)) {
+  forEachHeader(fields, (key, value) => {
     assertSafeHeader(key, value);
     text += key + ": " + value + "\r\n";
-  }
+  });
   return text + "\r\n";
 }
 
