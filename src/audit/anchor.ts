@@ -19,15 +19,7 @@
  * @module
  */
 
-import {
-  accessSync,
-  constants,
-  existsSync,
-  linkSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, linkSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { AuditAnchorError } from "./errors.ts";
 
@@ -81,12 +73,15 @@ export function readAnchor(path: string): ChainPoint | undefined {
 
 /**
  * Throws {@linkcode AuditAnchorError} unless the anchor file could be
- * created (its folder writable): checked when the proxy starts, rather than
- * when its first row is already written.
+ * created: checked when the proxy starts, rather than when its first row is
+ * already written, by creating (and removing) a file where it goes, which
+ * holds for any user, root included.
  */
 export function assertCanRecord(path: string): void {
+  const probe = stagingName(path);
   try {
-    accessSync(dirname(path), constants.W_OK);
+    writeFileSync(probe, "", { mode: 0o600, flag: "wx" });
+    rmSync(probe, { force: true });
   } catch (error) {
     const code = (error as { code?: string }).code;
     const why = code === "EACCES" || code === "EPERM" || code === "EROFS"
@@ -109,7 +104,7 @@ export function assertCanRecord(path: string): void {
  * {@linkcode AuditAnchorError} (one key anchors one chain).
  */
 export function recordAnchor(path: string, start: ChainPoint): void {
-  const staging = `${path}.${crypto.randomUUID()}.tmp`;
+  const staging = stagingName(path);
   try {
     writeFileSync(staging, formatPoint(start) + "\n", { mode: 0o600, flag: "wx" });
     linkSync(staging, path);
@@ -131,4 +126,9 @@ export function recordAnchor(path: string, start: ChainPoint): void {
         `(${formatPoint(start)}): one key anchors one chain; give this database its own key file`,
     );
   }
+}
+
+/** A private name beside `path`, for a file written whole before it is linked into place. */
+function stagingName(path: string): string {
+  return `${path}.${crypto.randomUUID()}.tmp`;
 }
