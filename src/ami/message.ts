@@ -64,12 +64,12 @@ export class AmiMessage implements Iterable<AmiHeader> {
     if (fields === undefined) return;
     let text = "";
     const offsets: number[] = [];
-    for (const [key, value] of headersOf(fields)) {
+    forEachHeader(fields, (key, value) => {
       offsets.push(text.length, text.length + key.length);
       text += key;
       offsets.push(text.length, text.length + value.length);
       text += value;
-    }
+    });
     this.#text = text;
     this.#offsets = offsets;
     if (offsets.length > 0) this.#name = text.slice(offsets[2], offsets[3]);
@@ -366,15 +366,6 @@ export function forEachHeader(
     const record = fields as Record<string, string | number | boolean>;
     for (const key of Object.keys(record)) visit(key, String(record[key]));
   }
-}
-
-/** Header pairs in wire order, from any of the forms a message can be given in. */
-export function headersOf(fields: AmiFieldsInit | AmiMessage): AmiHeader[] {
-  if (Array.isArray(fields)) return fields as AmiHeader[];
-  if (fields instanceof AmiMessage || Symbol.iterator in fields) {
-    return [...fields as Iterable<AmiHeader>];
-  }
-  return Object.entries(fields).map(([k, v]) => [k, String(v)] as const);
 }
 
 /**
