@@ -5,7 +5,7 @@
  */
 
 import { Command, Option } from "commander";
-import { parsePort, parseRate } from "../src/config.ts";
+import { parseAsterisk, parsePort, parseRate } from "../src/config.ts";
 import {
   DEV_EXTENSIONS,
   DEV_TOKEN_TTL_S,
@@ -16,6 +16,7 @@ import {
 import { createLogger } from "../src/log.ts";
 import type { Role } from "../src/proxy/roles.ts";
 import { untilParentExits } from "../src/shutdown.ts";
+import { asteriskProfile } from "../src/ami/profiles.ts";
 import type { CliContext } from "./context.ts";
 
 type DevFlags = Omit<DevOptions, "logger"> & { logFormat: "json" | "pretty" };
@@ -35,6 +36,7 @@ export function devCommand(ctx: CliContext): Command {
       "\nExamples:\n" +
         "  astrix dev                # proxy :8080, AMI :5038, recordings :8081\n" +
         "  astrix dev --churn 0.5    # a new simulated call every two seconds\n" +
+        "  astrix dev --asterisk 11  # the PBX of an older Issabel 4 box (AMI 1.3)\n" +
         "  astrix dev --port 9080 --ami-port 6038 --recordings-port 9081\n" +
         "  kill $(cat .astrix/dev.pid)   # stop it from another shell",
     )
@@ -65,6 +67,13 @@ export function devCommand(ctx: CliContext): Command {
         .default(
           0,
         ).argParser(parseRate),
+    )
+    .addOption(
+      new Option(
+        "--asterisk <major>",
+        "the Asterisk version to answer as (banner, answers, events): 11, 13, 16, 18, 20 or 22",
+      )
+        .env("ASTRIX_DEV_ASTERISK").default(22).argParser(parseAsterisk),
     )
     .addOption(
       new Option("--log-format <format>", "the proxy's request logs on stderr").choices([
@@ -101,7 +110,9 @@ async function runStack(ctx: CliContext, flags: DevFlags, parentGone: Promise<st
   const lines = [
     `astrix dev is up (data in ${flags.dataDir}, pid ${pidFile.pid} in ${pidFile.path}):`,
     `  proxy            ${proxyUrl}   (audit ${stack.auditDb})`,
-    `  mock-ami         ${flags.host}:${stack.amiPort}   (AMI user astrix, secret astrix)`,
+    `  mock-ami         ${flags.host}:${stack.amiPort}   (Asterisk ${
+      asteriskProfile(flags.asterisk ?? 22).version
+    }; AMI user astrix, secret astrix)`,
     `  mock-recordings  ${stack.recordingsUrl}`,
     "",
     `tokens, valid ${DEV_TOKEN_TTL_S / 3600} h (also in ${flags.dataDir}/tokens.json):`,

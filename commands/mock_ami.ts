@@ -8,8 +8,11 @@
 import { Command, Option } from "commander";
 import { readFileSync } from "node:fs";
 import type { AmiUser } from "../src/ami/server.ts";
+import { asteriskProfile } from "../src/ami/profiles.ts";
+import type { AsteriskMajor } from "../src/ami/versions.ts";
 import {
   collect,
+  parseAsterisk,
   parseCount,
   parseExtensions,
   parsePort,
@@ -25,6 +28,7 @@ interface MockAmiFlags {
   port: number;
   user?: AmiUser[];
   usersFile?: string;
+  asterisk: AsteriskMajor;
   tech: "SIP" | "PJSIP";
   extensions: string[];
   calls: number;
@@ -42,9 +46,10 @@ export function mockAmiCommand(ctx: CliContext): Command {
   return new Command("mock-ami")
     .summary("a simulated Asterisk PBX speaking AMI")
     .description(
-      "Run a simulated Asterisk PBX that speaks AMI as Asterisk 22 does: " +
-        "phones, live calls, Originate (ChanSpy, ControlPlayback), Hangup, " +
-        "CoreShowChannels, Command, Getvar/Setvar, Status and their events. " +
+      "Run a simulated Asterisk PBX that speaks AMI as Asterisk 22 does, or as the version " +
+        "--asterisk names (11, 13, 16, 18, 20): phones, live calls, Originate (ChanSpy, " +
+        "ControlPlayback), Hangup, CoreShowChannels, Command, Getvar/Setvar, Status and their " +
+        "events, in that version's shapes. " +
         `Without --user or --users-file it accepts the dev account ${username}:${secret}.`,
     )
     .addHelpText(
@@ -52,6 +57,7 @@ export function mockAmiCommand(ctx: CliContext): Command {
       "\nExamples:\n" +
         "  astrix mock-ami                      # 127.0.0.1:5038, phones 201-210, 2 calls\n" +
         "  astrix mock-ami --port 0 --churn 2   # any free port, 2 new calls a second\n" +
+        "  astrix mock-ami --asterisk 11        # an older Issabel 4 box (AMI 1.3)\n" +
         "  astrix mock-ami --user app:s3cret --tech PJSIP --extensions 100-199",
     )
     .addOption(
@@ -71,6 +77,13 @@ export function mockAmiCommand(ctx: CliContext): Command {
         "AMI accounts in manager.conf syntax: [name], secret, read, write",
       )
         .env("ASTRIX_MOCK_AMI_USERS_FILE"),
+    )
+    .addOption(
+      new Option(
+        "--asterisk <major>",
+        "the Asterisk version to answer as (banner, answers, events): 11, 13, 16, 18, 20 or 22",
+      )
+        .env("ASTRIX_MOCK_AMI_ASTERISK").default(22).argParser(parseAsterisk),
     )
     .addOption(
       new Option("--tech <tech>", "channel technology of the phones").env("ASTRIX_MOCK_AMI_TECH")
@@ -141,6 +154,7 @@ export function mockAmiCommand(ctx: CliContext): Command {
       }
       if (users.length === 0) users.push(parseUserSpec(`${username}:${secret}`));
       const mock = createMockAmi({
+        asterisk: flags.asterisk,
         users,
         tech: flags.tech,
         extensions: flags.extensions,
@@ -165,7 +179,9 @@ export function mockAmiCommand(ctx: CliContext): Command {
       }
       const exts = flags.extensions;
       ctx.out(
-        `mock-ami listening on ${addr.hostname}:${addr.port} (AMI) · users: ${
+        `mock-ami listening on ${addr.hostname}:${addr.port} (AMI, Asterisk ${
+          asteriskProfile(flags.asterisk).version
+        }) · users: ${
           users.map((u) => u.username).join(", ")
         } · ${exts.length} ${flags.tech} phones ${exts[0]}${
           exts.length > 1 ? `-${exts.at(-1)}` : ""

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { ASTERISK_MAJORS, type AsteriskMajor } from "./ami/versions.ts";
 import { InvalidArgumentError } from "commander";
 import type { AmiUser } from "./ami/server.ts";
 
@@ -34,6 +35,19 @@ export function parseRate(value: string): number {
     throw new InvalidArgumentError(`"${value}" is not a number ≥ 0.`);
   }
   return rate;
+}
+
+/** `11`, `13`, `16`, `18`, `20` or `22`: an Asterisk major mock-ami can answer as. */
+export function parseAsterisk(value: string): AsteriskMajor {
+  const major = ASTERISK_MAJORS.find((m) => String(m) === value.trim());
+  if (major === undefined) {
+    throw new InvalidArgumentError(
+      `"${value}" is not an Asterisk version mock-ami speaks: one of ${
+        ASTERISK_MAJORS.join(", ")
+      } (the major only; "asterisk -V" on the PBX tells which it runs).`,
+    );
+  }
+  return major;
 }
 
 /** `201-210`, `201,202,300-305`: extension numbers, in order, without repeats. */

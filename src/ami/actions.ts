@@ -83,22 +83,35 @@ export const CHANSPY_OPTIONS: Readonly<Record<ListenMode, string>> = {
   barge: "qESuB",
 };
 
+/**
+ * The channel variable an Originate sets to its `tag` (a job id): the
+ * `VarSet` of it names the new call's Uniqueid before the call is answered,
+ * on every version, Asterisk 11 included (which ignores `ChannelId`).
+ */
+export const TAG_VARIABLE = "ASTRIX_JOB";
+
 /** Options of {@linkcode originateListen}. */
 export interface OriginateListenOptions {
   /** The supervisor's phone, called first, e.g. `SIP/201`. */
   listenerChannel: string;
   /**
    * The live channel to spy on, by its exact name (`SIP/202-0000000a`) or its Uniqueid: with
-   * ChanSpy's `u` (Asterisk 13+) either names one channel.
+   * ChanSpy's `u` (Asterisk 13+) either names one channel. Without `u` (Asterisk 11) it is
+   * read as a name prefix: pass the full name of a channel just checked to be live, which
+   * starts no other channel's name.
    */
   targetChannel: string;
   mode: ListenMode;
+  /** ChanSpy has the `u` option (Asterisk 13+). Default true. */
+  exactOption?: boolean;
   /** Caller ID shown on the listener's phone. */
   callerId?: string;
   /** How long to ring the listener, in ms. Default 30,000. */
   ringTimeoutMs?: number;
   /** The uniqueid the new channel gets (Asterisk 12+), so it can be found before it answers. */
   channelId?: string;
+  /** Set as {@linkcode TAG_VARIABLE} on the new channel: its VarSet names the call's Uniqueid. */
+  tag?: string;
 }
 
 /**
@@ -110,12 +123,20 @@ export interface OriginateListenOptions {
  */
 export function originateListen(options: OriginateListenOptions): AmiAction {
   const listener = checkChannel("Channel", options.listenerChannel);
-  const target = checkChannelRef("Data", options.targetChannel);
+  const exact = options.exactOption ?? true;
+  const target = exact
+    ? checkChannelRef("Data", options.targetChannel)
+    : checkChannel("Data", options.targetChannel);
   const flags = CHANSPY_OPTIONS[options.mode];
   if (flags === undefined) {
     throw new AmiInjectionError("Data", `unknown listen mode "${options.mode}"`);
   }
-  return originate(listener, "ChanSpy", `${target},${flags}`, options);
+  return originate(
+    listener,
+    "ChanSpy",
+    `${target},${exact ? flags : flags.replace("u", "")}`,
+    options,
+  );
 }
 
 /** Options of {@linkcode originatePlayback}. */
@@ -130,6 +151,8 @@ export interface OriginatePlaybackOptions {
   ringTimeoutMs?: number;
   /** The uniqueid the new channel gets (Asterisk 12+). */
   channelId?: string;
+  /** Set as {@linkcode TAG_VARIABLE} on the new channel: its VarSet names the call's Uniqueid. */
+  tag?: string;
 }
 
 /**
@@ -244,12 +267,16 @@ export function setvar(options: { variable: string; value: string; channel?: str
 
 /**
  * `Action: Status`, a list of `Status` events (`Privilege: Call`, ActionID last) ended by
- * `StatusComplete` with `Items`/`ListItems`. Optionally for one channel.
+ * `StatusComplete` with `Items`/`ListItems` (Asterisk 11: no `EventList`, `Items` only).
+ * Optionally for one channel; `variables` adds a `Variable: NAME=value` per channel variable.
  */
-export function status(options: { channel?: string } = {}): AmiAction {
+export function status(options: { channel?: string; variables?: string[] } = {}): AmiAction {
   const action: AmiAction = [["Action", "Status"]];
   if (options.channel !== undefined) {
     action.push(["Channel", checkChannelRef("Channel", options.channel)]);
+  }
+  if (options.variables !== undefined) {
+    action.push(["Variables", options.variables.map(checkVariable).join(",")]);
   }
   return action;
 }
@@ -258,7 +285,7 @@ function originate(
   channel: string,
   application: string,
   data: string,
-  options: { callerId?: string; ringTimeoutMs?: number; channelId?: string },
+  options: { callerId?: string; ringTimeoutMs?: number; channelId?: string; tag?: string },
 ): AmiAction {
   const action: AmiAction = [
     ["Action", "Originate"],
@@ -277,6 +304,15 @@ function originate(
       );
     }
     action.push(["ChannelId", options.channelId]);
+  }
+  if (options.tag !== undefined) {
+    if (!UNIQUEID.test(options.tag)) {
+      throw new AmiInjectionError(
+        "Variable",
+        `"${options.tag}" is not a tag (letters, digits, . _ -; at most 150)`,
+      );
+    }
+    action.push(["Variable", `${TAG_VARIABLE}=${options.tag}`]);
   }
   return action;
 }

@@ -43,17 +43,21 @@ import {
   type Transport,
 } from "./transport.ts";
 
+import { type AsteriskProfile, asteriskProfile, bannerOf } from "./profiles.ts";
+
 export { AmiServerSession };
 export type { ActionDefinition, ActionHandler, AmiUser, ReplyOptions } from "./server_session.ts";
 
-/** The banner of Asterisk 13 to 22 (AMI protocol version 11.0.0). */
-export const DEFAULT_BANNER = "Asterisk Call Manager/11.0.0";
+/** The banner of Asterisk 22 (AMI protocol version 11.0.0). */
+export const DEFAULT_BANNER = bannerOf(asteriskProfile(22));
 
 /** Options of {@linkcode AmiServer}. */
 export interface AmiServerOptions {
   /** Accounts, or a lookup by username. */
   users: readonly AmiUser[] | ((username: string) => AmiUser | undefined);
-  /** Default `Asterisk Call Manager/11.0.0`. */
+  /** The Asterisk whose login and list framing the sessions follow. Default 22. */
+  asterisk?: AsteriskProfile;
+  /** Default: the profile's (`Asterisk Call Manager/11.0.0` for 22). */
   banner?: string;
   /** A connection that has not logged in by then is closed silently. Default 30,000 ms (authtimeout). */
   authTimeoutMs?: number;
@@ -95,8 +99,10 @@ export class AmiServer {
     const findUser = typeof users === "function"
       ? users
       : (name: string) => users.find((user) => user.username === name);
+    const profile = options.asterisk ?? asteriskProfile(22);
     this.#context = {
-      banner: options.banner ?? DEFAULT_BANNER,
+      profile,
+      banner: options.banner ?? bannerOf(profile),
       findUser,
       findAction: (name) => this.#actions.get(name),
       startedAt: Date.now(),

@@ -22,6 +22,7 @@ import {
   PERMISSION_CLASSES,
   type PermissionClass,
 } from "./permissions.ts";
+import type { AsteriskProfile } from "./profiles.ts";
 import type { AmiConn, NetAddr } from "./transport.ts";
 import { WriteQueue } from "./write_queue.ts";
 
@@ -49,6 +50,8 @@ export interface ActionDefinition {
 
 /** What a session needs from its server. */
 export interface SessionContext {
+  /** The Asterisk this server answers as. */
+  profile: AsteriskProfile;
   banner: string;
   findUser(username: string): AmiUser | undefined;
   findAction(name: string): ActionDefinition | undefined;
@@ -167,6 +170,19 @@ export class AmiServerSession {
     this.send(fields);
   }
 
+  /**
+   * Answers a CLI command as Asterisk before 14 does: `Response: Follows`,
+   * `Privilege: Command`, the ActionID, the output lines ended by LF only, then
+   * `--END COMMAND--`.
+   */
+  replyFollows(request: AmiMessage, lines: readonly string[]): void {
+    const actionId = request.actionId;
+    const head = "Response: Follows\r\nPrivilege: Command\r\n" +
+      (actionId !== undefined ? `ActionID: ${actionId}\r\n` : "");
+    const body = lines.map((line) => line.replace(/[\r\n]/g, " ") + "\n").join("");
+    this.#send(`${head}${body}--END COMMAND--\r\n\r\n`);
+  }
+
   /** Sends one list item: `Event:`, the request's ActionID, then fields (sent even with events off). */
   listItem(request: AmiMessage, event: string, fields: readonly AmiHeader[] = []): void {
     const head: AmiHeader[] = [["Event", event]];
@@ -175,16 +191,25 @@ export class AmiServerSession {
     this.send([...head, ...fields]);
   }
 
-  /** Ends a list: `Event: <name>`, ActionID, `EventList: Complete`, `ListItems: N`, extra fields. */
+  /**
+   * Ends a list: `Event: <name>`, ActionID, `EventList: Complete`, `ListItems: N`,
+   * extra fields; with `actionIdLast` (Asterisk 11's CoreShowChannelsComplete) the
+   * ActionID comes after ListItems instead.
+   */
   listComplete(
     request: AmiMessage,
     event: string,
     items: number,
     extra: readonly AmiHeader[] = [],
+    options: { actionIdLast?: boolean } = {},
   ): void {
-    this.listItem(request, event, [
-      ["EventList", "Complete"],
-      ["ListItems", String(items)],
+    const fields: AmiHeader[] = [["EventList", "Complete"], ["ListItems", String(items)]];
+    if (!options.actionIdLast) return this.listItem(request, event, [...fields, ...extra]);
+    const actionId = request.actionId;
+    this.send([
+      ["Event", event],
+      ...fields,
+      ...(actionId !== undefined ? [["ActionID", actionId] as AmiHeader] : []),
       ...extra,
     ]);
   }
@@ -329,18 +354,25 @@ export class AmiServerSession {
     return constantTimeEqual(request.get("Secret") ?? "", user.secret) ? user : undefined;
   }
 
-  /** FullyBooted and SuccessfulAuth, as Asterisk sends them right after a login. */
+  /**
+   * FullyBooted and SuccessfulAuth, as Asterisk sends them right after a login
+   * (Asterisk 13's FullyBooted has no times; 11 sends no SuccessfulAuth).
+   */
   #announceLogin(user: AmiUser): void {
+    const profile = this.#context.profile;
     const uptime = String(Math.floor((Date.now() - this.#context.startedAt) / 1000));
+    const times: AmiHeader[] = profile.fullyBootedUptime
+      ? [["Uptime", uptime], ["LastReload", uptime]]
+      : [];
     this.sendEvent(
       new AmiMessage([
         ["Event", "FullyBooted"],
         ["Privilege", "system,all"],
-        ["Uptime", uptime],
-        ["LastReload", uptime],
+        ...times,
         ["Status", "Fully Booted"],
       ]),
     );
+    if (!profile.successfulAuth) return;
     const now = eventTime(new Date());
     this.sendEvent(
       new AmiMessage([

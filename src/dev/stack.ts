@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { HttpListenError, type HttpServer, serveHttp } from "../http/serve.ts";
 import type { Logger } from "../log.ts";
 import { createMockAmi, MOCK_AMI_DEFAULTS, type MockAmi } from "../pbx/mock_ami.ts";
+import type { AsteriskMajor } from "../ami/versions.ts";
 import { type RunningProxy, startProxy } from "../proxy/proxy.ts";
 import type { Role } from "../proxy/roles.ts";
 import { signToken } from "../proxy/tokens.ts";
@@ -39,6 +40,8 @@ export interface DevOptions {
   dataDir: string;
   /** New calls per second on the simulated PBX. */
   churn: number;
+  /** The Asterisk major the simulated PBX answers as. Default 22. */
+  asterisk?: AsteriskMajor;
   logger: Logger;
 }
 
@@ -85,6 +88,7 @@ export async function startDevStack(options: DevOptions): Promise<DevStack> {
       (await catalog.list({ limit: 1_000 })).recordings.map((r) => [r.file, r.durationMs ?? 0]),
     );
     const mock: MockAmi = createMockAmi({
+      asterisk: options.asterisk,
       users: [{
         username: MOCK_AMI_DEFAULTS.username,
         secret: MOCK_AMI_DEFAULTS.secret,

@@ -1,8 +1,10 @@
 /**
  * The AMI actions of mock-ami, registered on an {@linkcode AmiServer} and
- * answered as Asterisk 22 answers them: the same Response, Message texts,
- * headers, validation order and events (see tests/fixtures/ami). Each is
- * guarded by the write classes Asterisk gives it (ListCommands' `Priv:`).
+ * answered as the simulated Asterisk version answers them: the same
+ * Response, Message texts, headers, validation order and events (see
+ * tests/fixtures/ami and ami-versions). Each is guarded by the write classes
+ * Asterisk gives it (ListCommands' `Priv:`). Asterisk 11 has no
+ * ControlPlayback action.
  *
  * @module
  */
@@ -11,9 +13,10 @@ import type { AmiHeader, AmiMessage } from "../ami/message.ts";
 import { ACTION_WRITE_CLASSES, isTrueWord } from "../ami/permissions.ts";
 import type { AmiServer, AmiServerSession } from "../ami/server.ts";
 import { formatDuration } from "./channel.ts";
-import { ASTERISK_VERSION, noSuchCommand, runCliCommand } from "./cli.ts";
+import { noSuchCommand, runCliCommand } from "./cli.ts";
 import { controlPlayback } from "./apps.ts";
-import * as ev from "./events.ts";
+import type { OriginateOutcome } from "./events.ts";
+import { legacyCoreShowChannel, legacyStatus } from "./events_legacy.ts";
 import type { Control } from "./playback.ts";
 import {
   originate as placeOriginate,
@@ -26,42 +29,13 @@ const CONTROLS = new Set<string>(["stop", "forward", "reverse", "pause", "restar
 
 /** Registers mock-ami's actions on `server`, acting on `pbx`. */
 export function registerPbxActions(server: AmiServer, pbx: Pbx): void {
+  const profile = pbx.profile;
   server.handle("Originate", { write: WRITE.Originate, handle: (r, s) => originate(pbx, r, s) });
   server.handle("Hangup", { write: WRITE.Hangup, handle: (r, s) => hangup(pbx, r, s) });
-  server.handle("ControlPlayback", {
-    write: WRITE.ControlPlayback,
-    handle(request, session) {
-      const name = request.get("Channel");
-      const control = request.get("Control");
-      if (!name) return session.reply(request, "Error", { message: "Channel not specified" });
-      if (!control) return session.reply(request, "Error", { message: "Control not specified" });
-      const channel = pbx.findChannel(name);
-      if (!channel) return session.reply(request, "Error", { message: "No such channel" });
-      const lower = control.toLowerCase();
-      if (!CONTROLS.has(lower)) {
-        return session.reply(request, "Error", { message: "Unknown control type" });
-      }
-      controlPlayback(pbx, channel, lower as Control);
-      session.reply(request, "Success");
-    },
-  });
+  if (profile.controlPlaybackAction) registerControlPlayback(server, pbx);
   server.handle("CoreShowChannels", {
     write: WRITE.CoreShowChannels,
-    handle(request, session) {
-      session.reply(request, "Success", { eventList: true, message: "Channels will follow" });
-      const now = pbx.clock.now();
-      const channels = pbx.channels;
-      for (const c of channels) {
-        session.listItem(request, "CoreShowChannel", [
-          ...c.snapshot(),
-          ["Application", c.running.application],
-          ["ApplicationData", c.running.data],
-          ["Duration", formatDuration(now - c.createdAt)],
-          ["BridgeId", c.bridge?.id ?? ""],
-        ]);
-      }
-      session.listComplete(request, "CoreShowChannelsComplete", channels.length);
-    },
+    handle: (r, s) => coreShowChannels(pbx, r, s),
   });
   server.handle("Status", {
     write: WRITE.Status,
@@ -73,6 +47,9 @@ export function registerPbxActions(server: AmiServer, pbx: Pbx): void {
       const command = request.get("Command");
       if (!command) return session.reply(request, "Error", { message: "No command provided" });
       const output = runCliCommand(pbx, command);
+      if (profile.commandFraming === "follows") {
+        return session.replyFollows(request, output ?? [noSuchCommand(command)]);
+      }
       session.reply(request, output ? "Success" : "Error", {
         message: "Command output follows",
         fields: (output ?? [noSuchCommand(command)]).map((line): AmiHeader => ["Output", line]),
@@ -105,8 +82,10 @@ export function registerPbxActions(server: AmiServer, pbx: Pbx): void {
     write: WRITE.UserEvent,
     handle(request, session) {
       session.reply(request, "Success", { message: "Event Sent" });
-      // `UserEvent:` first, then every other header but Action, duplicates and empty ones kept.
-      const fields = [...request].filter(([key]) => !/^(action|userevent)$/i.test(key));
+      // `UserEvent:` first, then every other header but Action (11 keeps it too),
+      // duplicates and empty ones kept.
+      const skip = profile.userEventKeepsAction ? /^userevent$/i : /^(action|userevent)$/i;
+      const fields = [...request].filter(([key]) => !skip.test(key));
       server.broadcast([
         ["Event", "UserEvent"],
         ["Privilege", "user,all"],
@@ -119,45 +98,69 @@ export function registerPbxActions(server: AmiServer, pbx: Pbx): void {
     write: WRITE.CoreStatus,
     handle(request, session) {
       const [date, time] = new Date(pbx.startedAt).toISOString().split("T");
-      session.reply(request, "Success", {
-        fields: [
-          ["CoreStartupDate", date],
-          ["CoreStartupTime", time.slice(0, 8)],
-          ["CoreReloadDate", date],
-          ["CoreReloadTime", time.slice(0, 8)],
-          ["CoreCurrentCalls", String(pbx.channels.filter((c) => c.inDialplan).length)],
-          ["CoreProcessedCalls", String(pbx.processedCalls)],
-        ],
-      });
+      const fields: AmiHeader[] = [
+        ["CoreStartupDate", date],
+        ["CoreStartupTime", time.slice(0, 8)],
+        ["CoreReloadDate", date],
+        ["CoreReloadTime", time.slice(0, 8)],
+        ["CoreCurrentCalls", String(pbx.channels.filter((c) => c.inDialplan).length)],
+      ];
+      if (profile.coreProcessedCalls) {
+        fields.push(["CoreProcessedCalls", String(pbx.processedCalls)]);
+      }
+      session.reply(request, "Success", { fields });
     },
   });
   server.handle("CoreSettings", {
     write: WRITE.CoreSettings,
     handle(request, session) {
-      session.reply(request, "Success", {
-        fields: [
-          ["AMIversion", "11.0.0"],
-          ["AsteriskVersion", ASTERISK_VERSION],
-          ["SystemName", ""],
-          ["CoreMaxCalls", "0"],
-          ["CoreMaxLoadAvg", "0.000000"],
-          ["CoreRunUser", ""],
-          ["CoreRunGroup", ""],
-          ["CoreMaxFilehandles", "0"],
-          ["CoreRealTimeEnabled", "No"],
-          ["CoreCDRenabled", "Yes"],
-          ["CoreHTTPenabled", "No"],
-          ["SoundsSearchCustomDir", "No"],
-        ],
-      });
+      const fields: AmiHeader[] = [
+        ["AMIversion", profile.amiVersion],
+        ["AsteriskVersion", profile.version],
+        ["SystemName", ""],
+        ["CoreMaxCalls", "0"],
+        ["CoreMaxLoadAvg", "0.000000"],
+        ["CoreRunUser", ""],
+        ["CoreRunGroup", ""],
+        ["CoreMaxFilehandles", "0"],
+        ["CoreRealTimeEnabled", "No"],
+        ["CoreCDRenabled", "Yes"],
+        ["CoreHTTPenabled", "No"],
+      ];
+      if (profile.soundsSearchCustomDir) fields.push(["SoundsSearchCustomDir", "No"]);
+      session.reply(request, "Success", { fields });
     },
   });
+  const listed = ACTION_LIST.filter(([name]) =>
+    profile.controlPlaybackAction || name !== "ControlPlayback"
+  );
   server.handle("ListCommands", {
     handle(request, session) {
       // As Asterisk: only the actions this user's write= classes allow, and those needing none.
       session.reply(request, "Success", {
-        fields: ACTION_LIST.filter(([name]) => session.mayRun(WRITE[name])),
+        fields: listed.filter(([name]) => session.mayRun(WRITE[name])),
       });
+    },
+  });
+}
+
+/** ControlPlayback (Asterisk 12+): a control for what plays on a channel. */
+function registerControlPlayback(server: AmiServer, pbx: Pbx): void {
+  server.handle("ControlPlayback", {
+    write: WRITE.ControlPlayback,
+    handle(request, session) {
+      const name = request.get("Channel");
+      const control = request.get("Control");
+      if (!name) return session.reply(request, "Error", { message: "Channel not specified" });
+      if (!control) return session.reply(request, "Error", { message: "Control not specified" });
+      const channel = pbx.findChannel(name);
+      if (!channel) return session.reply(request, "Error", { message: "No such channel" });
+      const lower = control.toLowerCase();
+      if (!CONTROLS.has(lower)) {
+        return session.reply(request, "Error", { message: "Unknown control type" });
+      }
+      controlPlayback(pbx, channel, lower as Control);
+      session.reply(request, "Success");
     },
   });
 }
@@ -194,7 +197,7 @@ async function originate(pbx: Pbx, request: AmiMessage, session: AmiServerSessio
       ["system", "all"].includes(c.toLowerCase())
     );
     if (!mayRunSystem && (BLACKLISTED_APP.test(application) || /SHELL|EVAL/.test(data))) {
-      return error("Originate Access Forbidden: app or data blacklisted");
+      return error(pbx.profile.originateForbidden);
     }
   } else if (!exten || !context) {
     return error("Originate with 'Exten' requires 'Context' and 'Priority'");
@@ -208,15 +211,18 @@ async function originate(pbx: Pbx, request: AmiMessage, session: AmiServerSessio
     callerId: parseCallerId(request.get("CallerID")),
     variables: request.getAll("Variable").flatMap(parseVariables),
     timeoutMs: Number.parseInt(timeout ?? "30000") || 30000,
-    channelId: request.get("ChannelId") || undefined,
-    otherChannelId: request.get("OtherChannelId") || undefined,
+    // Asterisk 11 ignores ChannelId and OtherChannelId without a word.
+    channelId: pbx.profile.originateChannelId ? request.get("ChannelId") || undefined : undefined,
+    otherChannelId: pbx.profile.originateChannelId
+      ? request.get("OtherChannelId") || undefined
+      : undefined,
   };
-  const outcome = (result: OriginateResult): ev.OriginateOutcome => ({
+  const outcome = (result: OriginateResult): OriginateOutcome => ({
     actionId: request.actionId,
     success: result.ok,
     channel: result.ok ? result.channel.name : channel,
     target: "application" in target ? target : { context: target.context, exten: target.exten },
-    uniqueid: result.ok ? result.channel.uniqueid : "<unknown>",
+    uniqueid: result.ok ? result.channel.uniqueid : pbx.profile.failedOriginateUniqueid,
     callerIdNum: result.ok ? result.channel.callerIdNum : "<unknown>",
     callerIdName: result.ok ? result.channel.callerIdName : "<unknown>",
   });
@@ -224,7 +230,7 @@ async function originate(pbx: Pbx, request: AmiMessage, session: AmiServerSessio
     session.reply(request, "Success", { message: "Originate successfully queued" });
     // As Asterisk's originate thread: the session goes on with its next action meanwhile.
     placeOriginate(pbx, originateRequest).then((result) =>
-      pbx.emit(ev.originateResponse(outcome(result)))
+      pbx.announce("originateResponse", outcome(result))
     );
     return;
   }
@@ -253,7 +259,9 @@ function hangup(pbx: Pbx, request: AmiMessage, session: AmiServerSession): void 
       if (request.actionId !== undefined) item.push(["ActionID", request.actionId]);
       session.send(item);
     }
-    session.listComplete(request, "ChannelsHungupListComplete", matched.length);
+    session.listComplete(request, "ChannelsHungupListComplete", matched.length, [], {
+      actionIdLast: pbx.profile.listCompleteActionIdLast,
+    });
     pbx.hangupAll(matched, cause);
     return;
   }
@@ -263,18 +271,50 @@ function hangup(pbx: Pbx, request: AmiMessage, session: AmiServerSession): void 
   pbx.hangup(channel, cause);
 }
 
+function coreShowChannels(pbx: Pbx, request: AmiMessage, session: AmiServerSession): void {
+  session.reply(request, "Success", { eventList: true, message: "Channels will follow" });
+  const now = pbx.clock.now();
+  const channels = listOrder(pbx);
+  const legacy = pbx.profile.events === "legacy";
+  for (const c of channels) {
+    session.listItem(
+      request,
+      "CoreShowChannel",
+      legacy ? legacyCoreShowChannel(c, now) : [
+        ...c.snapshot(),
+        ["Application", c.running.application],
+        ["ApplicationData", c.running.data],
+        ["Duration", formatDuration(now - c.createdAt)],
+        ["BridgeId", c.bridge?.id ?? ""],
+      ],
+    );
+  }
+  session.listComplete(request, "CoreShowChannelsComplete", channels.length, [], {
+    actionIdLast: pbx.profile.listCompleteActionIdLast,
+  });
+}
+
+/** Channels in the order the version lists them (13 and 16: the newest first). */
+function listOrder(pbx: Pbx) {
+  return pbx.profile.channelsNewestFirst ? pbx.channels.reverse() : pbx.channels;
+}
+
 function status(pbx: Pbx, request: AmiMessage, session: AmiServerSession): void {
   const name = request.get("Channel");
   // As Asterisk's ast_channel_get_by_name: the channel of that name, else of that Uniqueid.
   const named = name ? pbx.findChannel(name) : undefined;
-  const channels = name ? (named ? [named] : []) : pbx.channels;
+  const channels = name ? (named ? [named] : []) : listOrder(pbx);
   if (name && channels.length === 0) {
     return session.reply(request, "Error", { message: "No such channel" });
   }
-  session.reply(request, "Success", { eventList: true, message: "Channel status will follow" });
+  const profile = pbx.profile;
+  session.reply(request, "Success", {
+    eventList: profile.statusEventList,
+    message: "Channel status will follow",
+  });
   const now = pbx.clock.now();
   for (const c of channels) {
-    const item: AmiHeader[] = [
+    const item: AmiHeader[] = profile.events === "legacy" ? legacyStatus(c, now) : [
       ["Event", "Status"],
       ["Privilege", "Call"],
       ...c.snapshot(),
@@ -295,8 +335,19 @@ function status(pbx: Pbx, request: AmiMessage, session: AmiServerSession): void 
       ["Pickupgroup", "0"],
       ["Seconds", String(Math.floor((now - c.createdAt) / 1000))],
     ];
+    // `Variables: A,B` adds `Variable: A=value` per name, as manager.c's action_status.
+    for (const name of (request.get("Variables") ?? "").split(",").filter((v) => v !== "")) {
+      item.push(["Variable", `${name}=${pbx.getVariable(c, name)}`]);
+    }
     if (request.actionId !== undefined) item.push(["ActionID", request.actionId]);
     session.send(item);
+  }
+  if (!profile.statusEventList) {
+    // Asterisk 11: `Event: StatusComplete`, ActionID, `Items: N`, no EventList.
+    const complete: AmiHeader[] = [["Event", "StatusComplete"]];
+    if (request.actionId !== undefined) complete.push(["ActionID", request.actionId]);
+    complete.push(["Items", String(channels.length)]);
+    return session.send(complete);
   }
   session.listComplete(request, "StatusComplete", channels.length, [[
     "Items",

@@ -8,7 +8,6 @@
 
 import type { AmiHeader } from "../ami/message.ts";
 import { type Channel, STATE } from "./channel.ts";
-import * as ev from "./events.ts";
 import { type Control, Playback } from "./playback.ts";
 import type { Pbx } from "./pbx.ts";
 
@@ -80,13 +79,14 @@ const APPLICATIONS: Record<string, Starter> = {
       const colon = pair.indexOf(":");
       return colon < 0 ? [pair, ""] : [pair.slice(0, colon), pair.slice(colon + 1).trimStart()];
     });
-    pbx.emit(ev.dialplanUserEvent(channel, name, fields));
+    pbx.announce("dialplanUserEvent", channel, name, fields);
     done();
     return nothing;
   },
   playback(pbx, channel, data, done) {
     return play(pbx, channel, data.split(",")[0], { controllable: false }, (end) => {
-      pbx.setVariable(channel, "PLAYBACKSTATUS", "SUCCESS");
+      const status = end.reason === "hangup" ? pbx.profile.playbackStatusOnHangup : "SUCCESS";
+      pbx.setVariable(channel, "PLAYBACKSTATUS", status);
       if (end.reason !== "hangup") done();
     });
   },
@@ -168,13 +168,13 @@ function chanSpy(pbx: Pbx, spyer: Channel, data: string, done: AppDone): () => v
     const matches = pbx.channels.filter((c) =>
       c !== spyer && c.name.startsWith(spec) && !pbx.spies.has(c)
     );
-    return matches.at(-1);
+    return pbx.profile.chanSpyPrefixPick === "newest" ? matches.at(-1) : matches[0];
   };
   const stopSpying = () => {
     if (!spyee) return;
     pbx.spies.delete(spyer);
     spyee.hangupListeners.delete(onSpyeeHangup);
-    pbx.emit(ev.chanSpyStop(spyer, spyee));
+    pbx.announce("chanSpyStop", spyer, spyee);
     spyee = undefined;
   };
   const onSpyeeHangup = () => {
@@ -188,7 +188,7 @@ function chanSpy(pbx: Pbx, spyer: Channel, data: string, done: AppDone): () => v
       spyee = target;
       pbx.spies.set(spyer, target);
       target.hangupListeners.add(onSpyeeHangup);
-      pbx.emit(ev.chanSpyStart(spyer, target));
+      pbx.announce("chanSpyStart", spyer, target);
     } else if (stopWhenNone) {
       done();
     } else {
@@ -231,18 +231,22 @@ function dial(pbx: Pbx, caller: Channel, data: string, done: AppDone): () => voi
   callee.connectedNum = caller.callerIdNum;
   callee.connectedName = caller.callerIdName;
   callee.running = { application: "AppDial", data: "(Outgoing Line)" };
-  pbx.emit(ev.newexten(callee, "AppDial", "(Outgoing Line)"));
-  pbx.emit(ev.dialBegin(callee, resource, caller));
+  pbx.announce("newexten", callee, "AppDial", "(Outgoing Line)");
+  pbx.announce("dialBegin", callee, resource, caller);
   pbx.setState(callee, STATE.Ringing);
-  pbx.emit(ev.deviceStateChange(callee.device, "RINGING"));
+  pbx.announce("deviceStateChange", callee.device, "RINGING");
   const ringLimitMs = (Number.parseInt(timeout) || 30) * 1000;
+  let status = "CANCEL";
   const onCalleeGone = () => {
-    if (!caller.hungUp) done();
+    if (caller.hungUp) return;
+    pbx.announce("dialDone", caller, status);
+    done();
   };
   const answered = pbx.after(Math.min(caller.ringMs ?? pbx.answerDelayMs, ringLimitMs), () => {
+    status = "ANSWER";
     pbx.setState(callee, STATE.Up);
-    pbx.emit(ev.deviceStateChange(callee.device, "INUSE"));
-    pbx.emit(ev.dialEnd(callee, "ANSWER", caller));
+    pbx.announce("deviceStateChange", callee.device, "INUSE");
+    pbx.announce("dialEnd", callee, "ANSWER", caller);
     pbx.answer(caller);
     pbx.setVariable(caller, "DIALSTATUS", "ANSWER");
     pbx.bridge(caller, callee);
@@ -251,5 +255,6 @@ function dial(pbx: Pbx, caller: Channel, data: string, done: AppDone): () => voi
   return () => {
     answered();
     callee.hangupListeners.delete(onCalleeGone);
+    pbx.announce("dialDone", caller, status);
   };
 }

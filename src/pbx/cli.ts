@@ -1,14 +1,12 @@
 /**
  * The Asterisk CLI commands mock-ami answers through the Command action,
- * with the output lines of Asterisk 22 (see tests/fixtures/ami/18-command).
+ * with the output lines of the simulated version (see the `18-command`
+ * captures: 13 and 16 cut `core show channels` names at 20 characters).
  *
  * @module
  */
 
 import type { Pbx } from "./pbx.ts";
-
-/** The version the mock reports, the one its captures come from. */
-export const ASTERISK_VERSION = "22.10.1";
 
 /** Output of a CLI command, or `undefined` for an unknown command. */
 export function runCliCommand(pbx: Pbx, command: string): string[] | undefined {
@@ -17,7 +15,7 @@ export function runCliCommand(pbx: Pbx, command: string): string[] | undefined {
   if (line === "core show version") {
     const built = new Date(pbx.startedAt).toISOString().replace("T", " ").slice(0, 19);
     return [
-      `Asterisk ${ASTERISK_VERSION} built by astrix @ mock-ami on a x86_64 running Linux on ${built} UTC`,
+      `Asterisk ${pbx.profile.version} built by astrix @ mock-ami on a x86_64 running Linux on ${built} UTC`,
     ];
   }
   if (line === "core show uptime" || line === "core show uptime seconds") {
@@ -42,10 +40,9 @@ export function noSuchCommand(command: string): string {
 }
 
 function showChannels(pbx: Pbx): string[] {
+  const [channel, location] = pbx.profile.cliNarrowChannels ? [20, 20] : [64, 32];
   const row = (a: string, b: string, c: string, d: string) =>
-    `${a.padEnd(64).slice(0, 64)} ${b.padEnd(32).slice(0, 32)} ${c.padEnd(7).slice(0, 7)} ${
-      d.padEnd(30).slice(0, 30)
-    }`;
+    `${fit(a, channel)} ${fit(b, location)} ${fit(c, 7)} ${fit(d, 30)}`;
   const lines = [row("Channel", "Location", "State", "Application(Data)")];
   for (const c of pbx.channels) {
     lines.push(
@@ -64,6 +61,11 @@ function showChannels(pbx: Pbx): string[] {
     processed(pbx),
   );
   return lines;
+}
+
+/** `%-N.Ns`: padded, and cut, to `width`. */
+function fit(text: string, width: number): string {
+  return text.padEnd(width).slice(0, width);
 }
 
 function concise(pbx: Pbx): string[] {

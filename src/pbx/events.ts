@@ -1,19 +1,126 @@
 /**
- * The events of the simulated PBX, with the names, classes and header order
- * of Asterisk 22 as captured in tests/fixtures/ami: `Event`, `Privilege`,
- * then the channel snapshot block(s), then the event's own headers.
+ * The events of the simulated PBX in Asterisk 12+'s layout, with the names,
+ * classes and header order captured from 13, 16, 18 and 22 (tests/fixtures):
+ * `Event`, `Privilege`, then the channel snapshot block(s), then the event's
+ * own headers. {@linkcode snapshotEvents} assembles them into the
+ * {@linkcode EventLayout} of one version (13's Newexten class and
+ * ChanSpyStop differ).
  *
  * @module
  */
 
 import type { AmiHeader } from "../ami/message.ts";
+import type { AsteriskProfile } from "../ami/profiles.ts";
 import { CAUSE_TEXT, type Channel } from "./channel.ts";
 
 /** An event as headers in wire order. */
 export type PbxEvent = AmiHeader[];
 
+/**
+ * What the simulated PBX announces, by what happened: each gives the events
+ * one Asterisk version sends for it (none, one, or several).
+ */
+export interface EventLayout {
+  newchannel(c: Channel): PbxEvent[];
+  newstate(c: Channel): PbxEvent[];
+  newCallerid(c: Channel): PbxEvent[];
+  newConnectedLine(c: Channel): PbxEvent[];
+  /**
+   * An Originate applied its caller id, given or not, to the channel it dials
+   * (11's NewCallerid; 12+ announces a given one with newCallerid and
+   * newConnectedLine instead).
+   */
+  originateCallerId(c: Channel): PbxEvent[];
+  /**
+   * The originate thread applied the channel's account code: when it dials,
+   * and again before it runs an application on it (11's NewAccountCode).
+   */
+  newAccountCode(c: Channel): PbxEvent[];
+  /** The channel moved to a dialplan step (or, for `AppDial`/`AppDial2`, was dialed). */
+  newexten(c: Channel, application: string, data: string): PbxEvent[];
+  varSet(c: Channel, variable: string, value: string): PbxEvent[];
+  /** An Originate's variable given to a Local `;2` too (11 copies them silently). */
+  inheritedVarSet(c: Channel, variable: string, value: string): PbxEvent[];
+  globalVarSet(variable: string, value: string): PbxEvent[];
+  hangupRequest(c: Channel, cause: number): PbxEvent[];
+  softHangupRequest(c: Channel, cause: number): PbxEvent[];
+  hangup(c: Channel, cause: number): PbxEvent[];
+  /** The `;2` of an originated Local channel whose exten@context does not exist, before it goes. */
+  localCallFailed(two: Channel): PbxEvent[];
+  /** A dial starts: `caller` is the channel running Dial(), absent for an Originate. */
+  dialBegin(dest: Channel, dialString: string, caller?: Channel): PbxEvent[];
+  dialEnd(dest: Channel, status: string, caller?: Channel): PbxEvent[];
+  /** The Dial() application of `caller` returned (11's `Dial` / `SubEvent: End`). */
+  dialDone(caller: Channel, status: string): PbxEvent[];
+  localBridge(one: Channel, two: Channel, context: string, exten: string): PbxEvent[];
+  deviceStateChange(device: string, state: string): PbxEvent[];
+  originateResponse(o: OriginateOutcome): PbxEvent[];
+  chanSpyStart(spyer: Channel, spyee: Channel): PbxEvent[];
+  chanSpyStop(spyer: Channel, spyee: Channel): PbxEvent[];
+  dialplanUserEvent(c: Channel, name: string, fields: AmiHeader[]): PbxEvent[];
+  bridgeCreate(bridge: Bridge): PbxEvent[];
+  bridgeEnter(bridge: Bridge, c: Channel): PbxEvent[];
+  bridgeLeave(bridge: Bridge, c: Channel): PbxEvent[];
+  bridgeDestroy(bridge: Bridge): PbxEvent[];
+}
+
+/** The Asterisk 12+ layout, as the version of `profile` sends it. */
+export function snapshotEvents(profile: AsteriskProfile): EventLayout {
+  return {
+    newchannel: one(newchannel),
+    newstate: one(newstate),
+    newCallerid: one(newCallerid),
+    newConnectedLine: one(newConnectedLine),
+    originateCallerId: none,
+    newAccountCode: none,
+    newexten: (c, application, data) => [
+      channelEvent(
+        "Newexten",
+        profile.newextenPrivilege,
+        c,
+        ["Extension", c.exten],
+        ["Application", application],
+        ["AppData", data],
+      ),
+    ],
+    varSet: one(varSet),
+    inheritedVarSet: one(varSet),
+    globalVarSet: one(globalVarSet),
+    hangupRequest: one(hangupRequest),
+    softHangupRequest: one(softHangupRequest),
+    hangup: one(hangup),
+    localCallFailed: none,
+    dialBegin: one(dialBegin),
+    dialEnd: one(dialEnd),
+    dialDone: none,
+    localBridge: one(localBridge),
+    deviceStateChange: one(deviceStateChange),
+    originateResponse: one(originateResponse),
+    chanSpyStart: one(chanSpyStart),
+    chanSpyStop: (spyer, spyee) => [[
+      ["Event", "ChanSpyStop"],
+      ["Privilege", CALL],
+      ...spyer.snapshot("Spyer"),
+      ...(profile.chanSpyStopSpyee ? spyee.snapshot("Spyee") : []),
+    ]],
+    dialplanUserEvent: one(dialplanUserEvent),
+    bridgeCreate: one(bridgeCreate),
+    bridgeEnter: one(bridgeEnter),
+    bridgeLeave: one(bridgeLeave),
+    bridgeDestroy: one(bridgeDestroy),
+  };
+}
+
 const CALL = "call,all";
 const DIALPLAN = "dialplan,all";
+
+/** For what a version announces with no event. */
+export const none = (): PbxEvent[] => [];
+
+/** For what a version announces with the one event `build` makes. */
+export const one = <A extends unknown[]>(build: (...args: A) => PbxEvent) => (...args: A) => [
+  build(...args),
+];
 
 function channelEvent(
   name: string,
@@ -33,18 +140,6 @@ export function newCallerid(c: Channel): PbxEvent {
     "CID-CallingPres",
     "0 (Presentation Allowed, Not Screened)",
   ]);
-}
-
-/** The channel moved to a dialplan step (or, for `AppDial2`, was dialed). */
-export function newexten(c: Channel, application: string, data: string): PbxEvent {
-  return channelEvent(
-    "Newexten",
-    DIALPLAN,
-    c,
-    ["Extension", c.exten],
-    ["Application", application],
-    ["AppData", data],
-  );
 }
 
 export function varSet(c: Channel, variable: string, value: string): PbxEvent {
@@ -153,15 +248,6 @@ export function originateResponse(o: OriginateOutcome): PbxEvent {
 export function chanSpyStart(spyer: Channel, spyee: Channel): PbxEvent {
   return [
     ["Event", "ChanSpyStart"],
-    ["Privilege", CALL],
-    ...spyer.snapshot("Spyer"),
-    ...spyee.snapshot("Spyee"),
-  ];
-}
-
-export function chanSpyStop(spyer: Channel, spyee: Channel): PbxEvent {
-  return [
-    ["Event", "ChanSpyStop"],
     ["Privilege", CALL],
     ...spyer.snapshot("Spyer"),
     ...spyee.snapshot("Spyee"),

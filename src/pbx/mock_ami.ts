@@ -23,10 +23,15 @@ import { startTraffic } from "./calls.ts";
 import { type Clock, realClock, Timers } from "./clock.ts";
 import { callCenterDialplan, captureDialplan, KNOWN_SOUNDS, mergeDialplans } from "./dialplan.ts";
 import { Pbx } from "./pbx.ts";
+import { eventLayoutOf } from "./event_layouts.ts";
+import { asteriskProfile } from "../ami/profiles.ts";
+import type { AsteriskMajor } from "../ami/versions.ts";
 
 /** Options of {@linkcode createMockAmi}. */
 export interface MockAmiOptions {
   users: AmiUser[];
+  /** The Asterisk major to answer as (banner, answers, events). Default 22. */
+  asterisk?: AsteriskMajor;
   /** Technology of the simulated phones' channels. Default SIP. */
   tech?: "SIP" | "PJSIP";
   /** Phone extensions. Default 201 to 210. */
@@ -92,7 +97,9 @@ export function createMockAmi(options: MockAmiOptions): MockAmi {
   const latency = options.latencyMs ?? 0;
   // Real time, whatever the PBX's clock: a test on a manual clock still gets its answers.
   const latencyTimers = new Timers(realClock);
+  const profile = asteriskProfile(options.asterisk ?? 22);
   const server = new AmiServer({
+    asterisk: profile,
     users: (name) =>
       options.refuseLogins ? undefined : options.users.find((u) => u.username === name),
     loginFailureDelayMs: options.loginFailureDelayMs,
@@ -113,6 +120,8 @@ export function createMockAmi(options: MockAmiOptions): MockAmi {
   });
   const pbx = new Pbx({
     clock,
+    profile,
+    events: eventLayoutOf(profile),
     tech,
     extensions,
     dialplan: mergeDialplans(captureDialplan(), callCenterDialplan(extensions, tech)),

@@ -9,7 +9,6 @@
 
 import { type Channel, STATE } from "./channel.ts";
 import { findExtension } from "./dialplan.ts";
-import * as ev from "./events.ts";
 import { runApplication } from "./apps.ts";
 import type { Pbx } from "./pbx.ts";
 
@@ -86,26 +85,31 @@ function originateLocal(
   one.partner = two;
   two.partner = one;
   one.running = { application: "AppDial2", data: "(Outgoing Line)" };
-  pbx.emit(ev.newexten(one, "AppDial2", "(Outgoing Line)"));
+  pbx.announce("newexten", one, "AppDial2", "(Outgoing Line)");
   for (const [name, value] of [...(request.variables ?? [])].reverse()) {
     pbx.setVariable(one, name, value);
   }
-  for (const [name, value] of request.variables ?? []) pbx.setVariable(two, name, value);
+  for (const [name, value] of request.variables ?? []) {
+    two.variables.set(name, value);
+    pbx.announce("inheritedVarSet", two, name, value);
+  }
   if (request.callerId) setCallerId(pbx, one, two, request.callerId);
+  announceDialIdentity(pbx, one);
   const steps = findExtension(pbx.dialplan, context, exten);
   if (!steps) {
+    pbx.announce("localCallFailed", two);
     pbx.discard(two, 0);
     pbx.discard(one, 0);
-    for (let i = 0; i < 2; i++) pbx.emit(ev.deviceStateChange(device, "INVALID"));
+    for (let i = 0; i < 2; i++) pbx.announce("deviceStateChange", device, "INVALID");
     return Promise.resolve({ ok: false });
   }
-  pbx.emit(ev.localBridge(one, two, context, exten));
-  pbx.emit(ev.dialBegin(one, `${exten}@${context}`));
+  pbx.announce("localBridge", one, two, context, exten);
+  pbx.announce("dialBegin", one, `${exten}@${context}`);
   return new Promise((resolve) => {
     two.onAnswer = () => {
       pbx.setState(one, STATE.Up);
-      pbx.emit(ev.deviceStateChange(device, "INUSE"));
-      pbx.emit(ev.dialEnd(one, "ANSWER"));
+      pbx.announce("deviceStateChange", device, "INUSE");
+      pbx.announce("dialEnd", one, "ANSWER");
       resolve({ ok: true, channel: one });
       startTarget(pbx, one, request);
     };
@@ -130,20 +134,23 @@ function originateEndpoint(
     exten: resource,
     uniqueid: request.channelId,
   });
+  // The Originate's variables are set on the new channel at once (a VarSet each), as on a Local.
+  for (const [name, value] of request.variables ?? []) pbx.setVariable(channel, name, value);
   if (request.callerId) {
     channel.callerIdNum = request.callerId.num;
     channel.callerIdName = request.callerId.name;
   }
+  announceDialIdentity(pbx, channel);
   channel.running = { application: "AppDial2", data: "(Outgoing Line)" };
-  pbx.emit(ev.newexten(channel, "AppDial2", "(Outgoing Line)"));
-  pbx.emit(ev.dialBegin(channel, resource));
+  pbx.announce("newexten", channel, "AppDial2", "(Outgoing Line)");
+  pbx.announce("dialBegin", channel, resource);
   pbx.setState(channel, STATE.Ringing);
-  pbx.emit(ev.deviceStateChange(device, "RINGING"));
+  pbx.announce("deviceStateChange", device, "RINGING");
   return new Promise((resolve) => {
     const answer = pbx.after(Math.min(pbx.answerDelayMs, request.timeoutMs), () => {
       pbx.setState(channel, STATE.Up);
-      pbx.emit(ev.deviceStateChange(device, "INUSE"));
-      pbx.emit(ev.dialEnd(channel, "ANSWER"));
+      pbx.announce("deviceStateChange", device, "INUSE");
+      pbx.announce("dialEnd", channel, "ANSWER");
       resolve({ ok: true, channel });
       startTarget(pbx, channel, request);
     });
@@ -159,6 +166,7 @@ function startTarget(pbx: Pbx, channel: Channel, request: OriginateRequest): voi
   channel.onHangupBeforeAnswer = undefined;
   const target = request.target;
   if ("application" in target) {
+    pbx.announce("newAccountCode", channel);
     // After the OriginateResponse (queued behind this answer), as the originate thread runs it.
     queueMicrotask(() => {
       if (channel.hungUp) return;
@@ -172,6 +180,12 @@ function startTarget(pbx: Pbx, channel: Channel, request: OriginateRequest): voi
   }
 }
 
+/** The account code and caller id the originate thread applies to the channel it dials. */
+function announceDialIdentity(pbx: Pbx, channel: Channel): void {
+  pbx.announce("newAccountCode", channel);
+  pbx.announce("originateCallerId", channel);
+}
+
 function setCallerId(
   pbx: Pbx,
   one: Channel,
@@ -180,14 +194,14 @@ function setCallerId(
 ): void {
   one.callerIdNum = cid.num;
   one.callerIdName = cid.name;
-  pbx.emit(ev.newCallerid(one));
+  pbx.announce("newCallerid", one);
   one.connectedNum = cid.num;
   one.connectedName = cid.name;
-  pbx.emit(ev.newConnectedLine(one));
+  pbx.announce("newConnectedLine", one);
   two.callerIdNum = cid.num;
   two.callerIdName = cid.name;
   two.connectedNum = cid.num;
   two.connectedName = cid.name;
-  pbx.emit(ev.newCallerid(two));
-  pbx.emit(ev.newConnectedLine(two));
+  pbx.announce("newCallerid", two);
+  pbx.announce("newConnectedLine", two);
 }

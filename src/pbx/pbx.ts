@@ -1,8 +1,9 @@
 /**
  * The simulated PBX behind mock-ami: channels with Asterisk's names, states
  * and Uniqueid/Linkedid, Local channel pairs, phones that ring and answer,
- * a dialplan that runs, and the events a real Asterisk 22 emits for all of
- * it, in its order (see tests/fixtures/ami). Time comes from a {@linkcode Clock}.
+ * a dialplan that runs, and the events the simulated Asterisk version emits
+ * for all of it, in its order (see tests/fixtures/ami and ami-versions).
+ * Time comes from a {@linkcode Clock}.
  *
  * @module
  */
@@ -10,14 +11,18 @@
 import { Channel, type ChannelRole, STATE } from "./channel.ts";
 import { type Cancel, type Clock, Timers } from "./clock.ts";
 import { type Dialplan, findExtension } from "./dialplan.ts";
-import * as ev from "./events.ts";
-import type { PbxEvent } from "./events.ts";
+import type { AsteriskProfile } from "../ami/profiles.ts";
+import type { Bridge, EventLayout, PbxEvent } from "./events.ts";
 import { runApplication } from "./apps.ts";
 import type { Playback } from "./playback.ts";
 
 /** Options of {@linkcode Pbx}. */
 export interface PbxOptions {
   clock: Clock;
+  /** The Asterisk version simulated. */
+  profile: AsteriskProfile;
+  /** The events that version sends, by what happened. */
+  events: EventLayout;
   dialplan: Dialplan;
   /** Phone extensions that exist (`201`, `202`, ...), reachable as SIP/<ext> and PJSIP/<ext>. */
   extensions: readonly string[];
@@ -43,6 +48,8 @@ export class Pbx {
    * whatever schedules on it (Playback too) is cancelled by stop().
    */
   readonly clock: Clock;
+  readonly profile: AsteriskProfile;
+  readonly events: EventLayout;
   readonly dialplan: Dialplan;
   readonly extensions: readonly string[];
   readonly tech: "SIP" | "PJSIP";
@@ -65,6 +72,8 @@ export class Pbx {
   constructor(options: PbxOptions) {
     this.#timers = new Timers(options.clock);
     this.clock = this.#timers;
+    this.profile = options.profile;
+    this.events = options.events;
     this.dialplan = options.dialplan;
     this.extensions = options.extensions;
     this.tech = options.tech;
@@ -99,6 +108,12 @@ export class Pbx {
 
   emit(event: PbxEvent): void {
     this.#emit(event);
+  }
+
+  /** Emits the events the simulated version sends when `what` happens. */
+  announce<K extends keyof EventLayout>(what: K, ...args: Parameters<EventLayout[K]>): void {
+    const build = this.events[what] as (...args: Parameters<EventLayout[K]>) => PbxEvent[];
+    for (const event of build(...args)) this.#emit(event);
   }
 
   /** Schedules work on the PBX clock; everything pending is cancelled by stop(). */
@@ -151,7 +166,7 @@ export class Pbx {
       createdAt: this.clock.now(),
     });
     this.#channels.set(channel.name, channel);
-    this.emit(ev.newchannel(channel));
+    this.announce("newchannel", channel);
     return channel;
   }
 
@@ -166,16 +181,16 @@ export class Pbx {
   setState(channel: Channel, state: number): void {
     if (channel.state === state) return;
     channel.state = state;
-    this.emit(ev.newstate(channel));
+    this.announce("newstate", channel);
   }
 
   setVariable(channel: Channel | undefined, name: string, value: string): void {
     if (channel) {
       channel.variables.set(name, value);
-      this.emit(ev.varSet(channel, name, value));
+      this.announce("varSet", channel, name, value);
     } else {
       this.globals.set(name, value);
-      this.emit(ev.globalVarSet(name, value));
+      this.announce("globalVarSet", name, value);
     }
   }
 
@@ -197,7 +212,7 @@ export class Pbx {
       return this.hangup(channel, 16, { fromDialplan: true });
     }
     const data = this.substitute(channel, step.data);
-    this.emit(ev.newexten(channel, step.app, data));
+    this.announce("newexten", channel, step.app, data);
     runApplication(this, channel, step.app, data, (next) => {
       if (channel.hungUp) return;
       channel.priority = next ?? channel.priority + 1;
@@ -217,16 +232,19 @@ export class Pbx {
    */
   hangup(channel: Channel, cause: number, how: { fromDialplan?: boolean } = {}): void {
     if (channel.hungUp) return;
-    if (channel.inDialplan || how.fromDialplan) this.emit(ev.softHangupRequest(channel, 16));
+    if (channel.inDialplan || how.fromDialplan) this.announce("softHangupRequest", channel, 16);
     this.#hangupWithFollowers(channel, cause);
   }
 
   /** Hangs up several channels at once (AMI Hangup with a /regex/). */
   hangupAll(channels: Channel[], cause: number): void {
+    if (this.profile.regexHangupInTurn) {
+      for (const channel of channels) this.hangup(channel, cause);
+      return;
+    }
     for (const channel of channels) {
-      this.emit(
-        channel.inDialplan ? ev.softHangupRequest(channel, 16) : ev.hangupRequest(channel, cause),
-      );
+      if (channel.inDialplan) this.announce("softHangupRequest", channel, 16);
+      else this.announce("hangupRequest", channel, cause);
     }
     for (const channel of channels) this.#end(channel, cause);
     for (const channel of channels) {
@@ -237,14 +255,20 @@ export class Pbx {
   #hangupWithFollowers(channel: Channel, cause: number): void {
     this.#stopRunning(channel);
     const others = this.#others(channel);
-    for (const other of others) this.emit(ev.hangupRequest(other, cause));
+    for (const other of others) this.announce("hangupRequest", other, cause);
     this.#end(channel, cause);
     for (const other of others) {
       if (other.hungUp) continue;
       this.#stopRunning(other);
-      this.emit(ev.softHangupRequest(other, 16));
-      this.#hangupWithFollowers(other, cause);
+      this.announce("softHangupRequest", other, 16);
+      this.#hangupWithFollowers(other, this.#followerCause(channel, other, cause));
     }
+  }
+
+  /** The cause `other` hangs up with when it follows `channel` (11: a `;2` after its `;1`, 0). */
+  #followerCause(channel: Channel, other: Channel, cause: number): number {
+    const twoAfterOne = other === channel.partner && other.role === "local2";
+    return twoAfterOne && !this.profile.localCausePassedOn ? 0 : cause;
   }
 
   /** The live channels that go down with this one: its Local half and its bridge peer. */
@@ -262,19 +286,19 @@ export class Pbx {
     channel.hungUp = true;
     this.#channels.delete(channel.name);
     channel.onHangupBeforeAnswer?.();
-    this.emit(ev.hangup(channel, cause));
+    this.announce("hangup", channel, cause);
     this.#deviceIdle(channel);
     for (const listener of channel.hangupListeners) listener();
   }
 
   /** Puts two answered channels in a new basic bridge (BridgeCreate, BridgeEnter x2). */
   bridge(a: Channel, b: Channel): void {
-    const bridge: ev.Bridge = { id: crypto.randomUUID(), channels: [] };
-    this.emit(ev.bridgeCreate(bridge));
+    const bridge: Bridge = { id: crypto.randomUUID(), channels: [] };
+    this.announce("bridgeCreate", bridge);
     for (const channel of [a, b]) {
       bridge.channels.push(channel);
       channel.bridge = bridge;
-      this.emit(ev.bridgeEnter(bridge, channel));
+      this.announce("bridgeEnter", bridge, channel);
     }
     a.bridgedWith = b;
     b.bridgedWith = a;
@@ -285,8 +309,8 @@ export class Pbx {
     if (!bridge) return;
     channel.bridge = undefined;
     bridge.channels = bridge.channels.filter((c) => c !== channel);
-    this.emit(ev.bridgeLeave(bridge, channel));
-    if (bridge.channels.length === 0) this.emit(ev.bridgeDestroy(bridge));
+    this.announce("bridgeLeave", bridge, channel);
+    if (bridge.channels.length === 0) this.announce("bridgeDestroy", bridge);
   }
 
   #stopRunning(channel: Channel): void {
@@ -299,7 +323,7 @@ export class Pbx {
   discard(channel: Channel, cause: number): void {
     channel.hungUp = true;
     this.#channels.delete(channel.name);
-    this.emit(ev.hangup(channel, cause));
+    this.announce("hangup", channel, cause);
   }
 
   /** NOT_INUSE for a device once its channel is gone (Local devices report per half). */
@@ -310,16 +334,16 @@ export class Pbx {
     if (partner && !partner.hungUp) return;
     if (partner) {
       partner.deviceIdleSent = true;
-      this.emit(ev.deviceStateChange(channel.device, "NOT_INUSE"));
+      this.announce("deviceStateChange", channel.device, "NOT_INUSE");
     }
-    this.emit(ev.deviceStateChange(channel.device, "NOT_INUSE"));
+    this.announce("deviceStateChange", channel.device, "NOT_INUSE");
   }
 
   /** Answers a ringing channel (the Answer application, or a phone picking up). */
   answer(channel: Channel): void {
     if (channel.state === STATE.Up) return;
     this.setState(channel, STATE.Up);
-    this.emit(ev.deviceStateChange(channel.device, "INUSE"));
+    this.announce("deviceStateChange", channel.device, "INUSE");
     const onAnswer = channel.onAnswer;
     channel.onAnswer = undefined;
     onAnswer?.();

@@ -50,11 +50,20 @@ export interface MissingFeature {
   grant: PermissionClass[];
 }
 
-/** The features some of whose actions are not in `listed` (lower-case names from ListCommands). */
-export function missingFeatures(listed: ReadonlySet<string>): MissingFeature[] {
+/**
+ * The features some of whose actions are not in `listed` (lower-case names from
+ * ListCommands); actions in `absent` (the PBX's version has not got them, e.g.
+ * ControlPlayback on Asterisk 11) are no permission to grant and not counted.
+ */
+export function missingFeatures(
+  listed: ReadonlySet<string>,
+  absent: readonly string[] = [],
+): MissingFeature[] {
   const missing: MissingFeature[] = [];
   for (const [feature, { what, actions }] of Object.entries(AMI_FEATURES)) {
-    const refused = actions.filter((action) => !listed.has(action.toLowerCase()));
+    const refused = actions.filter((action) =>
+      !listed.has(action.toLowerCase()) && !absent.includes(action)
+    );
     if (refused.length === 0) continue;
     const grant = new Set<PermissionClass>();
     for (const action of refused) {

@@ -69,6 +69,14 @@ export class ConflictError extends ProxyError {
   }
 }
 
+/** 501: the PBX's Asterisk version cannot do this at all (not a permission: no setting fixes it). */
+export class NotSupportedByPbxError extends ProxyError {
+  override name = "NotSupportedByPbxError";
+  constructor(message: string) {
+    super(501, "not_supported_by_pbx", message);
+  }
+}
+
 /**
  * 504: the action reached (or may have reached) the PBX and its answer was lost;
  * `jobId` names the job that follows what really happened.

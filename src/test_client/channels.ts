@@ -2,8 +2,10 @@
  * The channels a test-client run started, and hanging up what is left of
  * them at the end. Each Originate gives its channel a uniqueid of our own
  * (ChannelId, Asterisk 12+), so the `Newchannel` event names it while it
- * still rings; `OriginateResponse` (by ActionID) names it too on older
- * PBXs, and `Hangup` says it is gone. A user with `read=call` gets all three.
+ * still rings, and a tag variable whose `VarSet` names it on every version
+ * (Asterisk 11 ignores ChannelId); `OriginateResponse` (by ActionID) names
+ * it too, and `Hangup` says it is gone. A user with `read=call` gets them
+ * (VarSet needs `dialplan`: without it the OriginateResponse still names it).
  *
  * @module
  */
@@ -26,6 +28,8 @@ export interface LeftoverChannel {
 
 interface Started {
   actionId: string;
+  /** The Originate's tag (and ChannelId, where the PBX honours it). */
+  tag: string;
   uniqueid: string;
   name?: string;
   /** OriginateResponse seen: the PBX is done placing the call. */
@@ -33,7 +37,7 @@ interface Started {
   gone: boolean;
 }
 
-const TRACKED = new Set(["Newchannel", "OriginateResponse", "Hangup"]);
+const TRACKED = new Set(["Newchannel", "VarSet", "OriginateResponse", "Hangup"]);
 
 /** What this run originated, kept up to date from the event stream. */
 export class ChannelLedger {
@@ -44,9 +48,9 @@ export class ChannelLedger {
     this.#events = ami.events({ filter: (event) => TRACKED.has(event.name) });
   }
 
-  /** Notes an Originate about to be sent with this ActionID and ChannelId. */
-  expect(actionId: string, uniqueid: string): void {
-    this.#started.push({ actionId, uniqueid, placed: false, gone: false });
+  /** Notes an Originate about to be sent with this ActionID and tag (its ChannelId too on 12+). */
+  expect(actionId: string, tag: string): void {
+    this.#started.push({ actionId, tag, uniqueid: tag, placed: false, gone: false });
   }
 
   /** Forgets an Originate the PBX refused: it started nothing. */
@@ -108,6 +112,12 @@ export class ChannelLedger {
     if (event.name === "Newchannel") {
       const started = this.#started.find((s) => s.uniqueid === uniqueid);
       if (started) started.name ??= channel;
+    } else if (event.name === "VarSet") {
+      if (event.get("Variable") !== actions.TAG_VARIABLE) return;
+      const started = this.#started.find((s) => s.tag === event.get("Value"));
+      if (!started || started.name !== undefined || !uniqueid) return;
+      started.name = channel;
+      started.uniqueid = uniqueid;
     } else if (event.name === "OriginateResponse") {
       const started = this.#started.find((s) => s.actionId === event.actionId);
       if (!started) return;

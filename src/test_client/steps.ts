@@ -12,6 +12,7 @@
 import { AmiClient, type AmiClientOptions } from "../ami/client.ts";
 import type { EventSubscription } from "../ami/event_stream.ts";
 import * as actions from "../ami/actions.ts";
+import { type AsteriskProfile, asteriskProfile } from "../ami/profiles.ts";
 import { describePbx } from "../ami/versions.ts";
 import { ChannelLedger, type LeftoverChannel } from "./channels.ts";
 import { expectSuccess, nextEvent, PermissionDenied, StepFailed } from "./expect.ts";
@@ -183,12 +184,14 @@ async function callSteps(run: Run): Promise<void> {
   const spyOn = target ?? options.targetChannel;
   if (spyOn) {
     await steps.run(2, async () => {
-      const channel = await originateAndWait(run, (channelId) =>
+      const exactOption = profileOf(ami).chanSpyExactOption;
+      const channel = await originateAndWait(run, (ids) =>
         actions.originateListen({
           listenerChannel: listener,
           targetChannel: spyOn,
           mode: "listen",
-          channelId,
+          exactOption,
+          ...ids,
         }));
       const spy = await nextEvent(
         events,
@@ -209,8 +212,7 @@ async function callSteps(run: Run): Promise<void> {
   const playing = await steps.run(3, async () => {
     playback = await originateAndWait(
       run,
-      (channelId) =>
-        actions.originatePlayback({ channel: listener, file: options.recording, channelId }),
+      (ids) => actions.originatePlayback({ channel: listener, file: options.recording, ...ids }),
     );
     return `${playback} answered and plays ${options.recording}`;
   });
@@ -220,6 +222,8 @@ async function callSteps(run: Run): Promise<void> {
     return;
   }
   const paused = await steps.run(4, async () => {
+    const profile = profileOf(ami);
+    if (!profile.controlPlaybackAction) return await noControlPlayback(run, profile, playback);
     for (const control of ["pause", "pause"] as const) {
       const response = await ami.send(
         actions.controlPlayback({ channel: playback, control }),
@@ -235,6 +239,38 @@ async function callSteps(run: Run): Promise<void> {
   });
 }
 
+/** How the connected PBX speaks, by the version its banner names. */
+function profileOf(ami: AmiClient): AsteriskProfile {
+  return asteriskProfile(ami.pbx?.asterisk ?? 22);
+}
+
+/**
+ * Step 5 on a PBX without the ControlPlayback action (Asterisk 11): checks
+ * that it is really absent (the PBX answers "Invalid/unknown command") and
+ * says what can be done there instead.
+ */
+async function noControlPlayback(
+  run: Run,
+  profile: AsteriskProfile,
+  playback: string,
+): Promise<string> {
+  const response = await run.ami.send(
+    actions.controlPlayback({ channel: playback, control: "pause" }),
+    { timeoutMs: run.options.timeoutMs },
+  );
+  const message = response.get("Message") ?? "";
+  if (response.get("Response") === "Success" || !/invalid\/unknown command/i.test(message)) {
+    throw new StepFailed(
+      `Asterisk ${profile.major} was expected to lack ControlPlayback, but it answered ` +
+        `${response.get("Response")}: ${message}`,
+    );
+  }
+  return `Asterisk ${profile.major} has no ControlPlayback action (it answered "${
+    message.split(":")[0]
+  }"): pause, resume, forward and reverse cannot be done over AMI there; a playback is ` +
+    "stopped by hanging up its call (step 6)";
+}
+
 /** Why a step failed, short: `CoreShowChannels: Permission denied`, or its detail. */
 function cause(result: StepResult): string {
   return result.denied ? `${result.denied}: Permission denied` : result.detail;
@@ -246,19 +282,21 @@ function onExtension(channel: string | undefined, ext: string): boolean {
 }
 
 /**
- * Sends an Async Originate whose channel gets a uniqueid of our own, noted in
- * the ledger, and waits for its OriginateResponse; returns the answered channel.
+ * Sends an Async Originate whose channel gets a tag of our own (and, on 12+,
+ * that uniqueid), noted in the ledger, and waits for its OriginateResponse;
+ * returns the answered channel.
  */
 async function originateAndWait(
   run: Run,
-  build: (channelId: string) => actions.AmiAction,
+  build: (ids: { tag: string; channelId?: string }) => actions.AmiAction,
 ): Promise<string> {
   const { ami, events, ledger, options: { timeoutMs } } = run;
   const actionId = crypto.randomUUID();
-  const channelId = `astrix-test-${crypto.randomUUID()}`;
-  ledger.expect(actionId, channelId);
+  const tag = `astrix-test-${crypto.randomUUID()}`;
+  const ids = profileOf(ami).originateChannelId ? { tag, channelId: tag } : { tag };
+  ledger.expect(actionId, tag);
   try {
-    const response = await ami.send([...build(channelId), ["ActionID", actionId]], { timeoutMs });
+    const response = await ami.send([...build(ids), ["ActionID", actionId]], { timeoutMs });
     expectSuccess(response, "Originate");
   } catch (error) {
     ledger.forget(actionId);

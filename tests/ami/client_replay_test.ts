@@ -13,6 +13,8 @@ import { AmiParser } from "../../src/ami/parser.ts";
 import { startReplay } from "../_support/replay_server.ts";
 import {
   type Capture,
+  CAPTURE_SETS,
+  type CaptureSet,
   expectedMessages,
   listCaptures,
   readBytes,
@@ -28,8 +30,12 @@ function replayable(capture: Capture): boolean {
 
 const headers = (m: AmiMessage) => [...m];
 
-for (const capture of listCaptures().filter(replayable)) {
-  Deno.test(`AmiClient replays ${capture.scenario}/${capture.label} against the captured bytes`, async () => {
+for (const set of CAPTURE_SETS) {
+  for (const capture of listCaptures(set.root).filter(replayable)) testReplay(set, capture);
+}
+
+function testReplay(set: CaptureSet, capture: Capture): void {
+  Deno.test(`AmiClient replays Asterisk ${set.release} ${capture.scenario}/${capture.label} against the captured bytes`, async () => {
     const sent = new AmiParser().push(readBytes(capture, "sent"));
     const expected = expectedMessages(capture).messages.map((m) => new AmiMessage(m));
     const responseTo = (id: string) =>
@@ -61,6 +67,8 @@ for (const capture of listCaptures().filter(replayable)) {
         return;
       }
       await ami.connect();
+      assertEquals(ami.pbx?.asterisk, set.asterisk, "the version read from the banner");
+      assertEquals(ami.pbx?.exact, true);
       const listIds = new Set<string>();
       for (const action of actions) {
         const id = action.actionId!;

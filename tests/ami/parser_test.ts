@@ -9,6 +9,7 @@ import { AmiParser, type AmiParserOptions } from "../../src/ami/parser.ts";
 import { randomSplits, seededRandom } from "../_support/random.ts";
 import {
   type Capture,
+  CAPTURE_SETS,
   expectedMessages,
   listCaptures,
   readBytes,
@@ -62,10 +63,16 @@ const captures = listCaptures();
 
 Deno.test("listCaptures finds every captured connection", () => {
   assertEquals(captures.length, 27);
+  const counts = CAPTURE_SETS.slice(1).map((set) => listCaptures(set.root).length);
+  assertEquals(counts, [29, 27, 27, 28]); // 11 and 18 add 30-sip-call-chanspy, 11 91-...-probe
 });
 
-for (const capture of captures) {
-  const name = `${capture.scenario}/${capture.label}`;
+for (const set of CAPTURE_SETS) {
+  for (const capture of listCaptures(set.root)) testCapture(set.release, capture);
+}
+
+function testCapture(release: string, capture: Capture): void {
+  const name = `${release} ${capture.scenario}/${capture.label}`;
   const expected = expectedMessages(capture);
 
   Deno.test(`AmiParser yields the readable view's messages for ${name}`, () => {

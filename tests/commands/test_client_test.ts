@@ -68,7 +68,10 @@ function playbackChannel(stdout: string): string {
 Deno.test("test-client passes all seven steps against mock-ami, with no other flags", async () => {
   const mock = await startCli(["mock-ami", "--port", "0"]);
   try {
-    assertMatch(mock.firstLine, /^mock-ami listening on 127\.0\.0\.1:\d+ \(AMI\)/);
+    assertMatch(
+      mock.firstLine,
+      /^mock-ami listening on 127\.0\.0\.1:\d+ \(AMI, Asterisk 22\.10\.1\)/,
+    );
     for (const template of ["SIP/{ext}", "PJSIP/{ext}", "Local/{ext}@from-internal"]) {
       const { code, stdout } = await runCli([
         "test-client",
@@ -86,6 +89,41 @@ Deno.test("test-client passes all seven steps against mock-ami, with no other fl
   } finally {
     const { code, stderr } = await mock.stop();
     assertEquals(code, 0, stderr);
+  }
+});
+
+Deno.test("test-client passes 7/7 against mock-ami --asterisk 11, 13, 16, 18, 20 and 22, naming the version first", async () => {
+  const amiVersions = {
+    11: "1.3",
+    13: "2.10.6",
+    16: "5.0.5",
+    18: "7.0.3",
+    20: "9.0.0",
+    22: "11.0.0",
+  };
+  for (const [asterisk, ami] of Object.entries(amiVersions)) {
+    const mock = await startCli(["mock-ami", "--port", "0", "--asterisk", asterisk]);
+    try {
+      const { code, stdout } = await runCli(["test-client", "--port", String(mock.port)]);
+      assertEquals(code, 0, stdout);
+      assertMatch(stdout, /7\/7 steps passed/);
+      const first = new RegExp(
+        `✓ 1 .*Asterisk ${asterisk} \\(AMI ${ami.replaceAll(".", "\\.")}\\)`,
+      );
+      assertMatch(stdout, first, "whom it talks to");
+      if (asterisk === "11") {
+        // What 11 can do, checked: the action is not there; stopping is hanging up.
+        assertMatch(
+          stdout,
+          /✓ 5 .*Asterisk 11 has no ControlPlayback action \(it answered "Invalid\/unknown command"\)/,
+        );
+      } else {
+        assertMatch(stdout, /✓ 5 .*pause ✓, pause again to resume ✓/);
+      }
+    } finally {
+      const { code, stderr } = await mock.stop();
+      assertEquals(code, 0, stderr);
+    }
   }
 });
 

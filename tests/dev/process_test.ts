@@ -117,3 +117,16 @@ Deno.test("astrix dev on a data folder whose stack runs exits 2 naming that stac
     await first.assertStopped("SIGTERM");
   }
 });
+
+Deno.test("astrix dev --asterisk 11 runs the PBX of an Issabel 4 box: its banner and /readyz say so", async () => {
+  const dev = await startDev(`exec ${DEV} --asterisk 11`);
+  try {
+    assertMatch(dev.banner, /mock-ami\s+127\.0\.0\.1:\d+\s+\(Asterisk 11\.25\.3;/);
+    const proxy = dev.banner.match(/proxy\s+(http:\/\/127\.0\.0\.1:\d+)/)![1];
+    const readyz = await (await fetch(`${proxy}/readyz`)).json();
+    assertEquals(readyz.pbx, { asterisk: 11, amiVersion: "1.3", exact: true });
+  } finally {
+    Deno.kill(dev.stackPid, "SIGTERM");
+    await dev.assertStopped("SIGTERM");
+  }
+});

@@ -12,12 +12,17 @@ import { callCenterDialplan, captureDialplan, mergeDialplans } from "../../src/p
 import type { PbxEvent } from "../../src/pbx/events.ts";
 import { originate, type OriginateRequest } from "../../src/pbx/originate.ts";
 import { Pbx } from "../../src/pbx/pbx.ts";
+import { eventLayoutOf } from "../../src/pbx/event_layouts.ts";
+import { asteriskProfile } from "../../src/ami/profiles.ts";
 
 const EXTENSIONS = ["201", "202", "203", "204", "205"];
 
 function simulatedPbx(clock: ManualClock, events: PbxEvent[]): Pbx {
+  const profile = asteriskProfile(22);
   return new Pbx({
     clock,
+    profile,
+    events: eventLayoutOf(profile),
     tech: "SIP",
     extensions: EXTENSIONS,
     dialplan: mergeDialplans(captureDialplan(), callCenterDialplan(EXTENSIONS, "SIP")),

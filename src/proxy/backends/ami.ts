@@ -28,8 +28,14 @@ import {
   listedActions,
   type PbxIdentity,
 } from "../../ami/mod.ts";
+import { type AsteriskProfile, asteriskProfile } from "../../ami/profiles.ts";
 import { type AmiFeature, type MissingFeature, missingFeatures } from "../ami_features.ts";
-import { ConflictError, OutcomeUnknownError, ProxyError } from "../errors.ts";
+import {
+  ConflictError,
+  NotSupportedByPbxError,
+  OutcomeUnknownError,
+  ProxyError,
+} from "../errors.ts";
 import { isFinal, type Job, type JobStore } from "../jobs.ts";
 import { AmiJobTracker } from "./ami_jobs.ts";
 import type {
@@ -153,14 +159,20 @@ export class AmiBackend implements Backend {
 
   async startListen(request: ListenStart): Promise<void> {
     this.#refuseMissing("listen");
+    const profile = this.#profile;
+    const exact = profile.chanSpyExactOption;
     await this.#originate(
       request.job,
       actions.originateListen({
         listenerChannel: request.listenerChannel,
-        // ChanSpy's u: the one call checked, by Uniqueid, even if its name were reused.
-        targetChannel: request.target.uniqueId ?? request.target.channel,
+        // ChanSpy's u: the one call checked, by Uniqueid, even if its name were reused. Without
+        // u (Asterisk 11) the full name Status just found live, which no other name starts with.
+        targetChannel: exact
+          ? request.target.uniqueId ?? request.target.channel
+          : request.target.channel,
         mode: request.mode,
-        channelId: request.job.id,
+        exactOption: exact,
+        ...this.#callIds(request.job),
       }),
       `calling ${request.listenerChannel} to listen to ${request.target.channel}`,
       request.target.uniqueId,
@@ -174,7 +186,7 @@ export class AmiBackend implements Backend {
       actions.originatePlayback({
         channel: request.listenerChannel,
         file: request.file,
-        channelId: request.job.id,
+        ...this.#callIds(request.job),
       }),
       `calling ${request.listenerChannel} to play ${request.job.target}`,
     );
@@ -194,6 +206,7 @@ export class AmiBackend implements Backend {
     if (!allowed[control].includes(job.status)) {
       throw new ConflictError(`Cannot ${control} a playback that is ${job.status}`);
     }
+    if (!this.#profile.controlPlaybackAction) return this.#controlWithoutAction(job, control);
     this.#refuseMissing("control");
     const amiControl = control === "resume" ? "pause" : control; // pause toggles
     const response = await this.#act(
@@ -213,6 +226,23 @@ export class AmiBackend implements Backend {
     }
   }
 
+  /**
+   * Asterisk 11 has no ControlPlayback action: stopping is hanging the call
+   * up (the file stops with it); nothing else can reach the playing file.
+   */
+  async #controlWithoutAction(job: Job, control: ControlAction): Promise<void> {
+    const major = this.#profile.major;
+    if (control !== "stop") {
+      throw new NotSupportedByPbxError(
+        `The PBX runs Asterisk ${major}, which has no ControlPlayback action: a playback there ` +
+          `cannot ${control} (Asterisk 12 or later can). It can be stopped: control "stop" ` +
+          "hangs its call up",
+      );
+    }
+    this.#jobs.note(job, `stop: Asterisk ${major} has no ControlPlayback, so the call is hung up`);
+    await this.hangup(job);
+  }
+
   async hangup(job: Job): Promise<void> {
     const uniqueId = this.#ownCall(job);
     this.#refuseMissing("hangup");
@@ -228,6 +258,19 @@ export class AmiBackend implements Backend {
 
   async close(): Promise<void> {
     await this.#client.close();
+  }
+
+  /** How the PBX speaks, by the version its banner names (22 until connected). */
+  get #profile(): AsteriskProfile {
+    return asteriskProfile(this.#client.pbx?.asterisk ?? 22);
+  }
+
+  /**
+   * What names a job's new call: the job id as its Uniqueid (ChannelId, 12+) and as the
+   * tag variable (every version; the only early way on 11, which ignores ChannelId).
+   */
+  #callIds(job: Job): { channelId?: string; tag: string } {
+    return this.#profile.originateChannelId ? { channelId: job.id, tag: job.id } : { tag: job.id };
   }
 
   async #originate(
@@ -365,7 +408,9 @@ export class AmiBackend implements Backend {
     try {
       const response = await this.#client.send(actions.listCommands());
       if (response.get("Response") === "Success") {
-        const missing = missingFeatures(listedActions(response));
+        // Actions this version has not got at all are not a permission to grant.
+        const absent = this.#profile.controlPlaybackAction ? [] : ["ControlPlayback"];
+        const missing = missingFeatures(listedActions(response), absent);
         this.#missing = missing;
         this.#onPermissions(missing);
       }
@@ -373,7 +418,7 @@ export class AmiBackend implements Backend {
       if (!(error instanceof AmiError)) throw error;
       return; // the link went again: the next login checks
     }
-    if (reconnected) await this.#tracker.recheck(this.#client);
+    if (reconnected) await this.#tracker.recheck(this.#client, this.#profile.originateChannelId);
   }
 }
 

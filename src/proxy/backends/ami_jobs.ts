@@ -1,13 +1,18 @@
 /**
  * Follows the proxy's jobs through the PBX's events, by Uniqueid: a job's
  * call is the channel whose Uniqueid is the job id (the Originate asked for
- * it with `ChannelId`) or, where the PBX ignores ChannelId, the Uniqueid its
+ * it with `ChannelId`) or, where the PBX ignores ChannelId (Asterisk 11),
+ * the channel whose `VarSet` of the Originate's tag variable names the job,
+ * which comes before the call is answered, or at the latest the Uniqueid its
  * OriginateResponse names. Channel names are never enough on their own:
  * Asterisk numbers channels from zero again after a restart, so a stranger's
  * call may carry the name a job's call had.
  *
- * Events: `Newchannel` (the call rings), `OriginateResponse` (answered or
- * failed), `ChanSpyStart` (a listen is live), `Hangup` (over; the target of a
+ * Events, read through keys every version sends: `Newchannel` and the tag's
+ * `VarSet` (the call rings), `OriginateResponse` (answered or failed),
+ * `ChanSpyStart` (a listen is live: 13+ name the spyer by Uniqueid, 11 by
+ * name only), `ChanSpyStop` (13 names the spyer only, 11 the spyee only),
+ * `Hangup` (over; the target of a
  * listen that had not started yet: failed, target gone). When the link
  * drops, jobs whose call was never seen go to `unknown`; after reconnecting,
  * {@linkcode AmiJobTracker.recheck} looks up every live job's call by
@@ -17,6 +22,8 @@
  */
 
 import { actions, AmiError, type AmiListResult, type AmiMessage } from "../../ami/mod.ts";
+
+const TAG_VARIABLE = actions.TAG_VARIABLE.toLowerCase();
 import { isFinal, type Job, type JobStore } from "../jobs.ts";
 
 /** Why an Originate failed, by OriginateResponse `Reason` (Asterisk's AST_CONTROL codes). */
@@ -87,11 +94,11 @@ export class AmiJobTracker {
         return this.#originateResponse(event);
       case "ChanSpyStart":
         return this.#chanSpyStart(event);
-      case "ChanSpyStop": {
-        const job = this.#spyer(event);
-        if (job) this.#jobs.note(job, `stopped listening to ${event.get("SpyeeChannel")}`);
-        return job;
-      }
+      case "ChanSpyStop":
+        return this.#chanSpyStop(event);
+      case "VarSet":
+        if (event.get("Variable")?.toLowerCase() === TAG_VARIABLE) return this.#tagged(event);
+        return this.#jobOf(event.get("Uniqueid"), event.get("Channel"));
       case "Hangup":
         return this.#hangup(event);
       default:
@@ -120,15 +127,47 @@ export class AmiJobTracker {
     }
   }
 
-  /** After a reconnect: finds each live job's call by Uniqueid and moves the job to what it is. */
-  async recheck(link: TrackerLink): Promise<void> {
+  /**
+   * After a reconnect: finds each live job's call by Uniqueid and moves the
+   * job to what it is. A call never seen was asked for the job id as Uniqueid;
+   * where the PBX ignores that (`channelIds` false: Asterisk 11) it is looked
+   * for by its tag variable instead.
+   */
+  async recheck(link: TrackerLink, channelIds = true): Promise<void> {
     for (const job of this.#jobs.live()) {
-      // The Originate asked for the job id as Uniqueid; a PBX that ignores it gave another.
+      const byTag = job.uniqueId === null && !channelIds;
       const uniqueId = job.uniqueId ?? job.id;
-      const found = await this.#statusOf(link, job, uniqueId, "after the reconnect");
+      const found = byTag
+        ? await this.#taggedCall(link, job)
+        : await this.#statusOf(link, job, uniqueId, "after the reconnect");
       if (found === "lost") return; // lost again: the next reconnect checks again
-      if (found) this.#found(job, found, uniqueId);
-      else if (found === null) this.#notFound(job, uniqueId);
+      const key = byTag ? `${actions.TAG_VARIABLE}=${job.id}` : `Uniqueid ${uniqueId}`;
+      if (found) this.#found(job, found, found.get("Uniqueid") ?? uniqueId, key);
+      else if (found === null) this.#notFound(job, key);
+    }
+  }
+
+  /** The Status of the channel whose tag variable names `job`; as {@linkcode #statusOf}. */
+  async #taggedCall(link: TrackerLink, job: Job): Promise<AmiMessage | null | undefined | "lost"> {
+    try {
+      const { response, events } = await link.collect(
+        actions.status({ variables: [actions.TAG_VARIABLE] }),
+      );
+      if (response.get("Response") === "Success") {
+        const tag = `${actions.TAG_VARIABLE}=${job.id}`.toLowerCase();
+        return events.find((e) => e.getAll("Variable").some((v) => v.toLowerCase() === tag)) ??
+          null;
+      }
+      this.#jobs.note(
+        job,
+        `cannot look for the call after the reconnect: Status answered "${
+          response.get("Message")
+        }"`,
+      );
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof AmiError)) throw error;
+      return "lost";
     }
   }
 
@@ -196,12 +235,12 @@ export class AmiJobTracker {
     }
   }
 
-  /** The job's call exists: a job that was unknown moves to what the call does. */
-  #found(job: Job, status: AmiMessage, uniqueId: string): void {
+  /** The job's call exists (found by `key`): a job that was unknown moves to what the call does. */
+  #found(job: Job, status: AmiMessage, uniqueId: string, key: string): void {
     const channel = status.get("Channel") ?? job.channel ?? "";
     this.#setCall(job, channel, uniqueId);
     if (job.status !== "unknown") {
-      this.#jobs.note(job, `AMI reconnected: the call (Uniqueid ${uniqueId}) is still up`);
+      this.#jobs.note(job, `AMI reconnected: the call (${key}) is still up`);
       return;
     }
     if (status.get("ChannelStateDesc") === "Up") this.#answered.add(job);
@@ -210,14 +249,14 @@ export class AmiJobTracker {
       this.#jobs.transition(
         job,
         "active",
-        `found after the reconnect by Uniqueid ${uniqueId}: ${channel} is up ` +
+        `found after the reconnect by ${key}: ${channel} is up ` +
           `(${status.get("Application") ?? ""})`,
       );
     } else {
       this.#jobs.transition(
         job,
         "dialing",
-        `found after the reconnect by Uniqueid ${uniqueId}: ${channel} ` +
+        `found after the reconnect by ${key}: ${channel} ` +
           `(${status.get("ChannelStateDesc") ?? "state unknown"})`,
       );
     }
@@ -229,20 +268,21 @@ export class AmiJobTracker {
       (job.kind === "playback" || /^chanspy$/i.test(status.get("Application") ?? ""));
   }
 
-  #notFound(job: Job, uniqueId: string): void {
+  /** No call has `key` (`Uniqueid X`, or the tag) after the reconnect. */
+  #notFound(job: Job, key: string): void {
     this.#forgetTarget(job);
     if (job.status === "unknown") {
       this.#jobs.transition(
         job,
         "failed",
-        `no call with Uniqueid ${uniqueId} after the reconnect: the PBX did not place it, ` +
+        `no call with ${key} after the reconnect: the PBX did not place it, ` +
           "or it has already ended",
       );
     } else {
       this.#jobs.transition(
         job,
         "ended",
-        `the call (Uniqueid ${uniqueId}) ended while the AMI connection was down`,
+        `the call (${key}) ended while the AMI connection was down`,
       );
     }
   }
@@ -251,9 +291,21 @@ export class AmiJobTracker {
     // The Originate named the channel's Uniqueid after the job (Asterisk 12+): the job knows
     // its call while it still rings, so it can be hung up before it answers.
     const uniqueId = event.get("Uniqueid") ?? "";
-    const job = this.#jobs.get(uniqueId);
+    return this.#ringing(this.#jobs.get(uniqueId), event.get("Channel") ?? "", uniqueId);
+  }
+
+  /** The tag variable set on a new channel names its job (every version; 11's only way early). */
+  #tagged(event: AmiMessage): Job | undefined {
+    const job = this.#jobs.get(event.get("Value") ?? "");
+    const uniqueId = event.get("Uniqueid");
+    if (!uniqueId) return job;
+    return this.#ringing(job, event.get("Channel") ?? "", uniqueId);
+  }
+
+  /** A job's call is known while it rings: it can be hung up before it answers. */
+  #ringing(job: Job | undefined, channel: string, uniqueId: string): Job | undefined {
     if (!job || job.uniqueId !== null || isFinal(job.status)) return job;
-    this.#setCall(job, event.get("Channel") ?? "", uniqueId);
+    this.#setCall(job, channel, uniqueId);
     if (job.status === "unknown") this.#jobs.transition(job, "dialing", `${job.channel} ringing`);
     else this.#jobs.note(job, `${job.channel} ringing`);
     return job;
@@ -301,6 +353,30 @@ export class AmiJobTracker {
     }
     this.#startedSpying(job, `listening to ${event.get("SpyeeChannel")}`);
     return job;
+  }
+
+  /**
+   * 13+ name the spyer (13 without the spyee: the job's target is named instead);
+   * 11 names the spyee only: the one live listen on it, if there is exactly one.
+   */
+  #chanSpyStop(event: AmiMessage): Job | undefined {
+    const spyee = event.get("SpyeeChannel");
+    const job = event.get("SpyerChannel") !== undefined
+      ? this.#spyer(event)
+      : this.#onlyListenTo(spyee);
+    if (job) this.#jobs.note(job, `stopped listening to ${spyee ?? job.target}`);
+    return job;
+  }
+
+  /** The single live listen, seen on this link, that spies on `channel`; none if not one. */
+  #onlyListenTo(channel: string | undefined): Job | undefined {
+    if (channel === undefined) return undefined;
+    const listens = this.#jobs.live().filter((job) =>
+      job.kind === "listen" && this.#spied.has(job) &&
+      job.target.toLowerCase() === channel.toLowerCase() &&
+      this.#seenOnLink.get(job) === this.#link
+    );
+    return listens.length === 1 ? listens[0] : undefined;
   }
 
   #hangup(event: AmiMessage): Job | undefined {
