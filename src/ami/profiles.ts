@@ -62,7 +62,11 @@ export interface AsteriskProfile {
    * of 11 to 18 took the oldest (a Local pair's `;1`), 22's the newest (`;2`).
    */
   readonly chanSpyPrefixPick: "oldest" | "newest";
-  /** ChanSpy has the `u` option: its first argument is one exact channel name or Uniqueid. */
+  /**
+   * ChanSpy has the `u` option: its first argument is one exact channel name or
+   * Uniqueid. 11's (app_chanspy.c at tag 11.25.3) has `E` and `S` but no `u`: its
+   * first argument is a case-insensitive name prefix.
+   */
   readonly chanSpyExactOption: boolean;
   /** The AMI `ControlPlayback` action exists (Asterisk 12+). */
   readonly controlPlaybackAction: boolean;
@@ -149,10 +153,18 @@ const A18: AsteriskProfile = {
 };
 
 /**
- * No capture: 18's facts, as 18 and 22 agree on all but CoreProcessedCalls
- * (added in 22: its CHANGES) and chan_sip (still built in 20, removed in 21).
+ * No capture: 18's facts, where 18 and 22 agree; where they differ, the
+ * 20.20.1 source (tag 20.20.1 of asterisk/asterisk): AMI_VERSION "9.0.0",
+ * CoreStatus has CoreProcessedCalls (since 20.12.0, commit e020ee5795), and
+ * chan_sip is still built (removed in 21).
  */
-const A20: AsteriskProfile = { ...A18, major: 20, version: "20.17.0", amiVersion: "9.0.0" };
+const A20: AsteriskProfile = {
+  ...A18,
+  major: 20,
+  version: "20.20.1",
+  amiVersion: "9.0.0",
+  coreProcessedCalls: true,
+};
 
 const A16: AsteriskProfile = {
   ...A18,

@@ -61,6 +61,12 @@ for (const asterisk of ASTERISK_MAJORS) {
     await using px = await startTestProxy({ mock: { asterisk } });
     const sip = await px.liveChannel();
     assert(/^SIP\/\d+-[0-9a-f]{8}$/.test(sip), sip);
+    // The list reads the same on every version (11: UniqueID, CallerIDnum, no Linkedid).
+    const listed = await px.request("GET", "/ami/channels", { role: "supervisor" });
+    // deno-lint-ignore no-explicit-any
+    const row = listed.body.channels.find((c: any) => c.channel === sip);
+    assertEquals(row.uniqueId, px.mock.pbx.findChannel(sip)!.uniqueid);
+    assertEquals([row.state, typeof row.callerIdNum], ["Up", "string"]);
     await listenAndHangUp(px, asterisk, sip);
     await listenAndHangUp(px, asterisk, await localCall(px));
   });
