@@ -165,6 +165,7 @@ export function mockAmiCommand(ctx: CliContext): Command {
         answerDelayMs: flags.answerDelay,
         refuseLogins: flags.refuseLogins,
         dropAfterActions: flags.dropAfter,
+        registerPhones: true,
       });
       let addr;
       try {

@@ -109,6 +109,20 @@ export interface AsteriskProfile {
   readonly userEventKeepsAction: boolean;
   /** chan_sip sends `ChallengeSent` (and SuccessfulAuth with `Service: SIP`) on registration. */
   readonly sipSecurityEvents: boolean;
+  /**
+   * Who bridges a Dial()ed call: 12+'s bridging core (BridgeEnter/Leave; the
+   * bridge variables set in rounds as its technology is chosen, three when it
+   * forms or a ChanSpy comes or goes, one as it dissolves) or 11's channel
+   * bridge loop (a `Bridge` event; a ChanSpy breaks the loop with
+   * `SoftHangupRequest` `Cause: 64`), as 30-sip-call-chanspy shows.
+   */
+  readonly bridging: "core" | "loop";
+  /** Dial() sets `*_MS` twins of ANSWEREDTIME/DIALEDTIME, and RINGTIME/PROGRESSTIME (13+). */
+  readonly dialTimesMs: boolean;
+  /** Dial() reports the dialed leg's progress with `DialState` (16+: `RINGING`). */
+  readonly dialStateEvent: boolean;
+  /** A call's RTP statistics include `RTPAUDIOQOSMES` (18+). */
+  readonly rtpQosMes: boolean;
 }
 
 const A22: AsteriskProfile = {
@@ -140,6 +154,10 @@ const A22: AsteriskProfile = {
   soundsSearchCustomDir: true,
   userEventKeepsAction: false,
   sipSecurityEvents: false, // chan_sip is gone in 21+
+  bridging: "core",
+  dialTimesMs: true,
+  dialStateEvent: true,
+  rtpQosMes: true,
 };
 
 const A18: AsteriskProfile = {
@@ -176,6 +194,7 @@ const A16: AsteriskProfile = {
   playbackStatusOnHangup: "FAILED",
   channelsNewestFirst: true,
   soundsSearchCustomDir: false,
+  rtpQosMes: false,
 };
 
 const A13: AsteriskProfile = {
@@ -187,6 +206,7 @@ const A13: AsteriskProfile = {
   commandFraming: "follows",
   newextenPrivilege: "call,all",
   chanSpyStopSpyee: false,
+  dialStateEvent: false,
 };
 
 const A11: AsteriskProfile = {
@@ -211,6 +231,8 @@ const A11: AsteriskProfile = {
   localCausePassedOn: false,
   userEventKeepsAction: true,
   sipSecurityEvents: false,
+  bridging: "loop",
+  dialTimesMs: false,
 };
 
 const PROFILES: Readonly<Record<AsteriskMajor, AsteriskProfile>> = {

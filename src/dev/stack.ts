@@ -97,6 +97,7 @@ export async function startDevStack(options: DevOptions): Promise<DevStack> {
       }],
       calls: 2,
       churn: options.churn,
+      registerPhones: true,
       // A playback of a recording lasts as long as the recording: Asterisk plays
       // <spool>/<file>, and the last path segment is the recording's file.
       soundDurationMs: (file) => durations.get(file.slice(file.lastIndexOf("/") + 1)),

@@ -7,9 +7,10 @@
  */
 
 import type { AmiHeader } from "../ami/message.ts";
-import { type Channel, STATE } from "./channel.ts";
+import type { Channel } from "./channel.ts";
 import { type Control, Playback } from "./playback.ts";
 import type { Pbx } from "./pbx.ts";
+import { dial } from "./dial.ts";
 
 /** Called when an application ends by itself; `next` is a priority to jump to (Goto). */
 export type AppDone = (next?: number) => void;
@@ -175,6 +176,7 @@ function chanSpy(pbx: Pbx, spyer: Channel, data: string, done: AppDone): () => v
     pbx.spies.delete(spyer);
     spyee.hangupListeners.delete(onSpyeeHangup);
     pbx.announce("chanSpyStop", spyer, spyee);
+    pbx.audiohooksChanged(spyee, false);
     spyee = undefined;
   };
   const onSpyeeHangup = () => {
@@ -189,6 +191,7 @@ function chanSpy(pbx: Pbx, spyer: Channel, data: string, done: AppDone): () => v
       pbx.spies.set(spyer, target);
       target.hangupListeners.add(onSpyeeHangup);
       pbx.announce("chanSpyStart", spyer, target);
+      pbx.audiohooksChanged(target, true);
     } else if (stopWhenNone) {
       done();
     } else {
@@ -199,62 +202,5 @@ function chanSpy(pbx: Pbx, spyer: Channel, data: string, done: AppDone): () => v
   return () => {
     retry?.();
     stopSpying();
-  };
-}
-
-/**
- * Dial(Tech/ext[,timeout]): rings a phone (SIP/PJSIP/trunk), answers the
- * caller when it picks up, and bridges them until one hangs up; then the
- * caller's dialplan goes on. DIALSTATUS is set as Asterisk sets it.
- */
-function dial(pbx: Pbx, caller: Channel, data: string, done: AppDone): () => void {
-  const [target = "", timeout] = data.split(",");
-  const slash = target.indexOf("/");
-  const tech = target.slice(0, slash);
-  const resource = target.slice(slash + 1);
-  if (tech.toUpperCase() === "LOCAL" || !pbx.resolvable(target)) {
-    pbx.setVariable(caller, "DIALSTATUS", "CHANUNAVAIL");
-    done();
-    return nothing;
-  }
-  const callee = pbx.newChannel({
-    base: `${tech}/${resource}`,
-    role: "endpoint",
-    device: `${tech}/${resource}`,
-    state: STATE.Down,
-    context: "from-internal",
-    exten: resource,
-    linkedid: caller.linkedid,
-  });
-  callee.callerIdNum = caller.callerIdNum;
-  callee.callerIdName = caller.callerIdName;
-  callee.connectedNum = caller.callerIdNum;
-  callee.connectedName = caller.callerIdName;
-  callee.running = { application: "AppDial", data: "(Outgoing Line)" };
-  pbx.announce("newexten", callee, "AppDial", "(Outgoing Line)");
-  pbx.announce("dialBegin", callee, resource, caller);
-  pbx.setState(callee, STATE.Ringing);
-  pbx.announce("deviceStateChange", callee.device, "RINGING");
-  const ringLimitMs = (Number.parseInt(timeout) || 30) * 1000;
-  let status = "CANCEL";
-  const onCalleeGone = () => {
-    if (caller.hungUp) return;
-    pbx.announce("dialDone", caller, status);
-    done();
-  };
-  const answered = pbx.after(Math.min(caller.ringMs ?? pbx.answerDelayMs, ringLimitMs), () => {
-    status = "ANSWER";
-    pbx.setState(callee, STATE.Up);
-    pbx.announce("deviceStateChange", callee.device, "INUSE");
-    pbx.announce("dialEnd", callee, "ANSWER", caller);
-    pbx.answer(caller);
-    pbx.setVariable(caller, "DIALSTATUS", "ANSWER");
-    pbx.bridge(caller, callee);
-    callee.hangupListeners.add(onCalleeGone);
-  });
-  return () => {
-    answered();
-    callee.hangupListeners.delete(onCalleeGone);
-    pbx.announce("dialDone", caller, status);
   };
 }

@@ -8,6 +8,7 @@
  */
 
 import { STATE } from "./channel.ts";
+import { challengeInvite, phoneAddress, takeInvite } from "./sip.ts";
 import type { Cancel } from "./clock.ts";
 import type { Pbx } from "./pbx.ts";
 import { seededRandom } from "../random.ts";
@@ -34,23 +35,40 @@ export interface CallPlan {
   durationMs?: number;
   /** How long the called phone rings; default: the PBX's answer delay. */
   ringMs?: number;
+  /** The caller's name (default: one of the simulated names). */
+  callerName?: string;
 }
 
-/** Places a call as a phone or the trunk would: the caller's channel runs the dialplan. */
+/**
+ * Places a call as a phone or the trunk would: the caller's channel runs the
+ * dialplan. On SIP, as chan_sip takes an INVITE (30-sip-call-chanspy): the
+ * channel comes up Down with the dialog's variables, then rings; a phone's
+ * INVITE is challenged first.
+ */
 export function placeCall(pbx: Pbx, plan: CallPlan): void {
   const fromTrunk = plan.from === "trunk";
   const device = `${pbx.tech}/${plan.from}`;
+  const index = Number.parseInt(plan.from) || plan.to.length;
+  const sip = pbx.tech === "SIP";
+  const phone = { ext: plan.from, address: phoneAddress(plan.from) };
+  if (sip && !fromTrunk) challengeInvite(pbx, phone);
   const caller = pbx.newChannel({
     base: device,
     role: "endpoint",
     device,
-    state: STATE.Ring,
+    state: sip ? STATE.Down : STATE.Ring,
     context: fromTrunk ? "from-trunk" : "from-internal",
     exten: plan.to,
+    callerId: {
+      num: fromTrunk ? (plan.callerNum ?? "09120000000") : plan.from,
+      name: fromTrunk ? "<unknown>" : plan.callerName ?? NAMES[index % NAMES.length],
+    },
   });
-  const index = Number.parseInt(plan.from) || plan.to.length;
-  caller.callerIdNum = fromTrunk ? (plan.callerNum ?? "09120000000") : plan.from;
-  caller.callerIdName = fromTrunk ? "<unknown>" : NAMES[index % NAMES.length];
+  if (sip) {
+    takeInvite(pbx, caller, phone);
+    pbx.setState(caller, STATE.Ring);
+    pbx.deviceState(caller, "INUSE");
+  }
   caller.ringMs = plan.ringMs;
   pbx.countCall();
   pbx.runDialplan(caller);

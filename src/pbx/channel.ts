@@ -68,6 +68,10 @@ export class Channel {
   hungUp = false;
   /** Set once the device's NOT_INUSE has been announced for this channel. */
   deviceIdleSent = false;
+  /** Set once a chan_sip peer's device state has been announced for this channel. */
+  deviceStateSent = false;
+  /** When the channel came up (its media started), on the PBX clock. */
+  answeredAt: number | undefined;
   /** How long a phone this channel dials rings before answering (default: the PBX's). */
   ringMs: number | undefined;
   /** Called once when the channel is answered (a Local `;2` answering brings `;1` up). */

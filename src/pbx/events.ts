@@ -52,6 +52,10 @@ export interface EventLayout {
   dialEnd(dest: Channel, status: string, caller?: Channel): PbxEvent[];
   /** The Dial() application of `caller` returned (11's `Dial` / `SubEvent: End`). */
   dialDone(caller: Channel, status: string): PbxEvent[];
+  /** The dialed leg reports progress (`RINGING`): 16+'s DialState. */
+  dialState(dest: Channel, status: string, caller: Channel): PbxEvent[];
+  /** Dial() gave its new leg the number dialed and the caller as connected line. */
+  dialedIdentity(dest: Channel): PbxEvent[];
   localBridge(one: Channel, two: Channel, context: string, exten: string): PbxEvent[];
   deviceStateChange(device: string, state: string): PbxEvent[];
   originateResponse(o: OriginateOutcome): PbxEvent[];
@@ -93,6 +97,8 @@ export function snapshotEvents(profile: AsteriskProfile): EventLayout {
     dialBegin: one(dialBegin),
     dialEnd: one(dialEnd),
     dialDone: none,
+    dialState: profile.dialStateEvent ? one(dialState) : none,
+    dialedIdentity: (c) => [newCallerid(c), newConnectedLine(c)],
     localBridge: one(localBridge),
     deviceStateChange: one(deviceStateChange),
     originateResponse: one(originateResponse),
@@ -195,6 +201,17 @@ export function dialEnd(dest: Channel, status: string, caller?: Channel): PbxEve
   ];
 }
 
+/** DialState: the caller's snapshot, the dest's, and how far the dial got. */
+export function dialState(dest: Channel, status: string, caller: Channel): PbxEvent {
+  return [
+    ["Event", "DialState"],
+    ["Privilege", CALL],
+    ...caller.snapshot(),
+    ...dest.snapshot("Dest"),
+    ["DialStatus", status],
+  ];
+}
+
 export function localBridge(one: Channel, two: Channel, context: string, exten: string): PbxEvent {
   return [
     ["Event", "LocalBridge"],
@@ -263,13 +280,15 @@ export function dialplanUserEvent(c: Channel, name: string, fields: AmiHeader[])
 export interface Bridge {
   id: string;
   channels: Channel[];
+  /** How media flows: `simple_bridge`, or `native_rtp` between two SIP legs. */
+  technology: string;
 }
 
 function bridgeBlock(bridge: Bridge): AmiHeader[] {
   return [
     ["BridgeUniqueid", bridge.id],
     ["BridgeType", "basic"],
-    ["BridgeTechnology", "simple_bridge"],
+    ["BridgeTechnology", bridge.technology],
     ["BridgeCreator", "<unknown>"],
     ["BridgeName", "<unknown>"],
     ["BridgeNumChannels", String(bridge.channels.length)],

@@ -50,6 +50,8 @@ export function legacyEvents(profile: AsteriskProfile): EventLayout {
     dialBegin: (dest, dialString, caller) => caller ? [dialBegin(dest, dialString, caller)] : [],
     dialEnd: none,
     dialDone: one(dialEnd),
+    dialState: none,
+    dialedIdentity: one(newCallerid),
     localBridge: one(localBridge),
     deviceStateChange: none,
     originateResponse: one(originateResponse),
@@ -252,9 +254,14 @@ function pairOf(one: Channel, two: Channel): AmiHeader[] {
   ];
 }
 
+/** The channel's place in creation order: 11's Uniqueid is `<start>.<serial>`. */
+const serial = (c: Channel) => Number(c.uniqueid.slice(c.uniqueid.indexOf(".") + 1));
+
 /** `Bridge` with `Bridgestate: Link|Unlink` of a two-party core bridge, the older party first. */
 function bridgeLink(state: "Link" | "Unlink", parties: Channel[]): PbxEvent {
-  const [one, two] = [...parties].sort((a, b) => a.createdAt - b.createdAt);
+  const [one, two] = [...parties].sort((a, b) =>
+    a.createdAt - b.createdAt || serial(a) - serial(b)
+  );
   return [
     ["Event", "Bridge"],
     ["Privilege", CALL],

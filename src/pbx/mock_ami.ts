@@ -23,6 +23,7 @@ import { startTraffic } from "./calls.ts";
 import { type Clock, realClock, Timers } from "./clock.ts";
 import { callCenterDialplan, captureDialplan, KNOWN_SOUNDS, mergeDialplans } from "./dialplan.ts";
 import { Pbx } from "./pbx.ts";
+import { keepPhonesRegistered } from "./sip.ts";
 import { eventLayoutOf } from "./event_layouts.ts";
 import { asteriskProfile } from "../ami/profiles.ts";
 import type { AsteriskMajor } from "../ami/versions.ts";
@@ -42,6 +43,12 @@ export interface MockAmiOptions {
   churn?: number;
   /** Seed of the simulated traffic. */
   seed?: number;
+  /**
+   * SIP phones register as mock-ami starts and renew every minute (a
+   * `PeerStatus: Registered` each time), as real phones do. Default off:
+   * tests replaying a capture get no events the capture lacks.
+   */
+  registerPhones?: boolean;
   /** Delay before each action is answered, in ms. Default 0. */
   latencyMs?: number;
   /** Fault: every login fails ("Authentication failed"). */
@@ -134,11 +141,15 @@ export function createMockAmi(options: MockAmiOptions): MockAmi {
   });
   registerPbxActions(server, pbx);
   let stopTraffic = () => {};
+  let stopRegistrations = () => {};
   return {
     server,
     pbx,
     async listen(listenOptions = {}) {
       const addr = await server.listen(listenOptions);
+      if (options.registerPhones && tech === "SIP") {
+        stopRegistrations = keepPhonesRegistered(pbx, extensions);
+      }
       stopTraffic = startTraffic(pbx, {
         calls: options.calls ?? 0,
         churn: options.churn ?? 0,
@@ -148,6 +159,7 @@ export function createMockAmi(options: MockAmiOptions): MockAmi {
     },
     async close() {
       stopTraffic();
+      stopRegistrations();
       pbx.stop();
       latencyTimers.stop(); // the sessions close, so the actions held back are never answered
       await server.close();

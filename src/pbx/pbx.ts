@@ -15,6 +15,18 @@ import type { AsteriskProfile } from "../ami/profiles.ts";
 import type { Bridge, EventLayout, PbxEvent } from "./events.ts";
 import { runApplication } from "./apps.ts";
 import type { Playback } from "./playback.ts";
+import { isChanSip, peerDeviceState, setRtpQuality } from "./sip.ts";
+
+/**
+ * Rounds of bridge variables (BRIDGEPEER, and BRIDGEPVTCALLID between SIP
+ * legs) set on both parties of a two-party bridge, as 30-sip-call-chanspy
+ * shows them: when it forms, when a ChanSpy starts or stops on one of them,
+ * and as it dissolves (see AsteriskProfile.bridging).
+ */
+const BRIDGE_ROUNDS = {
+  core: { formed: 3, spyStart: 3, spyStop: 3, dissolving: 1 },
+  loop: { formed: 1, spyStart: 2, spyStop: 0, dissolving: 0 },
+} as const;
 
 /** Options of {@linkcode Pbx}. */
 export interface PbxOptions {
@@ -68,6 +80,8 @@ export class Pbx {
   readonly spies = new Map<Channel, Channel>();
   /** Playbacks in progress, by channel. */
   readonly playbacks = new Map<Channel, Playback>();
+  /** chan_sip peers registered (`202`), by their phones' REGISTER. */
+  readonly registeredPeers = new Set<string>();
 
   constructor(options: PbxOptions) {
     this.#timers = new Timers(options.clock);
@@ -152,6 +166,8 @@ export class Pbx {
     sequence?: number;
     /** A uniqueid the originator chose (Originate's ChannelId); default the next one. */
     uniqueid?: string;
+    /** Caller id the channel comes with (a phone's own), shown from its Newchannel on. */
+    callerId?: { num: string; name: string };
   }): Channel {
     const seq = init.sequence ?? this.nextSequence(init.base.slice(0, init.base.indexOf("/")));
     const channel = new Channel({
@@ -165,6 +181,10 @@ export class Pbx {
       exten: init.exten,
       createdAt: this.clock.now(),
     });
+    if (init.callerId) {
+      channel.callerIdNum = init.callerId.num;
+      channel.callerIdName = init.callerId.name;
+    }
     this.#channels.set(channel.name, channel);
     this.announce("newchannel", channel);
     return channel;
@@ -181,7 +201,20 @@ export class Pbx {
   setState(channel: Channel, state: number): void {
     if (channel.state === state) return;
     channel.state = state;
+    if (state === STATE.Up) channel.answeredAt ??= this.clock.now();
     this.announce("newstate", channel);
+  }
+
+  /**
+   * Announces the state of the channel's device (`RINGING`, `INUSE`, ...). A
+   * chan_sip peer without call-limit reports only whether it is registered,
+   * once per call, as its channel first changes state.
+   */
+  deviceState(channel: Channel, state: string): void {
+    if (!isChanSip(channel)) return this.announce("deviceStateChange", channel.device, state);
+    if (channel.deviceStateSent) return;
+    channel.deviceStateSent = true;
+    this.announce("deviceStateChange", channel.device, peerDeviceState(this, channel));
   }
 
   setVariable(channel: Channel | undefined, name: string, value: string): void {
@@ -227,13 +260,30 @@ export class Pbx {
 
   /**
    * Hangs a channel up the way Asterisk announces it: a dialplan channel gets
-   * a SoftHangupRequest first; the other half of a Local pair and the other
-   * party of a bridge are asked to hang up (HangupRequest) and follow.
+   * a SoftHangupRequest first; the other half of a Local pair is asked to
+   * hang up (HangupRequest) and follows. A bridged channel is let go by its
+   * bridge first (the Dial() that bridged it returns), then hangs up; the
+   * application that owns the other party decides what becomes of it.
    */
   hangup(channel: Channel, cause: number, how: { fromDialplan?: boolean } = {}): void {
     if (channel.hungUp) return;
+    const bridge = channel.bridge;
+    if (bridge) {
+      this.#bridgeVariables(bridge, BRIDGE_ROUNDS[this.profile.bridging].dissolving, {
+        cleared: true,
+      });
+      this.leaveBridge(channel);
+      this.#stopRunning(channel);
+      if (channel.inDialplan) this.announce("softHangupRequest", channel, 16);
+      return this.#hangupWithFollowers(channel, cause);
+    }
     if (channel.inDialplan || how.fromDialplan) this.announce("softHangupRequest", channel, 16);
     this.#hangupWithFollowers(channel, cause);
+  }
+
+  /** Hangs up a leg its application owns (Dial's callee as the call ends): no request, Hangup. */
+  drop(channel: Channel, cause: number): void {
+    this.#end(channel, cause);
   }
 
   /** Hangs up several channels at once (AMI Hangup with a /regex/). */
@@ -271,29 +321,37 @@ export class Pbx {
     return twoAfterOne && !this.profile.localCausePassedOn ? 0 : cause;
   }
 
-  /** The live channels that go down with this one: its Local half and its bridge peer. */
+  /** The live channels that go down with this one: its Local half. */
   #others(channel: Channel): Channel[] {
-    return [channel.partner, channel.bridgedWith].filter((c): c is Channel =>
-      c !== undefined && !c.hungUp
-    );
+    const partner = channel.partner;
+    return partner && !partner.hungUp ? [partner] : [];
   }
 
   /** Leaves any bridge, emits Hangup and forgets the channel (its application is stopped first). */
   #end(channel: Channel, cause: number): void {
     if (channel.hungUp) return;
     this.#stopRunning(channel);
-    this.#leaveBridge(channel);
+    this.leaveBridge(channel);
+    const sip = isChanSip(channel);
+    if (sip && channel.answeredAt !== undefined) {
+      setRtpQuality(this, channel, this.clock.now() - channel.answeredAt);
+    }
     channel.hungUp = true;
     this.#channels.delete(channel.name);
     channel.onHangupBeforeAnswer?.();
-    this.announce("hangup", channel, cause);
+    // chan_sip ends a dialog with a BYE: Normal Clearing unless a cause was given.
+    this.announce("hangup", channel, sip && cause === 0 ? 16 : cause);
     this.#deviceIdle(channel);
     for (const listener of channel.hangupListeners) listener();
   }
 
-  /** Puts two answered channels in a new basic bridge (BridgeCreate, BridgeEnter x2). */
+  /**
+   * Puts two answered channels, `a` entering first, in a new basic bridge
+   * (BridgeCreate, BridgeEnter x2), then sets its variables. Two SIP legs
+   * end up bridged natively (native_rtp), others by simple_bridge.
+   */
   bridge(a: Channel, b: Channel): void {
-    const bridge: Bridge = { id: crypto.randomUUID(), channels: [] };
+    const bridge: Bridge = { id: crypto.randomUUID(), channels: [], technology: "simple_bridge" };
     this.announce("bridgeCreate", bridge);
     for (const channel of [a, b]) {
       bridge.channels.push(channel);
@@ -302,15 +360,54 @@ export class Pbx {
     }
     a.bridgedWith = b;
     b.bridgedWith = a;
+    this.#bridgeVariables(bridge, BRIDGE_ROUNDS[this.profile.bridging].formed);
+    bridge.technology = nativeTechnology(bridge);
   }
 
-  #leaveBridge(channel: Channel): void {
+  /**
+   * A ChanSpy started (`attached`) or stopped on `channel`: its bridge, if
+   * any, is set up again (an audiohook keeps media off a native bridge; 11's
+   * bridge loop is broken with `Cause: 64` for it).
+   */
+  audiohooksChanged(channel: Channel, attached: boolean): void {
+    const bridge = channel.bridge;
+    if (!bridge) return;
+    const rounds = BRIDGE_ROUNDS[this.profile.bridging];
+    if (attached && this.profile.bridging === "loop") {
+      const owner = bridge.channels.find((c) => c.inDialplan);
+      if (owner) this.announce("softHangupRequest", owner, 64);
+    }
+    this.#bridgeVariables(bridge, attached ? rounds.spyStart : rounds.spyStop);
+    bridge.technology = attached ? "simple_bridge" : nativeTechnology(bridge);
+  }
+
+  /** Takes a channel out of its bridge (BridgeLeave; BridgeDestroy after the last). */
+  leaveBridge(channel: Channel): void {
     const bridge = channel.bridge;
     if (!bridge) return;
     channel.bridge = undefined;
     bridge.channels = bridge.channels.filter((c) => c !== channel);
     this.announce("bridgeLeave", bridge, channel);
     if (bridge.channels.length === 0) this.announce("bridgeDestroy", bridge);
+  }
+
+  /**
+   * `rounds` times, BRIDGEPEER (and BRIDGEPVTCALLID between SIP legs) on each
+   * party, oldest first; `cleared` as the bridge dissolves (empty values).
+   */
+  #bridgeVariables(bridge: Bridge, rounds: number, how = { cleared: false }): void {
+    const parties = [...bridge.channels].sort((x, y) => x.createdAt - y.createdAt);
+    for (let round = 0; round < rounds; round++) {
+      for (const channel of parties) {
+        const peer = parties.find((c) => c !== channel);
+        if (!peer) continue;
+        this.setVariable(channel, "BRIDGEPEER", how.cleared ? "" : peer.name);
+        if (isChanSip(channel) && isChanSip(peer)) {
+          const callId = how.cleared ? "" : peer.variables.get("SIPCALLID") ?? "";
+          this.setVariable(channel, "BRIDGEPVTCALLID", callId);
+        }
+      }
+    }
   }
 
   #stopRunning(channel: Channel): void {
@@ -334,16 +431,16 @@ export class Pbx {
     if (partner && !partner.hungUp) return;
     if (partner) {
       partner.deviceIdleSent = true;
-      this.announce("deviceStateChange", channel.device, "NOT_INUSE");
+      this.deviceState(channel, "NOT_INUSE");
     }
-    this.announce("deviceStateChange", channel.device, "NOT_INUSE");
+    this.deviceState(channel, "NOT_INUSE");
   }
 
   /** Answers a ringing channel (the Answer application, or a phone picking up). */
   answer(channel: Channel): void {
     if (channel.state === STATE.Up) return;
     this.setState(channel, STATE.Up);
-    this.announce("deviceStateChange", channel.device, "INUSE");
+    this.deviceState(channel, "INUSE");
     const onAnswer = channel.onAnswer;
     channel.onAnswer = undefined;
     onAnswer?.();
@@ -369,4 +466,11 @@ function dialplanFunction(channel: Channel, fn: string, arg: string): string {
     if (arg === "name") return channel.callerIdName;
   }
   return "";
+}
+
+/** The technology a two-party bridge settles on: native RTP between two SIP legs. */
+function nativeTechnology(bridge: Bridge): string {
+  return bridge.channels.length === 2 && bridge.channels.every(isChanSip)
+    ? "native_rtp"
+    : "simple_bridge";
 }

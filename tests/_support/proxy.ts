@@ -126,7 +126,15 @@ export interface TestProxy extends AsyncDisposable {
   /** Polls GET /ami/jobs/:id (as admin) until `predicate` holds; returns the job. */
   // deno-lint-ignore no-explicit-any
   waitForJob(jobId: string, predicate: (job: any) => boolean, what: string): Promise<any>;
+  /** A supervisor's listen on `target`: POST /ami/originate/listen (202), then the job live. */
+  // deno-lint-ignore no-explicit-any
+  listenUntilActive(target: string): Promise<{ jobId: string; active: any }>;
   close(): Promise<void>;
+}
+
+/** The notes of a job's timeline, oldest first. */
+export function timelineNotes(job: { timeline: { note: string }[] }): string[] {
+  return job.timeline.map((entry) => entry.note);
 }
 
 /** Starts mock-ami (two live calls) and a proxy in front of it; resolves once /readyz is 200. */
@@ -270,6 +278,18 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
           const answer = await px.request("GET", `/ami/jobs/${jobId}`, { role: "admin" });
           return predicate(answer.body.job) ? answer.body.job : undefined;
         }, what);
+      },
+      async listenUntilActive(target) {
+        const started = await px.request("POST", "/ami/originate/listen", {
+          role: "supervisor",
+          json: { targetChannel: target },
+        });
+        if (started.status !== 202) {
+          throw new Error(`the listen answered ${started.status}: ${JSON.stringify(started.body)}`);
+        }
+        const jobId: string = started.body.jobId;
+        const active = await px.waitForJob(jobId, (j) => j.status === "active", "the listen live");
+        return { jobId, active };
       },
       close,
       [Symbol.asyncDispose]: close,

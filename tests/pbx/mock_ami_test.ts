@@ -12,6 +12,7 @@ import { AmiAuthError, AmiDisconnectedError } from "../../src/ami/errors.ts";
 import type { AmiMessage } from "../../src/ami/message.ts";
 import * as actions from "../../src/ami/actions.ts";
 import { ManualClock } from "../../src/pbx/clock.ts";
+import { REGISTRATION_REFRESH_MS } from "../../src/pbx/sip.ts";
 import { createMockAmi, type MockAmi, type MockAmiOptions } from "../../src/pbx/mock_ami.ts";
 import { OPS } from "../_support/ami_server.ts";
 import { waitFor } from "../_support/wait.ts";
@@ -114,8 +115,12 @@ Deno.test("mock-ami churn places and ends calls with Newchannel, Dial, Bridge an
     const first = mock.pbx.channels.slice(0, 4).map((c) => c.name);
     clock.advance(200_000); // churned calls last at most 3 minutes
     assert(first.every((name) => !mock.pbx.findChannel(name)), "the first calls have ended");
-    const ended = await eventsUntil(events, (seen) => seen.some((e) => e.name === "BridgeDestroy"));
-    assert(ended.some((e) => e.name === "Hangup" && e.get("Cause") === "16"), "normal clearing");
+    // The bridge dissolves, then the legs hang up with Normal Clearing (30-sip-call-chanspy).
+    const ended = await eventsUntil(
+      events,
+      (seen) => seen.some((e) => e.name === "Hangup" && e.get("Cause") === "16"),
+    );
+    assert(ended.some((e) => e.name === "BridgeDestroy"), "the bridge went first");
   });
 });
 
@@ -462,4 +467,53 @@ Deno.test("asterisk-manager (npm) originates a ChanSpy through mock-ami and rece
       ami.disconnect();
     }
   });
+});
+
+Deno.test("mock-ami's SIP phones register as it starts and renew every minute: PeerStatus Registered, the device idle once", async () => {
+  const clock = new ManualClock();
+  const extensions = ["201", "202", "203"];
+  await withMock(
+    { clock, asterisk: 18, extensions, registerPhones: true },
+    async (mock, connect) => {
+      assertEquals([...mock.pbx.registeredPeers], extensions);
+      const ami = await connect({ events: "system,security,call" });
+      const events = ami.events();
+      clock.advance(REGISTRATION_REFRESH_MS); // each phone renews once, spread over the minute
+      const renewed = await eventsUntil(
+        events,
+        (seen) => seen.filter((e) => e.name === "SuccessfulAuth").length === 3,
+      );
+      const peers = renewed.filter((e) => e.name === "PeerStatus");
+      assertEquals(peers.map((e) => e.get("Peer")), ["SIP/201", "SIP/202", "SIP/203"]);
+      assertEquals(peers.map((e) => e.get("Address")), [
+        "127.0.0.1:5061",
+        "127.0.0.1:5062",
+        "127.0.0.1:5063",
+      ]);
+      assert(peers.every((e) => e.get("PeerStatus") === "Registered"));
+      // 18's digest authentication around each: ChallengeSent, then SuccessfulAuth (Service SIP).
+      assertEquals(
+        renewed.filter((e) => e.get("Service") === "SIP").map((e) => e.name),
+        [
+          "ChallengeSent",
+          "SuccessfulAuth",
+          "ChallengeSent",
+          "SuccessfulAuth",
+          "ChallengeSent",
+          "SuccessfulAuth",
+        ],
+      );
+      // A renewal changes nothing about the device: NOT_INUSE was announced at the first one.
+      assertEquals(renewed.filter((e) => e.name === "DeviceStateChange"), []);
+    },
+  );
+});
+
+Deno.test("mock-ami without registerPhones (the replays) sends no PeerStatus; a PJSIP mock never does", async () => {
+  for (const options of [{}, { tech: "PJSIP" as const, registerPhones: true }]) {
+    await withMock({ ...options, extensions: ["201"] }, (mock) => {
+      assertEquals(mock.pbx.registeredPeers.size, 0);
+      return Promise.resolve();
+    });
+  }
 });

@@ -10,25 +10,18 @@
  */
 
 import { assert, assertEquals, assertMatch } from "../_support/assert.ts";
-import { assertErrorAnswer, startTestProxy } from "../_support/proxy.ts";
+import { assertErrorAnswer, startTestProxy, timelineNotes } from "../_support/proxy.ts";
 import type { AmiMessage } from "../../src/ami/mod.ts";
 import { placeCall } from "../../src/pbx/calls.ts";
 import { createMockAmi } from "../../src/pbx/mock_ami.ts";
 import { waitFor } from "../_support/wait.ts";
 
-// deno-lint-ignore no-explicit-any
-const notes = (job: any): string[] => job.timeline.map((t: { note: string }) => t.note);
+const notes = timelineNotes;
 
 Deno.test("a job after a PBX restart: a stranger's call with its channel's name is not its call", async () => {
   await using px = await startTestProxy({ relay: true });
   const target = await px.liveChannel();
-  const started = await px.request("POST", "/ami/originate/listen", {
-    role: "supervisor",
-    json: { targetChannel: target },
-  });
-  assertEquals(started.status, 202, JSON.stringify(started.body));
-  const jobId = started.body.jobId;
-  const live = await px.waitForJob(jobId, (j) => j.status === "active", "the listen to be live");
+  const { jobId, active: live } = await px.listenUntilActive(target);
   assertEquals(live.uniqueId, jobId, "the call's Uniqueid is the job id (ChannelId)");
 
   // The PBX restarts and numbers channels from the start again: before the proxy is back,

@@ -12,10 +12,9 @@ import { assert, assertEquals } from "../_support/assert.ts";
 import { ASTERISK_MAJORS, type AsteriskMajor } from "../../src/ami/versions.ts";
 import { asteriskProfile } from "../../src/ami/profiles.ts";
 import { originate } from "../../src/pbx/originate.ts";
-import { RECORDINGS, startTestProxy, type TestProxy } from "../_support/proxy.ts";
+import { RECORDINGS, startTestProxy, type TestProxy, timelineNotes } from "../_support/proxy.ts";
 
-// deno-lint-ignore no-explicit-any
-const notes = (job: any): string[] => job.timeline.map((entry: { note: string }) => entry.note);
+const notes = timelineNotes;
 
 /** A Local call up on the PBX (`Local/203@calls`, answered, waiting): its `;1` half. */
 async function localCall(px: TestProxy): Promise<string> {
@@ -29,13 +28,7 @@ async function localCall(px: TestProxy): Promise<string> {
 }
 
 async function listenAndHangUp(px: TestProxy, asterisk: AsteriskMajor, target: string) {
-  const started = await px.request("POST", "/ami/originate/listen", {
-    role: "supervisor",
-    json: { targetChannel: target },
-  });
-  assertEquals(started.status, 202, JSON.stringify(started.body));
-  const jobId = started.body.jobId;
-  const active = await px.waitForJob(jobId, (j) => j.status === "active", "the listen live");
+  const { jobId, active } = await px.listenUntilActive(target);
   assert(notes(active).includes(`listening to ${target}`), notes(active).join(" | "));
   const spy = px.actions.find((a) =>
     a.get("Action") === "Originate" && a.get("Variable") === `ASTRIX_JOB=${jobId}`
