@@ -16,15 +16,18 @@
 
 /** What a job does. */
 export type JobKind = "listen" | "playback";
+/** Where a job can be. */
+export const JOB_STATUSES = [
+  "queued",
+  "dialing",
+  "unknown",
+  "active",
+  "paused",
+  "ended",
+  "failed",
+] as const;
 /** Where a job is. */
-export type JobStatus =
-  | "queued"
-  | "dialing"
-  | "unknown"
-  | "active"
-  | "paused"
-  | "ended"
-  | "failed";
+export type JobStatus = typeof JOB_STATUSES[number];
 
 /** One line of a job's history. */
 export interface TimelineEntry {

@@ -1,8 +1,8 @@
 /**
  * Request bodies and queries, checked before anything else happens: no CR,
  * LF or NUL in any string anywhere (they could split an AMI header), then a
- * zod schema per route that refuses unknown fields and wrong types and
- * checks channel and extension syntax. Errors name the field.
+ * zod schema per route (./api/schemas.ts) that refuses unknown fields and
+ * wrong types and checks channel and extension syntax. Errors name the field.
  *
  * zod because its strict objects refuse unknown keys, its issues carry the
  * field's path, and it runs unchanged under Deno and Bun.
@@ -12,41 +12,6 @@
 
 import { z } from "zod";
 import { BadRequestError } from "./errors.ts";
-
-/** `SIP/202-0000000a`, `PJSIP/202`, `Local/202@from-internal-00000001;2`: no commas, blanks or `$`. */
-const CHANNEL = /^[A-Za-z][A-Za-z0-9_]*\/[A-Za-z0-9_@.+#*:;=\-]{1,120}$/;
-/** A dialable extension: digits and a few dial characters. */
-const EXTENSION = /^[0-9A-Za-z_*#+-]{1,32}$/;
-/** A recording id as the recordings server makes them (a file's base name). */
-const RECORDING_ID = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,199}$/;
-
-const channel = z.string().regex(CHANNEL, "must be a channel name like SIP/202-0000000a");
-const extension = z.string().regex(EXTENSION, "must be an extension like 201");
-
-/** POST /ami/originate/listen */
-export const listenBody = z.strictObject({
-  targetChannel: channel,
-  listenerExtension: extension.optional(),
-  mode: z.enum(["listen", "whisper", "barge"]).default("listen"),
-});
-
-/** POST /ami/originate/playback */
-export const playbackBody = z.strictObject({
-  recordingId: z.string().regex(RECORDING_ID, "must be a recording id from GET /recordings"),
-  targetExtension: extension.optional(),
-});
-
-/** POST /ami/control/playback */
-export const controlBody = z.strictObject({
-  jobId: z.string().min(1).max(100),
-  control: z.enum(["pause", "resume", "forward", "reverse", "restart", "stop"]),
-});
-
-/** GET /ami/events query. */
-export const eventsQuery = z.strictObject({
-  job: z.string().max(100).optional(),
-  event: z.string().max(200).optional(),
-});
 
 /** Throws BadRequestError naming the first string (at any depth) holding CR, LF or NUL. */
 export function refuseControlCharacters(value: unknown, path = "body"): void {

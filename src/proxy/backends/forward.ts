@@ -11,7 +11,7 @@
  */
 
 import { ConflictError, ProxyError } from "../errors.ts";
-import { isFinal, type Job, type JobStatus, type JobStore } from "../jobs.ts";
+import { isFinal, type Job, JOB_STATUSES, type JobStatus, type JobStore } from "../jobs.ts";
 import type {
   Backend,
   ChannelInfo,
@@ -33,15 +33,7 @@ export interface ForwardOptions {
   pollMs?: number;
 }
 
-const STATUSES: ReadonlySet<string> = new Set([
-  "queued",
-  "dialing",
-  "unknown",
-  "active",
-  "paused",
-  "ended",
-  "failed",
-]);
+const STATUSES: ReadonlySet<string> = new Set(JOB_STATUSES);
 
 /** A backend over an upstream adapter's HTTP API. */
 export class ForwardBackend implements Backend {

@@ -15,7 +15,8 @@ import { BadRequestError, ForbiddenError, NotFoundError, ProxyError } from "../e
 import type { HubEvent } from "../event_hub.ts";
 import type { Job } from "../jobs.ts";
 import { scopeOf } from "../roles.ts";
-import { controlBody, eventsQuery, listenBody, parseWith, playbackBody } from "../validation.ts";
+import { controlBody, eventsQuery, listenBody, playbackBody } from "../api/schemas.ts";
+import { parseWith } from "../validation.ts";
 import { audited, auditRead, guard, principalOf } from "./guard.ts";
 
 /** The routes under `/ami`. */
