@@ -178,6 +178,15 @@ Deno.test("GET /recordings, metadata and stream: every role, a user only for its
   );
 });
 
+Deno.test("GET /recordings with a bad limit or cursor: the proxy's 400 error body, not the recordings server's", async () => {
+  await using px = await startTestProxy({ recordings: "folder" });
+  for (const query of ["limit=0", "cursor=not-a-cursor", "from=yesterday-ish"]) {
+    const answer = await px.request("GET", `/recordings?${query}`, { role: "qa" });
+    assertErrorAnswer(answer, 400, "bad_request", "query");
+    assertMatch(answer.body.error.message, /limit|cursor|from/);
+  }
+});
+
 Deno.test("GET /ami/channels: supervisor and admin list the live calls, user and qa are refused", async (t) => {
   await using px = await startTestProxy();
   for (const role of ROLES) {

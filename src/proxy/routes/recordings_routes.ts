@@ -8,7 +8,7 @@
 
 import { type Context, Hono } from "hono";
 import type { ProxyDeps, ProxyEnv } from "../app.ts";
-import { ForbiddenError, NotFoundError } from "../errors.ts";
+import { BadRequestError, ForbiddenError, NotFoundError, ProxyError } from "../errors.ts";
 import type { RecordingJson } from "../../recordings/app.ts";
 import { refuseControlCharacters } from "../validation.ts";
 import { auditRead, guard, principalOf } from "./guard.ts";
@@ -28,6 +28,7 @@ export function recordingsRoutes(deps: ProxyDeps): Hono<ProxyEnv> {
     if (scope === "own") query.set("extension", ownExtension(c));
     const response = await source.forward(`/recordings?${query}`, c.req.raw);
     await auditRead(deps, c, response.status, { query: Object.fromEntries(query) });
+    if (!response.ok) throw await upstreamError(response);
     return response;
   });
 
@@ -73,6 +74,25 @@ async function allowedRecording(
     }
   }
   return recording;
+}
+
+/**
+ * The recordings server's refusal (`{"error": "..."}`) as the proxy's own
+ * error: its 400 (a bad time, limit or cursor) stays a 400 the client can
+ * fix; anything else is the server's failure, 502.
+ */
+async function upstreamError(response: Response): Promise<ProxyError> {
+  const text = await response.text();
+  let message = text.slice(0, 500);
+  try {
+    const body = JSON.parse(text);
+    if (typeof body?.error === "string") message = body.error;
+  } catch { /* not JSON: its text */ }
+  return response.status === 400 ? new BadRequestError(message, "query") : new ProxyError(
+    502,
+    "recordings_unavailable",
+    `The recordings server answered ${response.status}: ${message}`,
+  );
 }
 
 function ownExtension(c: Context<ProxyEnv>): string {
