@@ -40,9 +40,9 @@ export function dial(pbx: Pbx, caller: Channel, data: string, done: DialDone): (
 
   const ringLimitMs = (Number.parseInt(timeout) || 30) * 1000;
   let status = "CANCEL";
-  let answeredAt: number | undefined;
   /** What Dial() sets as it returns, then its 11 `Dial End`. */
   const returned = () => {
+    const answeredAt = callee.answeredAt;
     if (answeredAt !== undefined) {
       const now = pbx.clock.now();
       setDuration(pbx, caller, "ANSWEREDTIME", now - answeredAt, ms);
@@ -59,7 +59,6 @@ export function dial(pbx: Pbx, caller: Channel, data: string, done: DialDone): (
   };
   const answer = pbx.after(Math.min(caller.ringMs ?? pbx.answerDelayMs, ringLimitMs), () => {
     status = "ANSWER";
-    answeredAt = pbx.clock.now();
     pbx.setState(callee, STATE.Up);
     pbx.deviceState(callee, "INUSE");
     // The answered leg's AppDial runs again with the extension cleared.
@@ -104,6 +103,7 @@ function callLeg(pbx: Pbx, caller: Channel, device: string, resource: string): C
     linkedid: caller.linkedid,
   });
   if (isChanSip(callee)) openDialog(pbx, callee);
+  // DIALEDPEERNUMBER's VarSet shows the extension cleared, the Newexten the number dialed.
   callee.exten = "";
   pbx.setVariable(callee, "DIALEDPEERNUMBER", resource);
   callee.callerIdNum = resource;

@@ -16,8 +16,6 @@ import { placeCall } from "../../src/pbx/calls.ts";
 import { createMockAmi } from "../../src/pbx/mock_ami.ts";
 import { waitFor } from "../_support/wait.ts";
 
-const notes = timelineNotes;
-
 Deno.test("a job after a PBX restart: a stranger's call with its channel's name is not its call", async () => {
   await using px = await startTestProxy({ relay: true });
   const target = await px.liveChannel();
@@ -45,7 +43,7 @@ Deno.test("a job after a PBX restart: a stranger's call with its channel's name 
     px.relay!.retarget(port);
     const ended = await px.waitForJob(jobId, (j) => j.status === "ended", "the job to end");
     assertMatch(ended.timeline.at(-1).note, new RegExp(`Uniqueid ${jobId}\\) ended while`));
-    assert(!notes(ended).some((n) => /still up/.test(n)), notes(ended).join(" / "));
+    assert(!timelineNotes(ended).some((n) => /still up/.test(n)), timelineNotes(ended).join(" / "));
 
     const from = received.length;
     const hangup = await px.request("POST", `/ami/jobs/${jobId}/hangup`, { role: "supervisor" });

@@ -51,8 +51,6 @@ function legsOf(events: Fields[]): Record<string, string[]> {
   return legs;
 }
 
-const notes = timelineNotes;
-
 for (const asterisk of [11, 18] as const) {
   Deno.test(`proxy against mock-ami --asterisk ${asterisk}: a listen on SIP/202-… follows the order of the real SIP call`, async () => {
     await using px = await startTestProxy({ mock: { asterisk, calls: 0 } });
@@ -69,14 +67,20 @@ for (const asterisk of [11, 18] as const) {
     const caller = callee.bridgedWith!;
 
     const { jobId, active } = await px.listenUntilActive(callee.name);
-    assert(notes(active).includes(`listening to ${callee.name}`), notes(active).join(" | "));
+    assert(
+      timelineNotes(active).includes(`listening to ${callee.name}`),
+      timelineNotes(active).join(" | "),
+    );
     assertEquals(
       (await px.request("POST", `/ami/jobs/${jobId}/hangup`, { role: "supervisor" }))
         .status,
       200,
     );
     const ended = await px.waitForJob(jobId, (j) => j.status === "ended", "the listen ended");
-    assert(notes(ended).includes(`stopped listening to ${callee.name}`), notes(ended).join(" | "));
+    assert(
+      timelineNotes(ended).includes(`stopped listening to ${callee.name}`),
+      timelineNotes(ended).join(" | "),
+    );
     // The call itself went on through the listen (11 broke its bridge loop with Cause 64).
     assert(!callee.hungUp && !caller.hungUp, "the spied-on call is still up");
     pbx.hangup(caller, 0);

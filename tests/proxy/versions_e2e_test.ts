@@ -14,8 +14,6 @@ import { asteriskProfile } from "../../src/ami/profiles.ts";
 import { originate } from "../../src/pbx/originate.ts";
 import { RECORDINGS, startTestProxy, type TestProxy, timelineNotes } from "../_support/proxy.ts";
 
-const notes = timelineNotes;
-
 /** A Local call up on the PBX (`Local/203@calls`, answered, waiting): its `;1` half. */
 async function localCall(px: TestProxy): Promise<string> {
   const result = await originate(px.mock.pbx, {
@@ -29,7 +27,10 @@ async function localCall(px: TestProxy): Promise<string> {
 
 async function listenAndHangUp(px: TestProxy, asterisk: AsteriskMajor, target: string) {
   const { jobId, active } = await px.listenUntilActive(target);
-  assert(notes(active).includes(`listening to ${target}`), notes(active).join(" | "));
+  assert(
+    timelineNotes(active).includes(`listening to ${target}`),
+    timelineNotes(active).join(" | "),
+  );
   const spy = px.actions.find((a) =>
     a.get("Action") === "Originate" && a.get("Variable") === `ASTRIX_JOB=${jobId}`
   )!;
@@ -43,8 +44,8 @@ async function listenAndHangUp(px: TestProxy, asterisk: AsteriskMajor, target: s
   assertEquals(hangup.status, 200, JSON.stringify(hangup.body));
   const ended = await px.waitForJob(jobId, (j) => j.status === "ended", "the listen ended");
   assert(
-    notes(ended).includes(`stopped listening to ${target}`),
-    `the version's ChanSpyStop is read: ${notes(ended).join(" | ")}`,
+    timelineNotes(ended).includes(`stopped listening to ${target}`),
+    `the version's ChanSpyStop is read: ${timelineNotes(ended).join(" | ")}`,
   );
   assertEquals(ended.uniqueId, active.uniqueId);
 }
