@@ -49,7 +49,8 @@ export function mockAmiCommand(ctx: CliContext): Command {
       "Run a simulated Asterisk PBX that speaks AMI as Asterisk 22 does, or as the version " +
         "--asterisk names (11, 13, 16, 18, 20): phones, live calls, Originate (ChanSpy, " +
         "ControlPlayback), Hangup, CoreShowChannels, Command, Getvar/Setvar, Status and their " +
-        "events, in that version's shapes. " +
+        "events, in that version's shapes. SIP phones register as it starts and renew every " +
+        "minute (PeerStatus: Registered), and their calls carry chan_sip's variables. " +
         `Without --user or --users-file it accepts the dev account ${username}:${secret}.`,
     )
     .addHelpText(
