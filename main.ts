@@ -12,6 +12,7 @@ import { auditQueryCommand } from "./commands/audit_query.ts";
 import { devCommand } from "./commands/dev.ts";
 import { mockAmiCommand } from "./commands/mock_ami.ts";
 import { mockRecordingsCommand } from "./commands/mock_recordings.ts";
+import { openApiCommand } from "./commands/openapi.ts";
 import { proxyCommand } from "./commands/proxy.ts";
 import { tokenCommand } from "./commands/token.ts";
 import { testClientCommand } from "./commands/test_client.ts";
@@ -43,7 +44,8 @@ export function buildCli(ctx: CliContext): Command {
     .addCommand(mockRecordingsCommand(ctx))
     .addCommand(testClientCommand(ctx))
     .addCommand(auditQueryCommand(ctx))
-    .addCommand(tokenCommand(ctx));
+    .addCommand(tokenCommand(ctx))
+    .addCommand(openApiCommand(ctx));
   house(program, "astrix");
   for (const command of program.commands) {
     house(command, `astrix ${command.name()}`).helpOption("-h, --help", "show this help");

@@ -23,6 +23,8 @@ import type { EventHub } from "./event_hub.ts";
 import type { JobStore } from "./jobs.ts";
 import { PROMETHEUS_CONTENT_TYPE, type ProxyMetrics } from "./metrics.ts";
 import type { RecordingsSource } from "./recordings_source.ts";
+import { docsRoutes } from "./api/docs_ui.ts";
+import { openApiJson } from "./api/openapi.ts";
 import { amiRoutes } from "./routes/ami_routes.ts";
 import { recordingsRoutes } from "./routes/recordings_routes.ts";
 
@@ -128,13 +130,17 @@ export function createProxyApp(deps: ProxyDeps): Hono<ProxyEnv> {
     }));
   }
 
-  // A known path asked with a method it does not take: 405 naming the ones it does (before
-  // auth: the answer is about the URL, not about the caller).
+  // An unknown path: 404. A known path asked with a method it does not take: 405 naming the
+  // ones it does (before auth: the answer is about the URL, not about the caller).
   let allowed: ((path: string) => string[]) | undefined;
   app.use(async (c, next) => {
     allowed ??= allowedMethods(app.routes);
     const methods = allowed(c.req.path);
-    if (methods.length > 0 && !methods.includes(c.req.method)) {
+    // Before auth too: which paths exist is no secret (the document lists them).
+    if (methods.length === 0) {
+      return errorResponse(c, new ProxyError(404, "not_found", "No such endpoint"));
+    }
+    if (!methods.includes(c.req.method)) {
       const response = errorResponse(
         c,
         new ProxyError(
@@ -201,6 +207,14 @@ export function createProxyApp(deps: ProxyDeps): Hono<ProxyEnv> {
     for (const [state, n] of Object.entries(counts)) deps.metrics.jobs.set({ state }, n);
     return c.body(deps.metrics.registry.render(), 200, { "content-type": PROMETHEUS_CONTENT_TYPE });
   });
+
+  // The contract holds no secret: clients and the /docs page read it without a token.
+  let document: string | undefined;
+  app.get("/openapi.json", (c) => {
+    document ??= openApiJson();
+    return c.body(document, 200, { "content-type": "application/json; charset=utf-8" });
+  });
+  app.route("/", docsRoutes());
 
   // Every other route needs a verified caller.
   app.use(async (c, next) => {

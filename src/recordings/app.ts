@@ -102,7 +102,10 @@ export function createRecordingsApp(options: RecordingsAppOptions): Hono {
   app.get("/recordings", async (c) => {
     const query = listQuery(c.req.query(), now());
     const page = await catalog.list(query);
-    return c.json({ recordings: page.recordings.map(recordingJson), nextCursor: page.nextCursor });
+    return c.json({
+      recordings: page.recordings.map(recordingJson),
+      nextCursor: page.nextCursor ?? null,
+    });
   });
 
   app.get("/recordings/:id/metadata", async (c) => {

@@ -15,6 +15,7 @@
  */
 
 import { assert, assertEquals } from "./assert.ts";
+import { contractFetch } from "./contract.ts";
 import { eventually } from "./wait.ts";
 import { AuditReader, type AuditRow } from "../../src/audit/mod.ts";
 import { nullLogger } from "../../src/log.ts";
@@ -232,7 +233,7 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
           body = JSON.stringify(options.json);
           if (!headers.has("content-type")) headers.set("content-type", "application/json");
         }
-        const response = await fetch(`${url}${path}`, {
+        const response = await contractFetch(`${url}${path}`, {
           method,
           headers,
           body,

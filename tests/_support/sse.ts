@@ -1,5 +1,7 @@
 /** Reading server-sent events from a fetch response, frame by frame. */
 
+import { checkStreamEvent, isProxyStream } from "./contract.ts";
+
 /** One SSE frame: its fields (comments are `comment`). */
 export interface SseFrame {
   id?: string;
@@ -9,12 +11,17 @@ export interface SseFrame {
   retry?: string;
 }
 
-/** Reads frames from `response` as they arrive. */
+/**
+ * Reads frames from `response` as they arrive. A proxy's stream (opened
+ * through `contractFetch`) has each event held to the API document.
+ */
 export class SseReader {
   readonly #reader: ReadableStreamDefaultReader<string>;
+  readonly #checked: boolean;
   #buffer = "";
 
   constructor(response: Response) {
+    this.#checked = isProxyStream(response);
     this.#reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
   }
 
@@ -34,6 +41,9 @@ export class SseReader {
             const key = line.slice(0, at) as keyof SseFrame;
             frame[key] = line.slice(at + 1).replace(/^ /, "");
           }
+        }
+        if (this.#checked && frame.event !== undefined) {
+          checkStreamEvent(frame.event, frame.data ?? "");
         }
         return frame;
       }

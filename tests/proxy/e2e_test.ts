@@ -1,9 +1,13 @@
 /**
  * The proxy end to end over real HTTP against a real mock-ami over real TCP:
  * listen and playback jobs through their states, the live event stream,
- * and an AMI link that is down at start or drops mid-job.
+ * and an AMI link that is down at start or drops mid-job. The tests speak to
+ * the API as a client app does, through the client typed by the OpenAPI
+ * document (`deno check` fails when the API drifts from it).
  */
 
+import { type ApiClient, apiClient } from "../_support/api_client.ts";
+import type { components } from "../_support/api_types.ts";
 import { assert, assertEquals, assertMatch } from "../_support/assert.ts";
 import { SseReader } from "../_support/sse.ts";
 import { eventually, unusedPort } from "../_support/wait.ts";
@@ -45,31 +49,62 @@ function config(amiPort: number, overrides: Partial<ProxyConfig> = {}): ProxyCon
   };
 }
 
-/** A small client of the proxy for one caller. */
-function client(proxy: RunningProxy, bearer: string) {
-  const headers = { authorization: `Bearer ${bearer}`, "content-type": "application/json" };
-  return {
-    get: (path: string, extra: Record<string, string> = {}) =>
-      fetch(`${proxy.url}${path}`, { headers: { ...headers, ...extra } }),
-    post: (path: string, body: unknown = {}) =>
-      fetch(`${proxy.url}${path}`, { method: "POST", headers, body: JSON.stringify(body) }),
-    async job(id: string) {
-      return (await (await this.get(`/ami/jobs/${id}`)).json()).job;
-    },
-  };
+type Job = components["schemas"]["Job"];
+
+/** The typed client of the proxy for one caller. */
+function client(proxy: RunningProxy, bearer: string): ApiClient {
+  return apiClient(proxy.url, bearer);
+}
+
+/** GET /ami/jobs/{id}: the job, which must be there. */
+async function job(c: ApiClient, id: string): Promise<Job> {
+  const { data, error, response } = await c.GET("/ami/jobs/{id}", { params: { path: { id } } });
+  assert(data, `GET /ami/jobs/${id}: ${response.status} ${JSON.stringify(error)}`);
+  return data.job;
+}
+
+/** POST /ami/originate/listen, which must be accepted: the job's id. */
+async function listen(c: ApiClient, targetChannel: string): Promise<string> {
+  const { data, error, response } = await c.POST("/ami/originate/listen", {
+    body: { targetChannel },
+  });
+  assertEquals(response.status, 202, JSON.stringify(error));
+  assert(data);
+  return data.jobId;
+}
+
+/** POST /ami/jobs/{id}/hangup: the answer's status. */
+async function hangup(c: ApiClient, id: string): Promise<number> {
+  return (await c.POST("/ami/jobs/{id}/hangup", { params: { path: { id } } })).response.status;
+}
+
+/** GET /ami/events, opened through the typed client and read frame by frame. */
+async function events(
+  c: ApiClient,
+  query: { event?: string } = {},
+  lastEventId?: string,
+): Promise<SseReader> {
+  const header = lastEventId === undefined ? {} : { "Last-Event-ID": lastEventId };
+  const { response } = await c.GET("/ami/events", {
+    params: { query, header },
+    parseAs: "stream",
+  });
+  assertEquals(response.status, 200);
+  return new SseReader(response);
 }
 
 async function ready(proxy: RunningProxy, expected = true): Promise<void> {
+  const anonymous = apiClient(proxy.url);
   await eventually(async () => {
-    const response = await fetch(`${proxy.url}/readyz`);
-    const body = await response.json();
-    return body.ami === expected ? true : undefined;
+    const { data, error } = await anonymous.GET("/readyz");
+    const readiness = data ?? (error && "ami" in error ? error : undefined);
+    return readiness?.ami === expected ? true : undefined;
   }, `readyz ami=${expected}`);
 }
 
-async function liveTarget(c: ReturnType<typeof client>): Promise<string> {
-  const { channels } = await (await c.get("/ami/channels")).json();
-  const target = channels.find((ch: { state: string; channel: string }) =>
+async function liveTarget(c: ApiClient): Promise<string> {
+  const { data } = await c.GET("/ami/channels");
+  const target = data?.channels.find((ch) =>
     ch.state === "Up" && !ch.channel.startsWith("SIP/201-")
   );
   assert(target, "a live call to listen to");
@@ -82,28 +117,27 @@ Deno.test("proxy e2e: a listen goes queued → dialing → active on ChanSpyStar
   try {
     await ready(proxy);
     const sup = client(proxy, await token("sup-1", "supervisor", "201"));
-    const events = new SseReader(await sup.get("/ami/events"));
-    assertEquals((await events.next())?.retry, "3000");
+    const stream = await events(sup);
+    assertEquals((await stream.next())?.retry, "3000");
     const target = await liveTarget(sup);
-    const started = await sup.post("/ami/originate/listen", { targetChannel: target });
-    assertEquals(started.status, 202);
-    const { jobId } = await started.json();
+    const started = await sup.POST("/ami/originate/listen", { body: { targetChannel: target } });
+    assertEquals(started.response.status, 202);
+    assert(started.data);
+    const { jobId } = started.data;
     assertMatch(jobId, /^job_[A-Za-z0-9_-]{22}$/);
+    assertEquals(started.data.job.id, jobId);
 
     const active = await eventually(async () => {
-      const job = await sup.job(jobId);
-      return job.status === "active" ? job : undefined;
+      const current = await job(sup, jobId);
+      return current.status === "active" ? current : undefined;
     }, "the listen to be active");
-    assertMatch(active.channel, /^SIP\/201-[0-9a-f]{8}$/);
-    assertEquals(active.timeline.map((t: { status: string }) => t.status).slice(0, 2), [
-      "queued",
-      "dialing",
-    ]);
+    assertMatch(active.channel ?? "", /^SIP\/201-[0-9a-f]{8}$/);
+    assertEquals(active.timeline.map((t) => t.status).slice(0, 2), ["queued", "dialing"]);
 
-    assertEquals((await sup.post(`/ami/jobs/${jobId}/hangup`)).status, 200);
+    assertEquals(await hangup(sup, jobId), 200);
     const ended = await eventually(async () => {
-      const job = await sup.job(jobId);
-      return job.status === "ended" ? job : undefined;
+      const current = await job(sup, jobId);
+      return current.status === "ended" ? current : undefined;
     }, "the listen to end");
     assert(ended.endedAt !== null);
 
@@ -111,14 +145,14 @@ Deno.test("proxy e2e: a listen goes queued → dialing → active on ChanSpyStar
     const states: string[] = [];
     let lastId = 0;
     while (!states.includes("ended")) {
-      const frame = await events.until((f) => f.event === "job");
+      const frame = await stream.until((f) => f.event === "job");
       assert(Number(frame.id) > lastId);
       lastId = Number(frame.id);
-      const job = JSON.parse(frame.data!);
-      if (job.id === jobId && states.at(-1) !== job.status) states.push(job.status);
+      const event: components["schemas"]["JobEvent"] = JSON.parse(frame.data!);
+      if (event.id === jobId && states.at(-1) !== event.status) states.push(event.status);
     }
     assertEquals(states, ["queued", "dialing", "active", "ended"]);
-    await events.cancel();
+    await stream.cancel();
   } finally {
     await proxy.close();
     await mock.close();
@@ -131,21 +165,19 @@ Deno.test("proxy e2e: a listen still ringing can be hung up (the channel is know
   try {
     await ready(proxy);
     const sup = client(proxy, await token("sup-1", "supervisor", "201"));
-    const { jobId } = await (await sup.post("/ami/originate/listen", {
-      targetChannel: await liveTarget(sup),
-    })).json();
+    const jobId = await listen(sup, await liveTarget(sup));
     const ringing = await eventually(async () => {
-      const job = await sup.job(jobId);
-      return job.channel ? job : undefined;
+      const current = await job(sup, jobId);
+      return current.channel ? current : undefined;
     }, "the ringing channel");
     assertEquals(ringing.status, "dialing");
     assertEquals(mock.pbx.findChannel(jobId)?.name, ringing.channel, "the uniqueid is the job id");
-    assertEquals((await sup.post(`/ami/jobs/${jobId}/hangup`)).status, 200);
+    assertEquals(await hangup(sup, jobId), 200);
     const ended = await eventually(async () => {
-      const job = await sup.job(jobId);
-      return job.status === "ended" ? job : undefined;
+      const current = await job(sup, jobId);
+      return current.status === "ended" ? current : undefined;
     }, "the job to end");
-    assertMatch(ended.timeline.at(-1).note, /hung up/);
+    assertMatch(ended.timeline.at(-1)?.note ?? "", /hung up/);
     assertEquals(mock.pbx.findChannel(jobId), undefined);
   } finally {
     await proxy.close();
@@ -161,14 +193,16 @@ Deno.test("proxy e2e: the manager.conf classes the docs give (read call; write c
     await ready(proxy);
     const admin = client(proxy, await token("admin-1", "admin", "202"));
     const target = await liveTarget(admin); // CoreShowChannels: reporting
-    const { jobId } = await (await admin.post("/ami/originate/listen", { targetChannel: target }))
-      .json(); // Originate: originate
+    const jobId = await listen(admin, target); // Originate: originate
     await eventually(
-      async () => (await admin.job(jobId)).status === "active" || undefined,
+      async () => (await job(admin, jobId)).status === "active" || undefined,
       "active",
     ); // events: call
-    assertEquals((await admin.post(`/ami/jobs/${jobId}/hangup`)).status, 200); // Hangup: call
-    await eventually(async () => (await admin.job(jobId)).status === "ended" || undefined, "ended");
+    assertEquals(await hangup(admin, jobId), 200); // Hangup: call
+    await eventually(
+      async () => (await job(admin, jobId)).status === "ended" || undefined,
+      "ended",
+    );
   } finally {
     await proxy.close();
     await mock.close();
@@ -189,27 +223,35 @@ Deno.test("proxy e2e: a playback plays, pauses, resumes (pause toggles) and stop
   try {
     await ready(proxy);
     const qa = client(proxy, await token("qa-1", "qa", "201"));
-    const started = await qa.post("/ami/originate/playback", { recordingId: id });
-    assertEquals(started.status, 202);
-    const { jobId } = await started.json();
-    await eventually(async () => (await qa.job(jobId)).status === "active" || undefined, "playing");
-    const job = await qa.job(jobId);
-    const channel = mock.pbx.findChannel(job.channel);
+    const started = await qa.POST("/ami/originate/playback", { body: { recordingId: id } });
+    assertEquals(started.response.status, 202);
+    assert(started.data);
+    const { jobId } = started.data;
+    await eventually(
+      async () => (await job(qa, jobId)).status === "active" || undefined,
+      "playing",
+    );
+    const playing = await job(qa, jobId);
+    assert(playing.channel, "the job knows its channel");
+    const channel = mock.pbx.findChannel(playing.channel);
     assert(channel, "the PBX has the playback channel");
     assertEquals(channel.running.application, "ControlPlayback");
     assertEquals(channel.running.data, `/var/spool/asterisk/monitor/${id},3000`);
 
     for (const [control, status] of [["pause", "paused"], ["resume", "active"]] as const) {
-      const response = await qa.post("/ami/control/playback", { jobId, control });
+      const { data, response } = await qa.POST("/ami/control/playback", {
+        body: { jobId, control },
+      });
       assertEquals(response.status, 200, control);
-      assertEquals((await response.json()).job.status, status);
+      assertEquals(data?.job.status, status);
     }
-    const again = await qa.post("/ami/control/playback", { jobId, control: "resume" });
-    assertEquals(again.status, 409, "resume while playing");
-    assertEquals((await again.json()).error.code, "conflict");
+    const again = await qa.POST("/ami/control/playback", { body: { jobId, control: "resume" } });
+    assertEquals(again.response.status, 409, "resume while playing");
+    assertEquals(again.error?.error.code, "conflict");
 
-    assertEquals((await qa.post("/ami/control/playback", { jobId, control: "stop" })).status, 200);
-    await eventually(async () => (await qa.job(jobId)).status === "ended" || undefined, "stopped");
+    const stop = await qa.POST("/ami/control/playback", { body: { jobId, control: "stop" } });
+    assertEquals(stop.response.status, 200);
+    await eventually(async () => (await job(qa, jobId)).status === "ended" || undefined, "stopped");
   } finally {
     await proxy.close();
     await mock.close();
@@ -222,24 +264,29 @@ Deno.test("proxy e2e: AMI down at start, then up; dropped mid-job, then back: no
   let mock: MockAmi | undefined;
   try {
     const sup = client(proxy, await token("sup-1", "supervisor", "201"));
+    const anonymous = apiClient(proxy.url);
     await ready(proxy, false);
-    const refused = await sup.post("/ami/originate/listen", { targetChannel: "SIP/202-00000001" });
-    assertEquals(refused.status, 503);
-    assertEquals((await refused.json()).error.code, "ami_unavailable");
-    assertEquals((await fetch(`${proxy.url}/readyz`)).status, 503);
+    const refused = await sup.POST("/ami/originate/listen", {
+      body: { targetChannel: "SIP/202-00000001" },
+    });
+    assertEquals(refused.response.status, 503);
+    assertEquals(refused.error?.error.code, "ami_unavailable");
+    assertEquals((await anonymous.GET("/readyz")).response.status, 503);
 
     mock = (await startMock(amiPort)).mock;
     await ready(proxy, true);
     const target = await liveTarget(sup);
-    const { jobId } = await (await sup.post("/ami/originate/listen", { targetChannel: target }))
-      .json();
-    await eventually(async () => (await sup.job(jobId)).status === "active" || undefined, "active");
+    const jobId = await listen(sup, target);
+    await eventually(
+      async () => (await job(sup, jobId)).status === "active" || undefined,
+      "active",
+    );
 
     await mock.close(); // the PBX goes away mid-job
     await ready(proxy, false);
     await eventually(async () => {
-      const job = await sup.job(jobId);
-      return job.timeline.some((t: { note: string }) => t.note.startsWith("AMI connection lost"))
+      const current = await job(sup, jobId);
+      return current.timeline.some((t) => t.note.startsWith("AMI connection lost"))
         ? true
         : undefined;
     }, "the job to be marked");
@@ -247,14 +294,16 @@ Deno.test("proxy e2e: AMI down at start, then up; dropped mid-job, then back: no
     mock = (await startMock(amiPort)).mock; // a restarted PBX: the old call is gone
     await ready(proxy, true);
     const ended = await eventually(async () => {
-      const job = await sup.job(jobId);
-      return job.status === "ended" ? job : undefined;
+      const current = await job(sup, jobId);
+      return current.status === "ended" ? current : undefined;
     }, "the job to end after the reconnect");
-    assertMatch(ended.timeline.at(-1).note, /ended while the AMI connection was down/);
+    assertMatch(ended.timeline.at(-1)?.note ?? "", /ended while the AMI connection was down/);
 
-    const next = await sup.post("/ami/originate/listen", { targetChannel: await liveTarget(sup) });
-    assertEquals(next.status, 202, "new jobs work after the reconnect");
-    const metrics = await (await fetch(`${proxy.url}/metrics`)).text();
+    const next = await sup.POST("/ami/originate/listen", {
+      body: { targetChannel: await liveTarget(sup) },
+    });
+    assertEquals(next.response.status, 202, "new jobs work after the reconnect");
+    const { data: metrics = "" } = await anonymous.GET("/metrics", { parseAs: "text" });
     assertMatch(metrics, /astrix_ami_reconnects_total [1-9]/);
     assertMatch(metrics, /astrix_ami_connected 1/);
   } finally {
@@ -269,15 +318,11 @@ Deno.test("proxy e2e: Last-Event-ID resumes the event stream with nothing lost o
   try {
     await ready(proxy);
     const admin = client(proxy, await token("admin-1", "admin", "202"));
-    const first = new SseReader(await admin.get("/ami/events?event=job"));
+    const first = await events(admin, { event: "job" });
     await first.next(); // retry
     const target = await liveTarget(admin);
     const jobs: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      const { jobId } = await (await admin.post("/ami/originate/listen", { targetChannel: target }))
-        .json();
-      jobs.push(jobId);
-    }
+    for (let i = 0; i < 3; i++) jobs.push(await listen(admin, target));
     // Read two job events, then drop the connection.
     const seen = [
       await first.until((f) => f.event === "job"),
@@ -286,21 +331,19 @@ Deno.test("proxy e2e: Last-Event-ID resumes the event stream with nothing lost o
     await first.cancel();
     for (const jobId of jobs) {
       await eventually(
-        async () => (await admin.job(jobId)).status === "active" || undefined,
+        async () => (await job(admin, jobId)).status === "active" || undefined,
         "active",
       );
-      assertEquals((await admin.post(`/ami/jobs/${jobId}/hangup`)).status, 200);
+      assertEquals(await hangup(admin, jobId), 200);
     }
     for (const jobId of jobs) {
       await eventually(
-        async () => (await admin.job(jobId)).status === "ended" || undefined,
+        async () => (await job(admin, jobId)).status === "ended" || undefined,
         "ended",
       );
     }
     // Resume: exactly the job events after the last one seen, then live ones.
-    const resumed = new SseReader(
-      await admin.get("/ami/events?event=job", { "last-event-id": seen[1].id! }),
-    );
+    const resumed = await events(admin, { event: "job" }, seen[1].id!);
     await resumed.next(); // retry
     const replayed: number[] = [];
     for (;;) {
@@ -311,9 +354,7 @@ Deno.test("proxy e2e: Last-Event-ID resumes the event stream with nothing lost o
     await resumed.cancel();
     assert(replayed.length > 0);
     assertEquals(replayed[0] > Number(seen[1].id), true, "nothing repeated");
-    const all = new SseReader(
-      await admin.get("/ami/events?event=job", { "last-event-id": String(Number(seen[0].id) - 1) }),
-    );
+    const all = await events(admin, { event: "job" }, String(Number(seen[0].id) - 1));
     await all.next();
     const everything: number[] = [];
     for (;;) {

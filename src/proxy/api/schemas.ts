@@ -94,6 +94,10 @@ export const recordingsQuery = z.strictObject({
 
 /** A path's `:id`. */
 export const jobIdParams = z.strictObject({ id: z.string().max(100).describe("The job id") });
+/** A file of the /docs page. */
+export const docsAssetParams = z.strictObject({
+  file: z.string().regex(/^[a-z0-9-]+\.(js|css)$/).describe("The file's name"),
+});
 export const recordingIdParams = z.strictObject({
   id: z.string().max(200).describe("The recording id"),
 });
@@ -224,7 +228,7 @@ export const readiness = z.strictObject({
     feature: z.string(),
     what: z.string(),
     refusedActions: z.array(z.string()),
-    grant: z.string(),
+    grant: z.array(z.string()).describe("The manager.conf classes that allow those actions"),
   })).optional(),
   fix: z.string().optional().describe("What to add to manager.conf"),
 });

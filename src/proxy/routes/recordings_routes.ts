@@ -47,6 +47,7 @@ export function recordingsRoutes(deps: ProxyDeps): Hono<ProxyEnv> {
     if (c.req.method !== "HEAD") {
       await auditRead(deps, c, response.status, { range: c.req.header("range") ?? null });
     }
+    if (!PASSED_THROUGH.has(response.status)) throw await upstreamError(response);
     return response;
   });
 
@@ -76,10 +77,14 @@ async function allowedRecording(
   return recording;
 }
 
+/** Stream answers the client gets as the recordings server sent them: the media, or why not. */
+const PASSED_THROUGH = new Set([200, 206, 304, 416]);
+
 /**
  * The recordings server's refusal (`{"error": "..."}`) as the proxy's own
  * error: its 400 (a bad time, limit or cursor) stays a 400 the client can
- * fix; anything else is the server's failure, 502.
+ * fix, its 404 (a file gone since it was listed) a 404; anything else is the
+ * server's failure, 502.
  */
 async function upstreamError(response: Response): Promise<ProxyError> {
   const text = await response.text();
@@ -88,6 +93,7 @@ async function upstreamError(response: Response): Promise<ProxyError> {
     const body = JSON.parse(text);
     if (typeof body?.error === "string") message = body.error;
   } catch { /* not JSON: its text */ }
+  if (response.status === 404) return new NotFoundError(message);
   return response.status === 400 ? new BadRequestError(message, "query") : new ProxyError(
     502,
     "recordings_unavailable",
