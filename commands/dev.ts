@@ -114,6 +114,8 @@ async function runStack(ctx: CliContext, flags: DevFlags, parentGone: Promise<st
       asteriskProfile(flags.asterisk ?? 22).version
     }; AMI user astrix, secret astrix)`,
     `  mock-recordings  ${stack.recordingsUrl}`,
+    `  API docs         ${proxyUrl}/docs   (try each route: Authorize with a token below)`,
+    `  OpenAPI          ${proxyUrl}/openapi.json`,
     "",
     `tokens, valid ${DEV_TOKEN_TTL_S / 3600} h (also in ${flags.dataDir}/tokens.json):`,
     ...(Object.entries(tokens) as [Role, string][]).map(([role, token]) =>

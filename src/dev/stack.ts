@@ -56,6 +56,9 @@ export const DEV_EXTENSIONS: Readonly<Record<Role, string>> = {
 /** How long the printed tokens are valid. */
 export const DEV_TOKEN_TTL_S = 12 * 3600;
 
+/** How long the stack waits for its proxy to log in to the simulated PBX before saying it is up. */
+const DEV_READY_TIMEOUT_MS = 10_000;
+
 /** A running stack. */
 export interface DevStack {
   amiPort: number;
@@ -151,6 +154,10 @@ export async function startDevStack(options: DevOptions): Promise<DevStack> {
       "--port",
     );
     closers.push(() => proxy.close());
+    // "Up" means usable: the proxy has logged in to its PBX (on loopback, at once).
+    if (!(await proxy.whenReady(DEV_READY_TIMEOUT_MS))) {
+      options.logger.warn("the proxy has not logged in to the simulated PBX yet: see /readyz");
+    }
 
     const tokens = {} as Record<Role, string>;
     for (const [role, ext] of Object.entries(DEV_EXTENSIONS) as [Role, string][]) {

@@ -82,6 +82,11 @@ export interface RunningProxy {
   facts: string[];
   /** The in-process simulated PBX (simulate mode), for tests. */
   simulated?: MockAmi;
+  /**
+   * Resolves true once the backend is ready (logged in to the PBX, its permissions checked),
+   * false when it is not within `timeoutMs`; `/readyz` says why.
+   */
+  whenReady(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -178,6 +183,14 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
       port: server.port,
       facts,
       simulated,
+      async whenReady(timeoutMs) {
+        const deadline = Date.now() + timeoutMs;
+        const isReady = () => backend.ready && backend.permissions.checked;
+        while (!isReady() && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        return isReady();
+      },
       async close() {
         // Event streams end first, with a final event: they would otherwise hold the server open.
         hub.close();

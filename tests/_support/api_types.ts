@@ -554,7 +554,13 @@ export interface components {
         /** @description False when the banner's AMI version is none a known major speaks (asterisk is the nearest) */
         exact: boolean;
       };
-      auditProblem?: string;
+      /** @description Present while the audit cannot be written */
+      auditProblem?: {
+        /** @description Why the audit cannot be written */
+        reason: string;
+        /** @description What the operator should do; /readyz turns ready by itself after */
+        fix: string;
+      };
       cannotWork?: {
         feature: string;
         what: string;
@@ -1032,7 +1038,7 @@ export interface operations {
         q?: string;
         direction?: "inbound" | "outbound" | "internal" | "unknown";
         /** @description Page size, 1 to 1000 (default 50) */
-        limit?: string;
+        limit?: number;
         /** @description nextCursor of the previous page */
         cursor?: string;
       };

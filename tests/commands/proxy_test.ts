@@ -1,6 +1,7 @@
 /** `astrix proxy` as a real process: startup facts, refused configurations, graceful stop. */
 
 import { assert, assertEquals, assertMatch } from "../_support/assert.ts";
+import { contractFetch } from "../_support/contract.ts";
 import { runCli, startCli } from "../_support/cli.ts";
 import { SseReader } from "../_support/sse.ts";
 
@@ -63,12 +64,12 @@ Deno.test("astrix proxy prints one line per fact, honours AMI_PROXY_PORT, and st
     assert(proxy.port !== 8080 && proxy.port > 0);
     const url = `http://127.0.0.1:${proxy.port}`;
     const deadline = Date.now() + 10_000;
-    while ((await fetch(`${url}/readyz`)).status !== 200) {
+    while ((await contractFetch(`${url}/readyz`)).status !== 200) {
       if (Date.now() > deadline) throw new Error("the proxy never became ready");
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const events = new SseReader(
-      await fetch(`${url}/ami/events`, {
+      await contractFetch(`${url}/ami/events`, {
         headers: { authorization: "Bearer test-token-for-local-dev" },
       }),
     );

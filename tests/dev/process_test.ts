@@ -8,6 +8,7 @@
 
 import { existsSync } from "node:fs";
 import { assert, assertEquals, assertMatch } from "../_support/assert.ts";
+import { contractFetch } from "../_support/contract.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const MAIN = `${ROOT}main.ts`;
@@ -123,7 +124,7 @@ Deno.test("astrix dev --asterisk 11 runs the PBX of an Issabel 4 box: its banner
   try {
     assertMatch(dev.banner, /mock-ami\s+127\.0\.0\.1:\d+\s+\(Asterisk 11\.25\.3;/);
     const proxy = dev.banner.match(/proxy\s+(http:\/\/127\.0\.0\.1:\d+)/)![1];
-    const readyz = await (await fetch(`${proxy}/readyz`)).json();
+    const readyz = await (await contractFetch(`${proxy}/readyz`)).json();
     assertEquals(readyz.pbx, { asterisk: 11, amiVersion: "1.3", exact: true });
   } finally {
     Deno.kill(dev.stackPid, "SIGTERM");

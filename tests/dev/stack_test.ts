@@ -1,6 +1,7 @@
 import { existsSync, rmSync } from "node:fs";
 import process from "node:process";
 import { assert, assertEquals, assertRejects } from "../_support/assert.ts";
+import { contractFetch } from "../_support/contract.ts";
 import {
   DEV_EXTENSIONS,
   DevAlreadyRunningError,
@@ -49,9 +50,10 @@ Deno.test("startDevStack keeps its secret in the data folder: tokens stay valid 
     for (const file of ["jwt.secret", "tokens.json", "ami_audit.db.key"]) {
       assertEquals(Deno.statSync(`${dataDir}/${file}`).mode! & 0o077, 0, `${file} is private`);
     }
-    const ready = await fetch(`${second.proxyUrl}/readyz`);
-    await ready.body?.cancel();
-    assert(ready.status === 200 || ready.status === 503);
+    // Up means usable: the proxy is logged in to the simulated PBX as soon as the stack is up.
+    const ready = await contractFetch(`${second.proxyUrl}/readyz`);
+    const readiness = await ready.json();
+    assertEquals([ready.status, readiness.ready, readiness.pbx?.asterisk], [200, true, 22]);
   } finally {
     await second.close();
   }
@@ -86,7 +88,7 @@ Deno.test("startDevStack with its audit deleted but the key kept says how to sta
   try {
     // An audited request (once the PBX is connected) starts the chain.
     await eventually(async () => {
-      const answer = await fetch(`${first.proxyUrl}/ami/channels`, {
+      const answer = await contractFetch(`${first.proxyUrl}/ami/channels`, {
         headers: { authorization: `Bearer ${first.tokens.admin}` },
       });
       await answer.body?.cancel();

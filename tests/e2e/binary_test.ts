@@ -13,10 +13,13 @@
 import { resolve } from "node:path";
 import type { CliContext } from "../../commands/context.ts";
 import { buildCli } from "../../main.ts";
+import { apiClient } from "../_support/api_client.ts";
 import { assert, assertEquals, assertMatch } from "../_support/assert.ts";
+import { contractFetch } from "../_support/contract.ts";
 import { holdAuditLock } from "../_support/audit_lock.ts";
 import { SseReader } from "../_support/sse.ts";
 import { eventually } from "../_support/wait.ts";
+import { openApiJson } from "../../src/proxy/api/openapi.ts";
 
 const given = Deno.env.get("ASTRIX_BINARY");
 /** Absolute: the tests run the binary from other folders. */
@@ -102,20 +105,16 @@ async function readUntil(child: Deno.ChildProcess, complete: (text: string) => b
   return { text, drained };
 }
 
+/** Through the typed client, as a client app would: every answer is held to the contract. */
 function api(base: string, token: string) {
-  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  const client = apiClient(base, token);
   return {
-    get: (path: string) => fetch(`${base}${path}`, { headers }),
-    post: async (path: string, body: unknown = {}) => {
-      const response = await fetch(`${base}${path}`, {
-        method: "POST",
-        headers,
-        body: JSON.stringify(body),
-      });
-      return { status: response.status, body: await response.json() };
+    client,
+    async job(id: string) {
+      const { data, error } = await client.GET("/ami/jobs/{id}", { params: { path: { id } } });
+      assert(data, JSON.stringify(error));
+      return data.job;
     },
-    job: async (id: string) =>
-      (await (await fetch(`${base}/ami/jobs/${id}`, { headers })).json()).job,
   };
 }
 
@@ -128,59 +127,86 @@ Deno.test({
     const dev = await startDev(cwd);
     let stopped: { code: number; stderr: string } | undefined;
     try {
-      for (let i = 0; (await fetch(`${dev.proxy}/readyz`)).status !== 200; i++) {
+      for (let i = 0; (await contractFetch(`${dev.proxy}/readyz`)).status !== 200; i++) {
         if (i > 200) throw new Error("the proxy never became ready");
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
+      // The banner names the docs; the binary serves the document the code generates and the
+      // docs page with every asset it needs.
+      assertMatch(dev.banner, new RegExp(`API docs\\s+${dev.proxy}/docs`));
+      assertEquals(await (await contractFetch(`${dev.proxy}/openapi.json`)).text(), openApiJson());
+      const page = await contractFetch(`${dev.proxy}/docs`);
+      const html = await page.text();
+      assertMatch(page.headers.get("content-security-policy") ?? "", /script-src 'self'/);
+      const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+      assert(assets.length >= 3, html);
+      for (const asset of assets) {
+        const answer = await contractFetch(new URL(asset, `${dev.proxy}/docs`));
+        assertEquals(answer.status, 200, asset);
+        assert((await answer.arrayBuffer()).byteLength > 0, asset);
+      }
+
       // A supervisor listens; the event stream shows ChanSpyStart; hangup ends it.
       const sup = api(dev.proxy, dev.tokens.supervisor);
-      const events = new SseReader(await sup.get("/ami/events?event=ChanSpyStart"));
+      const stream = await sup.client.GET("/ami/events", {
+        params: { query: { event: "ChanSpyStart" } },
+        parseAs: "stream",
+      });
+      const events = new SseReader(stream.response);
       await events.next(); // retry
-      const { channels } = await (await sup.get("/ami/channels")).json();
-      const target = channels.find((c: { state: string; channel: string }) =>
+      const { data: live } = await sup.client.GET("/ami/channels");
+      const target = live!.channels.find((c) =>
         c.state === "Up" && !c.channel.startsWith("SIP/209-")
-      ).channel;
-      const listen = await sup.post("/ami/originate/listen", { targetChannel: target });
-      assertEquals(listen.status, 202);
-      const spy = await events.until((f) =>
-        f.event === "ami"
-      );
+      )!.channel;
+      const listen = await sup.client.POST("/ami/originate/listen", {
+        body: { targetChannel: target },
+      });
+      assertEquals(listen.response.status, 202);
+      const listenId = listen.data!.jobId;
+      const spy = await events.until((f) => f.event === "ami");
       assertEquals(JSON.parse(spy.data!).SpyeeChannel, target);
       await events.cancel();
-      assertEquals((await sup.post(`/ami/jobs/${listen.body.jobId}/hangup`)).status, 200);
+      const hangup = await sup.client.POST("/ami/jobs/{id}/hangup", {
+        params: { path: { id: listenId } },
+      });
+      assertEquals(hangup.response.status, 200);
       await eventually(
-        async () => (await sup.job(listen.body.jobId)).status === "ended" || undefined,
+        async () => (await sup.job(listenId)).status === "ended" || undefined,
         "listen ended",
       );
 
       // A qa plays a recording: pause, resume, stop.
       const qa = api(dev.proxy, dev.tokens.qa);
-      const { recordings } = await (await qa.get("/recordings?limit=1")).json();
-      const playback = await qa.post("/ami/originate/playback", { recordingId: recordings[0].id });
-      assertEquals(playback.status, 202);
-      const jobId = playback.body.jobId;
+      const { data: page1 } = await qa.client.GET("/recordings", {
+        params: { query: { limit: 1 } },
+      });
+      const playback = await qa.client.POST("/ami/originate/playback", {
+        body: { recordingId: page1!.recordings[0].id },
+      });
+      assertEquals(playback.response.status, 202);
+      const jobId = playback.data!.jobId;
       await eventually(
         async () => (await qa.job(jobId)).status === "active" || undefined,
         "playing",
       );
-      for (const [control, status] of [["pause", "paused"], ["resume", "active"]]) {
-        const answer = await qa.post("/ami/control/playback", { jobId, control });
-        assertEquals([answer.status, answer.body.job.status], [200, status]);
+      for (const [control, status] of [["pause", "paused"], ["resume", "active"]] as const) {
+        const answer = await qa.client.POST("/ami/control/playback", { body: { jobId, control } });
+        assertEquals([answer.response.status, answer.data?.job.status], [200, status]);
       }
-      assertEquals(
-        (await qa.post("/ami/control/playback", { jobId, control: "stop" })).status,
-        200,
-      );
+      const stop = await qa.client.POST("/ami/control/playback", {
+        body: { jobId, control: "stop" },
+      });
+      assertEquals(stop.response.status, 200);
       await eventually(
         async () => (await qa.job(jobId)).status === "ended" || undefined,
         "stopped",
       );
 
       // A user may not listen.
-      const refused = await api(dev.proxy, dev.tokens.user).post("/ami/originate/listen", {
-        targetChannel: target,
+      const refused = await api(dev.proxy, dev.tokens.user).client.POST("/ami/originate/listen", {
+        body: { targetChannel: target },
       });
-      assertEquals([refused.status, refused.body.error.code], [403, "forbidden_role"]);
+      assertEquals([refused.response.status, refused.error?.error.code], [403, "forbidden_role"]);
 
       // The binary's test-client against the stack's mock-ami.
       const check = await run(["test-client", "--port", String(dev.amiPort), "--json"], cwd);
@@ -267,16 +293,16 @@ Deno.test({
     let status: Deno.CommandStatus | undefined;
     try {
       await eventually(
-        async () => (await fetch(`${url}/readyz`)).status === 200 || undefined,
+        async () => (await contractFetch(`${url}/readyz`)).status === 200 || undefined,
         "the binary's proxy to be ready",
       );
       const requestId = crypto.randomUUID();
-      const channels = await fetch(`${url}/ami/channels`, {
+      const channels = await contractFetch(`${url}/ami/channels`, {
         headers: { ...headers, "x-request-id": requestId },
       });
       assertEquals(channels.status, 200);
       await channels.body?.cancel();
-      const metrics = await (await fetch(`${url}/metrics`)).text();
+      const metrics = await (await contractFetch(`${url}/metrics`)).text();
       assertMatch(metrics, /^astrix_audit_writable 1$/m);
       assertMatch(metrics, /^astrix_audit_writes_total\{outcome="ok"\} 1$/m);
       // Committed before the answer: another process reads both rows now.
@@ -292,16 +318,16 @@ Deno.test({
       const lock = await holdAuditLock(db);
       let released = false;
       try {
-        const waiting = fetch(`${url}/ami/channels`, { headers });
+        const waiting = contractFetch(`${url}/ami/channels`, { headers });
         for (let i = 0; i < 20; i++) {
-          assertEquals((await fetch(`${url}/healthz`)).status, 200);
+          assertEquals((await contractFetch(`${url}/healthz`)).status, 200);
         }
         const refused = await waiting;
         assertEquals(refused.status, 503);
         assertEquals((await refused.json()).error.code, "audit_unavailable");
         await lock.release();
         released = true;
-        const answer = await fetch(`${url}/ami/channels`, { headers });
+        const answer = await contractFetch(`${url}/ami/channels`, { headers });
         assertEquals(answer.status, 200);
         await answer.body?.cancel();
       } finally {

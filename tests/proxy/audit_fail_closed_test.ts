@@ -20,6 +20,7 @@ import { AuditLog, AuditUnavailableError } from "../../src/audit/mod.ts";
 import { nullLogger } from "../../src/log.ts";
 import { startProxy } from "../../src/proxy/proxy.ts";
 import { assert, assertEquals, assertRejects } from "../_support/assert.ts";
+import { contractFetch } from "../_support/contract.ts";
 import {
   assertErrorAnswer,
   CALLERS,
@@ -51,7 +52,7 @@ function refuseAuditWrites(px: TestProxy): { restore(): void } {
 }
 
 async function auditFailures(px: TestProxy): Promise<number> {
-  const text = await (await fetch(`${px.url}/metrics`)).text();
+  const text = await (await contractFetch(`${px.url}/metrics`)).text();
   return Number(text.match(/^astrix_audit_write_failures_total (\d+)/m)?.[1] ?? "NaN");
 }
 
@@ -147,7 +148,7 @@ Deno.test("AuditLog file deleted under the running proxy: /readyz reports audit 
     });
   }
 
-  const ready = await fetch(`${px.url}/readyz`);
+  const ready = await contractFetch(`${px.url}/readyz`);
   const body = await ready.json();
   assertEquals([ready.status, body.audit], [503, false]);
 

@@ -1,4 +1,5 @@
 import { assertEquals, assertMatch } from "../_support/assert.ts";
+import { contractFetch } from "../_support/contract.ts";
 import { nullLogger } from "../../src/log.ts";
 import { startProxy } from "../../src/proxy/proxy.ts";
 
@@ -21,7 +22,7 @@ async function proxyWith(corsOrigins?: string[]) {
 Deno.test("proxy answers a browser's preflight only for the origins it is given, before auth", async () => {
   const proxy = await proxyWith(["http://app.example"]);
   try {
-    const preflight = await fetch(`${proxy.url}/ami/events`, {
+    const preflight = await contractFetch(`${proxy.url}/ami/events`, {
       method: "OPTIONS",
       headers: {
         origin: "http://app.example",
@@ -34,7 +35,7 @@ Deno.test("proxy answers a browser's preflight only for the origins it is given,
     assertEquals(preflight.headers.get("access-control-allow-origin"), "http://app.example");
     assertMatch(preflight.headers.get("access-control-allow-headers")!, /Authorization/);
     assertMatch(preflight.headers.get("access-control-allow-headers")!, /Last-Event-ID/);
-    const other = await fetch(`${proxy.url}/healthz`, {
+    const other = await contractFetch(`${proxy.url}/healthz`, {
       headers: { origin: "http://evil.example" },
     });
     await other.body?.cancel();
@@ -47,7 +48,7 @@ Deno.test("proxy answers a browser's preflight only for the origins it is given,
 Deno.test("proxy sends no CORS headers unless told to", async () => {
   const proxy = await proxyWith();
   try {
-    const response = await fetch(`${proxy.url}/healthz`, {
+    const response = await contractFetch(`${proxy.url}/healthz`, {
       headers: { origin: "http://app.example" },
     });
     await response.body?.cancel();

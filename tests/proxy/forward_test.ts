@@ -6,6 +6,7 @@
 
 import { Hono } from "hono";
 import { assert, assertEquals, assertMatch } from "../_support/assert.ts";
+import { contractFetch } from "../_support/contract.ts";
 import { serveHttp } from "../../src/http/serve.ts";
 import { nullLogger } from "../../src/log.ts";
 import { AuditReader } from "../../src/audit/mod.ts";
@@ -25,6 +26,16 @@ function upstream() {
   }[] = [];
   const jobs = new Map<string, { status: string }>();
   let healthy = true;
+  let channels: unknown[] = [
+    { channel: "SIP/202-00000001", state: "Up" },
+    {
+      channel: "SIP/203-00000002",
+      state: "Ring",
+      callerIdNum: "203",
+      durationSeconds: 4,
+      extra: 1,
+    },
+  ];
   const app = new Hono();
   app.use(async (c, next) => {
     const body = c.req.method === "POST" ? await c.req.json().catch(() => null) : null;
@@ -40,7 +51,7 @@ function upstream() {
   app.get("/healthz", (c) => healthy ? c.json({ ok: true }) : c.json({ ok: false }, 503));
   app.get(
     "/ami/channels",
-    (c) => c.json({ channels: [{ channel: "SIP/202-00000001", state: "Up" }] }),
+    (c) => c.json({ channels }),
   );
   app.post("/ami/originate/listen", (c) => {
     const id = `up-${jobs.size + 1}`;
@@ -60,6 +71,7 @@ function upstream() {
     calls,
     jobs,
     setHealthy: (value: boolean) => healthy = value,
+    setChannels: (value: unknown[]) => channels = value,
   };
 }
 
@@ -85,9 +97,9 @@ Deno.test("forward mode passes requests upstream with the caller's identity, fol
       })}`,
       "content-type": "application/json",
     };
-    const get = (path: string) => fetch(`${proxy.url}${path}`, { headers });
+    const get = (path: string) => contractFetch(`${proxy.url}${path}`, { headers });
     const post = (path: string, body: unknown = {}) =>
-      fetch(`${proxy.url}${path}`, { method: "POST", headers, body: JSON.stringify(body) });
+      contractFetch(`${proxy.url}${path}`, { method: "POST", headers, body: JSON.stringify(body) });
     const poll = async (predicate: () => Promise<boolean>, what: string) => {
       const deadline = Date.now() + 5_000;
       while (!(await predicate())) {
@@ -95,12 +107,31 @@ Deno.test("forward mode passes requests upstream with the caller's identity, fol
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     };
-    await poll(async () => (await fetch(`${proxy.url}/readyz`)).status === 200, "ready");
+    await poll(async () => (await contractFetch(`${proxy.url}/readyz`)).status === 200, "ready");
 
-    assertEquals(
-      (await (await get("/ami/channels")).json()).channels[0].channel,
-      "SIP/202-00000001",
-    );
+    const none = {
+      callerIdNum: null,
+      callerIdName: null,
+      connectedLineNum: null,
+      application: null,
+      durationSeconds: null,
+      uniqueId: null,
+      linkedId: null,
+    };
+    assertEquals((await (await get("/ami/channels")).json()).channels, [
+      { channel: "SIP/202-00000001", state: "Up", ...none },
+      {
+        channel: "SIP/203-00000002",
+        state: "Ring",
+        ...none,
+        callerIdNum: "203",
+        durationSeconds: 4,
+      },
+    ]);
+    up.setChannels([{ state: "Up" }]);
+    const nameless = await get("/ami/channels");
+    assertEquals([nameless.status, (await nameless.json()).error.code], [502, "upstream_error"]);
+    up.setChannels([{ channel: "SIP/202-00000001", state: "Up" }]);
     const started = await post("/ami/originate/listen", { targetChannel: "SIP/202-00000001" });
     assertEquals(started.status, 202);
     const { jobId } = await started.json();
@@ -133,7 +164,10 @@ Deno.test("forward mode passes requests upstream with the caller's identity, fol
 
     // An upstream that stops answering: not ready, actions refused.
     up.setHealthy(false);
-    await poll(async () => (await fetch(`${proxy.url}/readyz`)).status === 503, "not ready");
+    await poll(
+      async () => (await contractFetch(`${proxy.url}/readyz`)).status === 503,
+      "not ready",
+    );
     const refused = await post("/ami/originate/listen", { targetChannel: "SIP/202-00000001" });
     assertEquals(refused.status, 503);
     assertMatch((await refused.json()).error.code, /unavailable/);

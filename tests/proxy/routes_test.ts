@@ -7,6 +7,7 @@
  */
 
 import { assert, assertEquals, assertMatch } from "../_support/assert.ts";
+import { contractFetch } from "../_support/contract.ts";
 import {
   type Answer,
   assertErrorAnswer,
@@ -591,7 +592,7 @@ Deno.test("tokens over HTTP: missing, garbage, expired and dev tokens get 401 wi
   await t.step(
     "an answer to a request without x-request-id carries one, the same as its body's",
     async () => {
-      const response = await fetch(`${px.url}/ami/channels`);
+      const response = await contractFetch(`${px.url}/ami/channels`);
       const body = await response.json();
       assertEquals(response.status, 401);
       assertMatch(response.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);

@@ -11,6 +11,7 @@
 
 import * as ev from "../../src/pbx/events.ts";
 import { assert, assertEquals } from "../_support/assert.ts";
+import { contractFetch } from "../_support/contract.ts";
 import { holdAuditLock } from "../_support/audit_lock.ts";
 import { type Answer, assertErrorAnswer, CALLERS, startTestProxy } from "../_support/proxy.ts";
 import { SseReader } from "../_support/sse.ts";
@@ -43,7 +44,7 @@ Deno.test("audit write lock held by another process: /healthz and SSE keep answe
     let slowest = 0;
     while (listen === undefined) {
       const started = performance.now();
-      const answer = await fetch(`${px.url}/healthz`);
+      const answer = await contractFetch(`${px.url}/healthz`);
       assertEquals([answer.status, await answer.json()], [200, { status: "ok" }]);
       slowest = Math.max(slowest, performance.now() - started);
       health++;

@@ -14,6 +14,7 @@
 
 import { createLogger } from "../../src/log.ts";
 import { assert, assertEquals, assertMatch } from "../_support/assert.ts";
+import { contractFetch } from "../_support/contract.ts";
 import { startTestProxy } from "../_support/proxy.ts";
 import { eventually } from "../_support/wait.ts";
 
@@ -50,7 +51,7 @@ const unsupported = immutableUnsupported();
 if (unsupported) console.warn(`audit_unwritable_test ignored: ${unsupported}`);
 
 async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const text = await (await contractFetch(`${url}/metrics`)).text();
   return Number(text.match(new RegExp(`^${name} (\\S+)$`, "m"))?.[1] ?? "NaN");
 }
 
@@ -72,7 +73,7 @@ Deno.test({
       assertEquals(answer.status, 200);
 
       const [status, body] = await eventually(async () => {
-        const response = await fetch(`${px.url}/readyz`);
+        const response = await contractFetch(`${px.url}/readyz`);
         const body = await response.json();
         return /checkpoint|cannot be written \(/.test(body.auditProblem?.reason ?? "")
           ? [response.status, body]
@@ -97,7 +98,7 @@ Deno.test({
 
     await eventually(
       async () => {
-        const response = await fetch(`${px.url}/readyz`);
+        const response = await contractFetch(`${px.url}/readyz`);
         return (await response.json()).ready === true ? true : undefined;
       },
       "/readyz to be ready again",

@@ -14,6 +14,7 @@
  */
 
 import { assert, assertEquals } from "../_support/assert.ts";
+import { contractFetch } from "../_support/contract.ts";
 import {
   type Attack,
   dripFollows,
@@ -106,7 +107,7 @@ class HealthProbe {
 
   probe = async (): Promise<boolean> => {
     try {
-      const response = await fetch(`${this.url}/healthz`, {
+      const response = await contractFetch(`${this.url}/healthz`, {
         signal: AbortSignal.timeout(PROBE_LIMIT_MS),
       });
       const body = await response.json();

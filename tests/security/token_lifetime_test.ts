@@ -11,6 +11,7 @@
 import { SignJWT } from "jose";
 import { resolve } from "node:path";
 import { assert, assertEquals, assertMatch } from "../_support/assert.ts";
+import { contractFetch } from "../_support/contract.ts";
 import { runCli } from "../_support/cli.ts";
 import { assertErrorAnswer, startTestProxy, TEST_SECRET } from "../_support/proxy.ts";
 import { createLogger } from "../../src/log.ts";
@@ -83,7 +84,7 @@ Deno.test({
         text += value;
       }
       const url = text.match(/listening on (\S+)/)![1];
-      const response = await fetch(`${url}/ami/channels`, {
+      const response = await contractFetch(`${url}/ami/channels`, {
         headers: { authorization: `Bearer ${"e".repeat(100_000)}` },
       });
       assertEquals(response.status, 431);

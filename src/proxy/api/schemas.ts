@@ -87,7 +87,7 @@ export const recordingsQuery = z.strictObject({
   extension: extension.optional().describe("Calls from or to this extension"),
   q: z.string().max(200).optional().describe("Text in the id, numbers or caller name"),
   direction: z.enum(["inbound", "outbound", "internal", "unknown"]).optional(),
-  limit: z.string().regex(/^\d{1,4}$/, "must be a whole number from 1 to 1000").optional()
+  limit: z.coerce.number().int().min(1).max(1000).optional()
     .describe("Page size, 1 to 1000 (default 50)"),
   cursor: z.string().max(500).optional().describe("nextCursor of the previous page"),
 });
@@ -223,7 +223,10 @@ export const readiness = z.strictObject({
       "False when the banner's AMI version is none a known major speaks (asterisk is the nearest)",
     ),
   }).optional(),
-  auditProblem: z.string().optional(),
+  auditProblem: z.strictObject({
+    reason: z.string().describe("Why the audit cannot be written"),
+    fix: z.string().describe("What the operator should do; /readyz turns ready by itself after"),
+  }).optional().describe("Present while the audit cannot be written"),
   cannotWork: z.array(z.strictObject({
     feature: z.string(),
     what: z.string(),

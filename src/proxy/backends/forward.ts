@@ -71,9 +71,13 @@ export class ForwardBackend implements Backend {
   /** The upstream proxy talks to the PBX: its own `/readyz` says which. */
   readonly pbx = undefined;
 
+  /** The upstream's channels, in this API's shape: fields it does not send are null. */
   async channels(): Promise<ChannelInfo[]> {
-    const { channels } = await this.#call<{ channels: ChannelInfo[] }>("GET", "/ami/channels");
-    return channels;
+    const { channels } = await this.#call<{ channels?: unknown }>("GET", "/ami/channels");
+    if (!Array.isArray(channels)) {
+      throw new ProxyError(502, "upstream_error", "The upstream adapter answered without channels");
+    }
+    return channels.map(channelFromUpstream);
   }
 
   /** The upstream adapter checks the target itself (it answers 404 when there is none). */
@@ -241,4 +245,34 @@ export class ForwardBackend implements Backend {
       );
     }
   }
+}
+
+/** One upstream channel as a {@linkcode ChannelInfo}; 502 when it has no name. */
+function channelFromUpstream(value: unknown): ChannelInfo {
+  const item = (typeof value === "object" && value !== null ? value : {}) as Record<
+    string,
+    unknown
+  >;
+  if (typeof item.channel !== "string" || item.channel === "") {
+    throw new ProxyError(
+      502,
+      "upstream_error",
+      "The upstream adapter listed a channel without a name",
+    );
+  }
+  const text = (key: string) => typeof item[key] === "string" ? item[key] as string : null;
+  const duration = item.durationSeconds;
+  return {
+    channel: item.channel,
+    state: text("state") ?? "Unknown",
+    callerIdNum: text("callerIdNum"),
+    callerIdName: text("callerIdName"),
+    connectedLineNum: text("connectedLineNum"),
+    application: text("application"),
+    durationSeconds: Number.isSafeInteger(duration) && (duration as number) >= 0
+      ? duration as number
+      : null,
+    uniqueId: text("uniqueId"),
+    linkedId: text("linkedId"),
+  };
 }
