@@ -15,6 +15,7 @@ import {
 } from "../src/dev/stack.ts";
 import { createLogger } from "../src/log.ts";
 import type { Role } from "../src/proxy/roles.ts";
+import { LOGIN_CODE_TTL_S } from "../src/proxy/session/login_codes.ts";
 import { untilParentExits } from "../src/shutdown.ts";
 import { asteriskProfile } from "../src/ami/profiles.ts";
 import type { CliContext } from "./context.ts";
@@ -27,7 +28,8 @@ export function devCommand(ctx: CliContext): Command {
     .summary("the whole mock stack (PBX, recordings, proxy) with a token per role")
     .description(
       "Run the whole mock stack for developing the app: the simulated PBX (mock-ami), synthetic " +
-        "recordings (mock-recordings) and the proxy in front of them, with a token per role. " +
+        "recordings (mock-recordings) and the proxy in front of them, with a token per role " +
+        "and a one-click console login link per role. " +
         "The audit, the token secret and the pid file (dev.pid) live in --data-dir. Ctrl-C, " +
         "SIGTERM to that pid, or the end of the process that started it stops everything.",
     )
@@ -114,8 +116,16 @@ async function runStack(ctx: CliContext, flags: DevFlags, parentGone: Promise<st
       asteriskProfile(flags.asterisk ?? 22).version
     }; AMI user astrix, secret astrix)`,
     `  mock-recordings  ${stack.recordingsUrl}`,
+    `  console          ${proxyUrl}/   (log in with a link below, or paste a token)`,
     `  API docs         ${proxyUrl}/docs   (try each route: Authorize with a token below)`,
     `  OpenAPI          ${proxyUrl}/openapi.json`,
+    "",
+    `console login links (each works once, within ${
+      LOGIN_CODE_TTL_S / 60
+    } minutes; then paste a token):`,
+    ...(Object.entries(stack.loginLinks) as [Role, string][]).map(([role, link]) =>
+      `  ${role.padEnd(10)} ${link}`
+    ),
     "",
     `tokens, valid ${DEV_TOKEN_TTL_S / 3600} h (also in ${flags.dataDir}/tokens.json):`,
     ...(Object.entries(tokens) as [Role, string][]).map(([role, token]) =>

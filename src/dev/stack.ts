@@ -68,6 +68,8 @@ export interface DevStack {
   /** `<data-dir>/dev.pid`, holding this process's pid until close. */
   pidFile: PidFile;
   tokens: Record<Role, string>;
+  /** A console login link per role: each works once, within 10 minutes of the start. */
+  loginLinks: Record<Role, string>;
   /** A channel in a live call, for the examples. */
   liveChannel: string | undefined;
   close(): Promise<void>;
@@ -143,6 +145,7 @@ export async function startDevStack(options: DevOptions): Promise<DevStack> {
           auditKeyFile: join(options.dataDir, "ami_audit.db.key"),
           auth: { kind: "hs256", secret },
           devToken: true,
+          loginCodes: true,
           corsOrigins: ["*"], // a web app under development runs on another origin
           recordings: recordings.url,
           logger: options.logger,
@@ -168,6 +171,11 @@ export async function startDevStack(options: DevOptions): Promise<DevStack> {
         ttlSeconds: DEV_TOKEN_TTL_S,
       });
     }
+    // Links stand for the tokens by a single-use code: a token is never put in a URL.
+    const loginLinks = {} as Record<Role, string>;
+    for (const role of Object.keys(tokens) as Role[]) {
+      loginLinks[role] = `${proxy.url}/console/login?code=${proxy.loginCode(tokens[role])}`;
+    }
     const tokensFile = join(options.dataDir, "tokens.json");
     writeFileSync(tokensFile, JSON.stringify(tokens, null, 2) + "\n", { mode: 0o600 });
     chmodSync(tokensFile, 0o600);
@@ -182,6 +190,7 @@ export async function startDevStack(options: DevOptions): Promise<DevStack> {
       auditDb,
       pidFile,
       tokens,
+      loginLinks,
       liveChannel: live?.name,
       close: closeAll,
     };

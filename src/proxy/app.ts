@@ -1,9 +1,9 @@
 /**
  * The proxy's HTTP API as a Hono app built from its dependencies
  * (`createProxyApp(deps)`): request ids, JSON request logs, metrics, the
- * body limit, bearer-token auth, the routes, and one error handler that
- * turns every error into `{"error": {"code", "message", "requestId"}}` and
- * writes the `denied` audit row of a refused request.
+ * body limit, bearer-token or session-cookie auth, the routes, and one
+ * error handler that turns every error into `{"error": {"code", "message",
+ * "requestId"}}` and writes the `denied` audit row of a refused request.
  *
  * @module
  */
@@ -15,18 +15,33 @@ import type { ClientInfo } from "../http/serve.ts";
 import { headSize, MAX_HEADER_BYTES } from "../http/head_size.ts";
 import type { Logger } from "../log.ts";
 import { grantsFor } from "./ami_features.ts";
+import type { AuditBrowser } from "./audit_browser.ts";
 import type { AuditTrail, RequestContext } from "./audit_trail.ts";
 import type { Authenticator, Principal } from "./auth.ts";
 import type { Backend } from "./backends/backend.ts";
-import { ForbiddenError, OutcomeUnknownError, ProxyError, toHttpError } from "./errors.ts";
+import {
+  ForbiddenError,
+  OutcomeUnknownError,
+  ProxyError,
+  SessionExpiredError,
+  toHttpError,
+} from "./errors.ts";
 import type { EventHub } from "./event_hub.ts";
 import type { JobStore } from "./jobs.ts";
 import { PROMETHEUS_CONTENT_TYPE, type ProxyMetrics } from "./metrics.ts";
 import type { RecordingsSource } from "./recordings_source.ts";
 import { docsRoutes } from "./api/docs_ui.ts";
+import { consoleUiRoutes } from "./console/ui.ts";
 import { openApiJson } from "./api/openapi.ts";
 import { amiRoutes } from "./routes/ami_routes.ts";
+import { auditRoutes } from "./routes/audit_routes.ts";
 import { recordingsRoutes } from "./routes/recordings_routes.ts";
+import { callerAuth } from "./session/caller.ts";
+import { clearedSessionCookie, overTls } from "./session/cookie.ts";
+import { consoleRoutes } from "./session/console_routes.ts";
+import type { LoginCodes } from "./session/login_codes.ts";
+import type { SessionStore } from "./session/session_store.ts";
+import { cannotWork as cannotWorkOf, statusRoutes } from "./routes/status_routes.ts";
 
 /** Everything the proxy's routes use. */
 export interface ProxyDeps {
@@ -35,6 +50,14 @@ export interface ProxyDeps {
   jobs: JobStore;
   hub: EventHub;
   trail: AuditTrail;
+  /** The console's browser sessions (the `astrix_session` cookie). */
+  sessions: SessionStore;
+  /** `astrix dev`'s single-use login links (none minted unless `loginCodes: true`). */
+  loginCodes: LoginCodes;
+  /** The audit read back, read-only (GET /audit, /audit/verify). */
+  auditReader: AuditBrowser;
+  /** When the proxy started, in ms since the epoch (GET /status's uptime). */
+  startedAt: number;
   /** Null when no recordings source is configured (recordings routes answer 503). */
   recordings: RecordingsSource | null;
   /** How an extension becomes the channel to call: `SIP/{ext}`. */
@@ -177,12 +200,7 @@ export function createProxyApp(deps: ProxyDeps): Hono<ProxyEnv> {
     // Whom the proxy talks to, from the PBX's banner (unknown until connected, and in forward mode).
     const pbx = deps.backend.pbx;
     const ready = checks.ami && checks.audit && checks.amiPermissions;
-    const cannotWork = missing.map((m) => ({
-      feature: m.feature,
-      what: m.what,
-      refusedActions: m.actions,
-      grant: m.grant,
-    }));
+    const cannotWork = cannotWorkOf(missing);
     return c.json(
       {
         ready,
@@ -215,14 +233,17 @@ export function createProxyApp(deps: ProxyDeps): Hono<ProxyEnv> {
     return c.body(document, 200, { "content-type": "application/json; charset=utf-8" });
   });
   app.route("/", docsRoutes());
+  app.route("/", consoleUiRoutes());
 
-  // Every other route needs a verified caller.
-  app.use(async (c, next) => {
-    c.set("principal", await deps.auth.verify(c.req.header("authorization")));
-    await next();
-  });
+  // The console's login, session and logout read the session cookie themselves.
+  app.route("/", consoleRoutes(deps));
+
+  // Every other route needs a verified caller: a bearer token, or a console session's cookie.
+  app.use(callerAuth(deps));
   app.route("/", recordingsRoutes(deps));
   app.route("/", amiRoutes(deps));
+  app.route("/", auditRoutes(deps));
+  app.route("/", statusRoutes(deps));
 
   app.notFound((c) => errorResponse(c, new ProxyError(404, "not_found", "No such endpoint")));
   app.onError(async (error, c) => {
@@ -246,7 +267,12 @@ export function createProxyApp(deps: ProxyDeps): Hono<ProxyEnv> {
     if (!answer.expected) {
       deps.logger.error("unexpected error", { requestId: c.get("requestId"), error });
     }
-    return errorResponse(c, error);
+    const response = errorResponse(c, error);
+    // The browser drops a cookie that no longer names a session.
+    if (error instanceof SessionExpiredError) {
+      response.headers.append("set-cookie", clearedSessionCookie(overTls(c.req.raw)));
+    }
+    return response;
   });
   return app;
 }

@@ -35,6 +35,13 @@ export interface Principal {
   ext: string | null;
 }
 
+/** A verified token: its caller, and when it stops being valid (seconds since the epoch). */
+export interface VerifiedToken {
+  principal: Principal;
+  /** The token's `exp`; for the development token, which has none, now plus the longest lifetime. */
+  expiresAt: number;
+}
+
 /** The seed's development token, accepted only when the proxy is told to. */
 export const DEV_TOKEN = "test-token-for-local-dev";
 /** Who the development token stands for. */
@@ -75,7 +82,7 @@ export class Authenticator {
   readonly #maxLifetime: number;
   readonly #now: () => number;
   /** Verified tokens and when they stop being valid (s). */
-  readonly #cache = new Map<string, { principal: Principal; until: number }>();
+  readonly #cache = new Map<string, { verified: VerifiedToken; until: number }>();
 
   private constructor(
     key: Uint8Array | JWTVerifyGetKey,
@@ -131,23 +138,31 @@ export class Authenticator {
         "Send the token as Authorization: Bearer <token>",
       );
     }
+    return (await this.verifyToken(token)).principal;
+  }
+
+  /** A token's caller and expiry, checked as {@linkcode verify} checks it; throws the same errors. */
+  async verifyToken(token: string): Promise<VerifiedToken> {
+    const now = this.#now();
     if (token === DEV_TOKEN) {
-      if (this.#devToken) return { ...DEV_PRINCIPAL };
+      if (this.#devToken) {
+        return { principal: { ...DEV_PRINCIPAL }, expiresAt: now + this.#maxLifetime };
+      }
       throw new AuthError(
         "dev_token_refused",
         "The development token is accepted only by `astrix dev` or a proxy in simulate mode started with --dev-token",
       );
     }
-    const now = this.#now();
     const cached = this.#cache.get(token);
-    if (cached && now < cached.until) return cached.principal;
+    if (cached && now < cached.until) return cached.verified;
     if (cached) this.#cache.delete(token);
 
     const payload = await this.#verifySignature(token);
     checkTimes(payload, now, this.#maxLifetime);
-    const principal = principalOf(payload);
-    this.#remember(token, principal, (payload.exp as number) + CLOCK_SKEW_S, now);
-    return principal;
+    const exp = payload.exp as number;
+    const verified = { principal: principalOf(payload), expiresAt: exp };
+    this.#remember(token, verified, exp + CLOCK_SKEW_S, now);
+    return verified;
   }
 
   async #verifySignature(token: string): Promise<JWTPayload> {
@@ -170,13 +185,13 @@ export class Authenticator {
     }
   }
 
-  #remember(token: string, principal: Principal, until: number, now: number): void {
+  #remember(token: string, verified: VerifiedToken, until: number, now: number): void {
     if (this.#cache.size >= CACHE_LIMIT) {
       for (const [key, entry] of this.#cache) if (entry.until <= now) this.#cache.delete(key);
       // Still full of live tokens: forget the oldest.
       if (this.#cache.size >= CACHE_LIMIT) this.#cache.delete(this.#cache.keys().next().value!);
     }
-    this.#cache.set(token, { principal, until });
+    this.#cache.set(token, { verified, until });
   }
 }
 

@@ -43,6 +43,50 @@ export class ForbiddenError extends ProxyError {
   }
 }
 
+/** 401: a console route was called without the `astrix_session` cookie. */
+export class NoSessionError extends AuthError {
+  override name = "NoSessionError";
+  constructor() {
+    super("no_session", "No console session: log in with POST /console/session");
+  }
+}
+
+/** 401: the `astrix_session` cookie names no live session (logged out, expired, proxy restarted). */
+export class SessionExpiredError extends AuthError {
+  override name = "SessionExpiredError";
+  constructor() {
+    super(
+      "session_expired",
+      "The console session has ended (logged out, its token expired, or the proxy restarted): " +
+        "log in again",
+    );
+  }
+}
+
+/** 403: a state-changing request authenticated by the session cookie lacks the session's CSRF token. */
+export class CsrfError extends ForbiddenError {
+  override name = "CsrfError";
+  constructor() {
+    super(
+      "csrf_required",
+      "A request authenticated by the session cookie that changes anything must carry " +
+        "X-Astrix-CSRF: <the session's csrfToken> (from POST or GET /console/session)",
+    );
+  }
+}
+
+/** 403: a console login posted from another origin than the proxy's own. */
+export class CrossOriginLoginError extends ForbiddenError {
+  override name = "CrossOriginLoginError";
+  constructor(origin: string, own: string) {
+    super(
+      "cross_origin",
+      `A console login must come from the proxy's own origin ${own}, not "${origin}": ` +
+        "log in from the console the proxy serves",
+    );
+  }
+}
+
 /** 400: the request's body or query is wrong; names the field. */
 export class BadRequestError extends ProxyError {
   override name = "BadRequestError";

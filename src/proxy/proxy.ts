@@ -18,6 +18,7 @@ import { createMockAmi, type MockAmi } from "../pbx/mock_ami.ts";
 import { DirectoryCatalog } from "../recordings/directory.ts";
 import { SyntheticCatalog } from "../recordings/synthetic.ts";
 import { createProxyApp } from "./app.ts";
+import { AuditBrowser } from "./audit_browser.ts";
 import { auditEventHandler } from "./audit_events.ts";
 import { AuditTrail } from "./audit_trail.ts";
 import { Authenticator, describeLifetime } from "./auth.ts";
@@ -27,8 +28,11 @@ import type { Backend } from "./backends/backend.ts";
 import { ForwardBackend } from "./backends/forward.ts";
 import { EventHub } from "./event_hub.ts";
 import { type Job, JobStore } from "./jobs.ts";
+import { ProxyConfigError } from "./errors.ts";
 import { createProxyMetrics, type ProxyMetrics } from "./metrics.ts";
 import { RecordingsSource } from "./recordings_source.ts";
+import { LoginCodes } from "./session/login_codes.ts";
+import { SessionStore } from "./session/session_store.ts";
 
 /** Where the proxy sends PBX actions. */
 export type BackendConfig =
@@ -71,6 +75,10 @@ export interface ProxyConfig {
   heartbeatMs?: number;
   /** Browser origins allowed to call the API (`*` for any). */
   corsOrigins?: string[];
+  /** Lets {@linkcode RunningProxy.loginCode} mint console login links (`astrix dev` only). */
+  loginCodes?: boolean;
+  /** Seconds since the epoch, for tests: tokens, console sessions and login codes. */
+  now?: () => number;
   logger: Logger;
 }
 
@@ -87,12 +95,18 @@ export interface RunningProxy {
    * false when it is not within `timeoutMs`; `/readyz` says why.
    */
   whenReady(timeoutMs: number): Promise<boolean>;
+  /**
+   * A single-use code for `GET /console/login?code=`, standing for `token` for 10 minutes;
+   * throws ProxyConfigError unless the proxy was started with `loginCodes: true`.
+   */
+  loginCode(token: string): string;
   close(): Promise<void>;
 }
 
 /** Starts a proxy; throws ProxyConfigError / AuditUnavailableError / HttpListenError. */
 export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
   const logger = config.logger;
+  const startedAt = Date.now();
   const auth = config.auth.kind === "hs256"
     ? Authenticator.hs256(config.auth.secret, config)
     : Authenticator.jwks(config.auth.url, config);
@@ -106,6 +120,9 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
   });
   const cleanup: (() => Promise<void> | void)[] = [() => audit.close()];
   try {
+    // Read back beside the writer (WAL: readers never block it) for GET /audit and /audit/verify.
+    const auditReader = AuditBrowser.open(config.auditDb, { keyFile: config.auditKeyFile });
+    cleanup.push(() => auditReader.close());
     const hub = new EventHub({ firstId: Date.now() * 1000, heartbeatMs: config.heartbeatMs });
     metrics.sseSubscribers.readFrom(() => hub.subscriberCount);
     metrics.sseSubscribersBehind.readFrom(() => hub.behindCount);
@@ -148,12 +165,19 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
     const recordings = await recordingsSource(config);
     const trail = new AuditTrail(audit, metrics);
     metrics.auditWritable.readFrom(() => trail.problem === null ? 1 : 0);
+    // In memory: a restart ends every console session (the browser logs in again).
+    const sessions = new SessionStore({ now: config.now });
+    const loginCodes = new LoginCodes({ now: config.now });
     const app = createProxyApp({
       auth,
       backend,
       jobs,
       hub,
       trail,
+      sessions,
+      loginCodes,
+      auditReader,
+      startedAt,
       recordings,
       dialTemplate: config.dialTemplate ?? "SIP/{ext}",
       spoolDir: config.spoolDir ?? "/var/spool/asterisk/monitor",
@@ -190,6 +214,14 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
           await new Promise((resolve) => setTimeout(resolve, 10));
         }
         return isReady();
+      },
+      loginCode(token) {
+        if (!config.loginCodes) {
+          throw new ProxyConfigError(
+            "Login codes are off: start the proxy with loginCodes: true (astrix dev does)",
+          );
+        }
+        return loginCodes.mint(token);
       },
       async close() {
         // Event streams end first, with a final event: they would otherwise hold the server open.

@@ -26,7 +26,9 @@ export type Permission =
   | "playback"
   | "jobs"
   | "events"
-  | "audioToAnyExtension";
+  | "audioToAnyExtension"
+  | "audit"
+  | "status";
 
 /** How far a permission reaches. */
 export type Scope = "all" | "own";
@@ -47,6 +49,10 @@ export const PERMISSIONS: Readonly<Record<Permission, Readonly<Partial<Record<Ro
   events: { qa: "own", supervisor: "all", admin: "all" },
   /** Send a listen's or playback's audio to an extension other than the caller's own. */
   audioToAnyExtension: { admin: "all" },
+  /** Browse and export the audit, verify its chain (GET /audit, /audit/verify). */
+  audit: { admin: "all" },
+  /** The health panel (GET /status). */
+  status: { admin: "all" },
 };
 
 /** The scope `role` has for `permission`, or undefined when it has none. */

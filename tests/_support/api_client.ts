@@ -17,7 +17,7 @@
  */
 
 import createClient, { type Client } from "openapi-fetch";
-import type { paths } from "./api_types.ts";
+import type { paths } from "../../console/api_types.ts";
 import { contractFetch } from "./contract.ts";
 
 /** A typed client of the proxy's API. */

@@ -69,6 +69,8 @@ const CHROMIUM_ARGS = [
   // manifest that does not exist, and a GAIA on the discard port, where nothing listens.
   "--optimization-guide-manifest-override=/dev/null/none",
   "--gaia-url=http://127.0.0.1:9/",
+  // A form field would ask content-autofill.googleapis.com about itself: the discard port too.
+  "--autofill-server-url=http://127.0.0.1:9/",
   // Names resolve to nothing but loopback: a request that slips past the guard finds no host.
   "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1, EXCLUDE [::1]",
 ];

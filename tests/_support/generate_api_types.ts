@@ -1,5 +1,5 @@
 /**
- * Generates the TypeScript types of the proxy's API (`tests/_support/api_types.ts`)
+ * Generates the TypeScript types of the proxy's API (`console/api_types.ts`)
  * from the committed OpenAPI document (`docs/openapi.json`) with openapi-typescript,
  * formatted by `deno fmt`, so that `deno check` fails where a client's use of the
  * API no longer matches the document. `--check FILE` writes nothing and exits 1
@@ -9,9 +9,9 @@
  * @example Regenerate, then check
  * ```sh
  * deno run --allow-read --allow-write --allow-env --allow-sys --allow-run \
- *   tests/_support/generate_api_types.ts --out tests/_support/api_types.ts
+ *   tests/_support/generate_api_types.ts --out console/api_types.ts
  * deno run --allow-read --allow-env --allow-sys --allow-run \
- *   tests/_support/generate_api_types.ts --check tests/_support/api_types.ts
+ *   tests/_support/generate_api_types.ts --check console/api_types.ts
  * ```
  *
  * @module

@@ -49,9 +49,11 @@ browserTest(
     // Authorize with the supervisor's token.
     await page.locator(".auth-wrapper button.authorize").click();
     const modal = page.locator(".modal-ux");
-    await modal.locator("input").fill(px.tokens.supervisor);
-    await modal.locator("button.authorize").click();
-    await modal.locator("button.btn-done").click();
+    // The bearer scheme's form (the console's session cookie is the other scheme).
+    const bearer = modal.locator(".auth-container", { hasText: "bearer (http, Bearer)" });
+    await bearer.locator("input").fill(px.tokens.supervisor);
+    await bearer.locator("button.authorize").click();
+    await bearer.locator("button.btn-done").click();
     await modal.waitFor({ state: "detached" });
     assertMatch(
       (await page.locator(".auth-wrapper button.authorize").getAttribute("class"))!,

@@ -10,7 +10,6 @@
  * ignored.
  */
 
-import { resolve } from "node:path";
 import type { CliContext } from "../../commands/context.ts";
 import { buildCli } from "../../main.ts";
 import { apiClient } from "../_support/api_client.ts";
@@ -20,90 +19,9 @@ import { holdAuditLock } from "../_support/audit_lock.ts";
 import { SseReader } from "../_support/sse.ts";
 import { eventually } from "../_support/wait.ts";
 import { openApiJson } from "../../src/proxy/api/openapi.ts";
+import { BINARY, NO_BINARY as ignore, readUntil, run, startDev } from "../_support/binary.ts";
 
-const given = Deno.env.get("ASTRIX_BINARY");
-/** Absolute: the tests run the binary from other folders. */
-const BINARY = given ? resolve(given) : undefined;
-const ignore = !BINARY;
 const decoder = new TextDecoder();
-
-/** Runs the binary to completion in `cwd`. */
-async function run(args: string[], cwd: string) {
-  const output = await new Deno.Command(BINARY!, { args, cwd, stdout: "piped", stderr: "piped" })
-    .output();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-}
-
-/**
- * `astrix dev` on free ports in `cwd`, read until its banner is complete;
- * with `underShell`, started by a shell that waits for it (the child is then the shell).
- */
-async function startDev(cwd: string, options: { underShell?: boolean } = {}) {
-  const args = ["dev", "--port", "0", "--ami-port", "0", "--recordings-port", "0"];
-  const child = new Deno.Command(options.underShell ? "sh" : BINARY!, {
-    args: options.underShell ? ["-c", `"$ASTRIX" ${args.join(" ")} & wait`] : args,
-    env: { ASTRIX: BINARY! },
-    cwd,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const { text, drained } = await readUntil(child, (text) => text.includes("stops everything"));
-  const proxy = text.match(/proxy\s+(http:\/\/\S+)/)![1];
-  const amiPort = Number(text.match(/mock-ami\s+\S+:(\d+)/)![1]);
-  const recordings = text.match(/mock-recordings\s+(http:\/\/\S+)/)![1];
-  return {
-    pid: child.pid,
-    /** What `.astrix/dev.pid` says. */
-    stackPid: Number(Deno.readTextFileSync(`${cwd}/.astrix/dev.pid`)),
-    proxy,
-    amiPort,
-    ports: [new URL(proxy).port, amiPort, new URL(recordings).port].map(Number),
-    recordings,
-    /** Both pipes closed: every process that held them (the stack too) has exited. */
-    drained,
-    banner: text,
-    tokens: JSON.parse(Deno.readTextFileSync(`${cwd}/.astrix/tokens.json`)) as Record<
-      string,
-      string
-    >,
-    async stop(signal: Deno.Signal = "SIGINT") {
-      child.kill(signal);
-      const status = await child.status;
-      const [, stderr] = await drained;
-      return { code: status.code, stderr };
-    },
-  };
-}
-
-/**
- * Reads a child's stdout until `complete(text)`; then keeps both pipes drained (so that it never
- * blocks writing its logs): `drained` resolves, with the rest of stdout and all of stderr, once
- * every process that held them has exited.
- */
-async function readUntil(child: Deno.ChildProcess, complete: (text: string) => boolean) {
-  const stderr = new Response(child.stderr).text();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!complete(text)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`astrix exited: ${await stderr}`);
-    text += value;
-  }
-  const drained = Promise.all([
-    (async () => {
-      let rest = "";
-      for (let r = await reader.read(); !r.done; r = await reader.read()) rest += r.value;
-      return rest;
-    })(),
-    stderr,
-  ]);
-  return { text, drained };
-}
 
 /** Through the typed client, as a client app would: every answer is held to the contract. */
 function api(base: string, token: string) {
@@ -138,7 +56,9 @@ Deno.test({
       const page = await contractFetch(`${dev.proxy}/docs`);
       const html = await page.text();
       assertMatch(page.headers.get("content-security-policy") ?? "", /script-src 'self'/);
-      const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+      // Every file the page loads (its icon is an inline data: URL, nothing to fetch).
+      const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1])
+        .filter((asset) => !asset.startsWith("data:"));
       assert(assets.length >= 3, html);
       for (const asset of assets) {
         const answer = await contractFetch(new URL(asset, `${dev.proxy}/docs`));

@@ -7,7 +7,7 @@
  */
 
 import { type ApiClient, apiClient } from "../_support/api_client.ts";
-import type { components } from "../_support/api_types.ts";
+import type { components } from "../../console/api_types.ts";
 import { assert, assertEquals, assertMatch } from "../_support/assert.ts";
 import { SseReader } from "../_support/sse.ts";
 import { eventually, unusedPort } from "../_support/wait.ts";

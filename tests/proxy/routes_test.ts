@@ -77,6 +77,8 @@ const DESIGN_TABLE: Record<Permission, Partial<Record<Role, "all" | "own">>> = {
   jobs: { user: "own", qa: "own", supervisor: "own", admin: "all" },
   events: { qa: "own", supervisor: "all", admin: "all" },
   audioToAnyExtension: { admin: "all" },
+  audit: { admin: "all" },
+  status: { admin: "all" },
 };
 
 /** Is `role` allowed `permission` at all, per DESIGN.md? */

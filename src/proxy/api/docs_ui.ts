@@ -10,7 +10,8 @@
  * @example
  * ```ts
  * import { Hono } from "hono";
- * import type { ProxyEnv } from "../app.ts";
+ * import { MIME, serveFile, type StaticFile, staticFile } from "../../http/static_files.ts";
+import type { ProxyEnv } from "../app.ts";
  * import { docsRoutes } from "./docs_ui.ts";
  *
  * const app = new Hono<ProxyEnv>();
@@ -21,9 +22,10 @@
  * @module
  */
 
-import { type Context, Hono } from "hono";
+import { Hono } from "hono";
 import bundleJs from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "text" };
 import swaggerCss from "swagger-ui-dist/swagger-ui.css" with { type: "text" };
+import { MIME, serveFile, type StaticFile, staticFile } from "../../http/static_files.ts";
 import type { ProxyEnv } from "../app.ts";
 import { NotFoundError } from "../errors.ts";
 import initJs from "./docs_init.js" with { type: "text" };
@@ -59,69 +61,23 @@ const PAGE = `<!doctype html>
 </html>
 `;
 
-const JS = "text/javascript; charset=utf-8";
-const CSS = "text/css; charset=utf-8";
-
-/** A file served by {@linkcode docsRoutes}: its bytes, type, cache policy and (lazy) ETag. */
-interface DocsFile {
-  bytes: Uint8Array<ArrayBuffer>;
-  type: string;
-  cacheControl: string;
-  etag?: Promise<string>;
-}
-
-const file = (text: string, type: string, cacheControl: string): DocsFile => ({
-  bytes: new TextEncoder().encode(text),
-  type,
-  cacheControl,
-});
-
 /** The names under `/docs/assets/` (all match `docsAssetParams`). */
-const ASSETS: ReadonlyMap<string, DocsFile> = new Map([
-  ["swagger-ui-bundle.js", file(bundleJs, JS, "public, max-age=86400")],
-  ["swagger-ui.css", file(swaggerCss, CSS, "public, max-age=86400")],
-  ["init.js", file(initJs, JS, "public, max-age=86400")],
+const ASSETS: ReadonlyMap<string, StaticFile> = new Map([
+  ["swagger-ui-bundle.js", staticFile(bundleJs, MIME.js, "public, max-age=86400")],
+  ["swagger-ui.css", staticFile(swaggerCss, MIME.css, "public, max-age=86400")],
+  ["init.js", staticFile(initJs, MIME.js, "public, max-age=86400")],
 ]);
-const PAGE_FILE = file(PAGE, "text/html; charset=utf-8", "no-cache");
+const PAGE_FILE = staticFile(PAGE, MIME.html, "no-cache");
+const HEADERS = { "content-security-policy": DOCS_CSP };
 
 /** `GET /docs` (Swagger UI) and `GET /docs/assets/:file` (its scripts and style sheet). */
 export function docsRoutes(): Hono<ProxyEnv> {
   const app = new Hono<ProxyEnv>();
-  app.get("/docs", (c) => serve(c, PAGE_FILE));
+  app.get("/docs", (c) => serveFile(c, PAGE_FILE, HEADERS));
   app.get("/docs/assets/:file", (c) => {
     const asset = ASSETS.get(c.req.param("file"));
     if (!asset) throw new NotFoundError("No such docs asset");
-    return serve(c, asset);
+    return serveFile(c, asset, HEADERS);
   });
   return app;
-}
-
-/** Answers with `doc` (or 304 when the browser's copy is current), with the security headers. */
-async function serve(c: Context<ProxyEnv>, doc: DocsFile): Promise<Response> {
-  const etag = await (doc.etag ??= etagOf(doc.bytes));
-  const headers = {
-    "content-security-policy": DOCS_CSP,
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
-    "cache-control": doc.cacheControl,
-    etag,
-  };
-  if (matches(c.req.header("if-none-match"), etag)) return c.body(null, 304, headers);
-  return c.body(doc.bytes, 200, { ...headers, "content-type": doc.type });
-}
-
-/** A strong ETag: the first 128 bits of the SHA-256 of the bytes, base64url. */
-async function etagOf(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)).subarray(0, 16);
-  const base64 = btoa(String.fromCharCode(...digest));
-  return `"${base64.replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "")}"`;
-}
-
-/** Whether an `If-None-Match` value names `etag` (weak comparison, as RFC 9110 asks for GET). */
-function matches(ifNoneMatch: string | undefined, etag: string): boolean {
-  if (!ifNoneMatch) return false;
-  return ifNoneMatch.split(",").some((tag) => {
-    const trimmed = tag.trim();
-    return trimmed === "*" || trimmed.replace(/^W\//, "") === etag;
-  });
 }

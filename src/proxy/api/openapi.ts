@@ -65,12 +65,14 @@ export function openApiDocument(): OpenApiDocument {
     servers: [{ url: "/", description: "This proxy" }],
     tags: [
       { name: "probes", description: "Health, readiness and metrics (no token)" },
+      { name: "console", description: "The web console: its page, and its browser sessions" },
       { name: "recordings", description: "Search, read and stream call recordings" },
       { name: "pbx", description: "Live channels; listen, whisper, barge; play a recording" },
       { name: "jobs", description: "Follow and steer a listen or playback" },
       { name: "events", description: "The live event stream" },
+      { name: "admin", description: "The audit browser, its verification, the health panel" },
     ],
-    security: [{ bearer: [] }],
+    security: [{ bearer: [] }, { session: [] }],
     paths,
     components: {
       schemas: {
@@ -86,6 +88,15 @@ export function openApiDocument(): OpenApiDocument {
             "JWKS), with exp (at most 24 h after iat), and the claims sub (or user_id), role " +
             `(${ROLES.join(", ")}) and ext (the caller's extension). \`astrix token\` signs one; ` +
             "`astrix dev` prints one per role.",
+        },
+        session: {
+          type: "apiKey",
+          in: "cookie",
+          name: "astrix_session",
+          description: "The console's browser session, made by POST /console/session from a " +
+            "token: the same caller, until the token's exp. A request it authenticates that " +
+            "changes anything (POST) must also send X-Astrix-CSRF with the session's csrfToken " +
+            "(403 csrf_required). An Authorization header, when sent, wins over the cookie.",
         },
       },
     },
@@ -116,7 +127,9 @@ function operationObject(operation: ApiOperation): Json {
     description: roles
       ? `${operation.description}\n\n**Roles:** ${roles.text}.`
       : operation.description,
-    ...(roles ? { "x-roles": roles.names } : { security: [] }),
+    ...(roles
+      ? { "x-roles": roles.names }
+      : { security: operation.sessionCookie ? [{ session: [] }] : [] }),
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(operation.body
       ? {
@@ -169,13 +182,18 @@ function answerObject(spec: AnswerSpec): Json {
     content = {
       "application/json": { schema, ...(spec.examples ? { examples: spec.examples } : {}) },
     };
-  } else if (spec.content) {
-    content = Object.fromEntries(
-      Object.entries(spec.content).map(([type, schema]) => [
-        type,
-        type === "text/event-stream" ? streamMedia(schema) : { schema },
-      ]),
-    );
+  }
+  if (spec.content) {
+    // Beside the JSON body where a route answers either (GET /audit: JSON or CSV).
+    content = {
+      ...content,
+      ...Object.fromEntries(
+        Object.entries(spec.content).map(([type, schema]) => [
+          type,
+          type === "text/event-stream" ? streamMedia(schema) : { schema },
+        ]),
+      ),
+    };
   }
   return {
     description,

@@ -12,7 +12,14 @@
 import type { z } from "zod";
 import type { Permission } from "../roles.ts";
 import {
+  auditPage,
+  auditQuery,
+  auditVerification,
   channelList,
+  consoleAssetParams,
+  consoleLoginBody,
+  consoleLoginQuery,
+  consoleSession,
   controlBody,
   docsAssetParams,
   eventsQuery,
@@ -22,12 +29,14 @@ import {
   jobStarted,
   listenBody,
   playbackBody,
+  proxyStatus,
   readiness,
   recording,
   recordingIdParams,
   recordingPage,
   recordingsQuery,
 } from "./schemas.ts";
+import { CSV_ROW_CAP } from "../audit_browser.ts";
 
 /** A header an answer carries. */
 export interface HeaderSpec {
@@ -64,11 +73,13 @@ export interface ApiOperation {
   /** Hono's form: `/ami/jobs/:id`. */
   path: string;
   operationId: string;
-  tag: "probes" | "recordings" | "pbx" | "jobs" | "events";
+  tag: "probes" | "console" | "recordings" | "pbx" | "jobs" | "events" | "admin";
   summary: string;
   description: string;
   /** What the caller needs; absent: no token is asked for. */
   permission?: Permission;
+  /** The console's own session routes: the `astrix_session` cookie, not a token. */
+  sessionCookie?: boolean;
   params?: z.ZodObject;
   query?: z.ZodObject;
   /** The JSON body (a registered request schema). */
@@ -100,6 +111,9 @@ export const AUTH_CODES = [
   "invalid_claims",
 ] as const;
 
+/** The 401s of a request by the console's session cookie instead of a token. */
+export const SESSION_CODES = ["session_expired"] as const;
+
 /** The 403s of any route with a permission: the token's role, or none. */
 const ROLE_CODES = ["missing_role", "unknown_role", "forbidden_role"] as const;
 
@@ -127,8 +141,9 @@ const EVERY_ROUTE: Record<number, AnswerSpec> = {
 function authenticated(extra403: readonly string[] = []): Record<number, AnswerSpec> {
   return {
     401: {
-      description: "No token, or one that does not verify (the code says why)",
-      codes: AUTH_CODES,
+      description: "No token, or one that does not verify (the code says why), or a session " +
+        "cookie whose session has ended",
+      codes: [...AUTH_CODES, ...SESSION_CODES],
       examples: {
         token_expired: {
           summary: "An expired token",
@@ -195,6 +210,32 @@ const BAD_REQUEST: Record<number, AnswerSpec> = {
   },
 };
 
+/** A state-changing route called with the console's session cookie. */
+const CHANGES: Record<number, AnswerSpec> = {
+  403: {
+    description: "Called with the session cookie but without X-Astrix-CSRF",
+    codes: ["csrf_required"],
+  },
+};
+
+/** The console's policy header, on its page and assets. */
+const CSP_HEADER: Record<string, HeaderSpec> = {
+  "Content-Security-Policy": {
+    description: "default-src 'none'; script-src 'self'; connect-src 'self'; ...",
+    required: true,
+  },
+};
+
+/** The session cookie a login or logout sets. */
+const SESSION_SET_COOKIE: Record<string, HeaderSpec> = {
+  "Set-Cookie": {
+    description: "astrix_session=...; HttpOnly; SameSite=Strict; Path=/; Max-Age=... " +
+      "(; Secure over TLS); Max-Age=0 clears it",
+    required: true,
+  },
+  "Cache-Control": { description: "no-store", required: true },
+};
+
 const TOO_LARGE: Record<number, AnswerSpec> = {
   413: { description: "The body is larger than 64 KiB", codes: ["too_large"] },
 };
@@ -240,6 +281,13 @@ const JOB_NOT_FOUND: Record<number, AnswerSpec> = {
 
 const RECORDING_NOT_FOUND: Record<number, AnswerSpec> = {
   404: { description: "No such recording", codes: ["not_found"] },
+};
+
+const AUDIT_UNREADABLE: Record<number, AnswerSpec> = {
+  503: {
+    description: "The audit database cannot be read or verified now (the message says why)",
+    codes: ["audit_unreadable"],
+  },
 };
 
 /** Answers captured from a proxy in front of mock-ami (Asterisk 22), as they came. */
@@ -318,12 +366,68 @@ const AUDIO = {
   "audio/mpeg": { type: "string", contentMediaType: "audio/mpeg" },
 };
 
+/** Answers of GET /audit, /audit/verify and /status, captured from a test proxy. */
+const AUDIT_PAGE_EXAMPLE = {
+  rows: [
+    {
+      id: 7,
+      time: "2026-12-04T14:50:57.324Z",
+      timestamp: 1796395857324,
+      user: "admin-202",
+      role: "admin",
+      action: "job.read",
+      target: "SIP/210-00000002",
+      job: "job_prTvLgp0r4X5ZhVWdtzvQQ",
+      outcome: "ok",
+      status: 200,
+      remoteAddr: "127.0.0.1",
+      requestId: "9aa7db48-a130-4852-a596-746d5b330796",
+      detail: null,
+      hash: "08118c275cabc61114dbbe11dd6c92b1a70e7751ede8ce14ef0ba389f17463b3",
+    },
+  ],
+  nextCursor: "1796395857324.7",
+};
+const VERIFY_EXAMPLES = {
+  ok: {
+    summary: "The chain holds",
+    value: {
+      ok: true,
+      rows: 8,
+      chained: 8,
+      legacy: 0,
+      head: {
+        id: 8,
+        hash: "a5ec0f602f262af7f6364ee1ae47adea2c46eabb691de18a785f91a4c05d9cb6",
+        start: { id: 1, hash: "33633ddfbeddb271edf5b97155628294f26876808d822fd9bd3cdc721e25643b" },
+        text: "8:a5ec0f602f262af7f6364ee1ae47adea2c46eabb691de18a785f91a4c05d9cb6 " +
+          "1:33633ddfbeddb271edf5b97155628294f26876808d822fd9bd3cdc721e25643b",
+      },
+    },
+  },
+};
+const STATUS_EXAMPLE = {
+  uptimeSeconds: 3605,
+  backend: "ami",
+  ami: {
+    connected: true,
+    pbx: { asterisk: 22, amiVersion: "11.0.0", exact: true },
+    permissionsChecked: true,
+    cannotWork: [],
+    reconnects: 0,
+    eventsLost: 0,
+  },
+  sse: { subscribers: 0, behind: 0 },
+  audit: { writable: true, problem: null },
+  jobs: { queued: 0, dialing: 0, unknown: 0, active: 1, paused: 0, ended: 0, failed: 0 },
+};
+
 /** The headers a job route reads besides the token: none. The playback controls, in words. */
 const CONTROLS_TEXT = "pause and resume (a pause toggles in Asterisk, so resume is a second " +
   "pause the proxy sends only when paused), forward and reverse (3 s), restart, stop";
 
 /** Every route of the proxy, in the order the document lists them. */
-export const OPERATIONS: readonly ApiOperation[] = [
+const ROUTES: readonly ApiOperation[] = [
   {
     method: "get",
     path: "/healthz",
@@ -466,6 +570,145 @@ export const OPERATIONS: readonly ApiOperation[] = [
       },
       304: { description: "Not modified: the browser's copy (If-None-Match) is current" },
       404: { description: "No such asset", codes: ["not_found"] },
+    }),
+  },
+  {
+    method: "get",
+    path: "/",
+    operationId: "consolePage",
+    tag: "console",
+    summary: "The web console (supervisor board, recordings, audit, health)",
+    description: "One page; its script and style sheet come from /console/assets, nothing from " +
+      "the internet. A strict Content-Security-Policy: nothing inline, nothing evaluated, " +
+      "connections only to the proxy. No token: the page logs in with POST /console/session.",
+    responses: answers(EVERY_ROUTE, {
+      200: {
+        description: "The console's page",
+        headers: CSP_HEADER,
+        content: { "text/html": { type: "string" } },
+      },
+      304: { description: "Not modified: the browser's copy (If-None-Match) is current" },
+    }),
+  },
+  {
+    method: "get",
+    path: "/console/assets/:file",
+    operationId: "consoleAsset",
+    tag: "console",
+    summary: "The console's script or style sheet",
+    description: "Built by `deno task console` and carried in the binary. No token.",
+    params: consoleAssetParams,
+    requestHeaders: [
+      { name: "If-None-Match", description: "An ETag: 304 when the file still has it" },
+    ],
+    responses: answers(EVERY_ROUTE, {
+      200: {
+        description: "The file",
+        headers: {
+          ...CSP_HEADER,
+          ETag: { description: "Changes when the file does", required: true },
+          "Cache-Control": { description: "no-cache: asked again each load", required: true },
+        },
+        content: {
+          "text/javascript": { type: "string" },
+          "text/css": { type: "string" },
+        },
+      },
+      304: { description: "Not modified: the browser's copy (If-None-Match) is current" },
+      404: { description: "No such asset", codes: ["not_found"] },
+    }),
+  },
+  {
+    method: "post",
+    path: "/console/session",
+    operationId: "consoleLogin",
+    tag: "console",
+    summary: "Log the browser in with a token: a session cookie and its CSRF token",
+    description: "The token is verified as bearer auth verifies it; the answer sets the " +
+      "`astrix_session` cookie (HttpOnly, SameSite=Strict, Secure over TLS), which lasts as " +
+      "long as the token. Send `csrfToken` as X-Astrix-CSRF on every state-changing request " +
+      "the cookie authenticates. Only `application/json`, and only from the proxy's own " +
+      "origin. Audited as console-login.",
+    body: consoleLoginBody,
+    bodyExample: { token: "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9..." },
+    responses: answers(EVERY_ROUTE, BAD_REQUEST, TOO_LARGE, {
+      200: {
+        description: "Logged in",
+        json: consoleSession,
+        headers: SESSION_SET_COOKIE,
+      },
+      401: { description: "The token does not verify (the code says why)", codes: AUTH_CODES },
+      403: {
+        description: "Posted from another origin than the proxy's own",
+        codes: ["cross_origin"],
+      },
+      503: {
+        description: "The audit log cannot be written, so no session was made",
+        codes: ["audit_unavailable"],
+      },
+    }),
+  },
+  {
+    method: "get",
+    path: "/console/session",
+    operationId: "consoleSession",
+    tag: "console",
+    summary: "The browser's session: who, until when, its CSRF token",
+    description: "What the console reads when it loads. Needs the `astrix_session` cookie.",
+    sessionCookie: true,
+    responses: answers(EVERY_ROUTE, {
+      200: { description: "The live session", json: consoleSession },
+      401: {
+        description: "No session cookie, or its session has ended (the cookie is cleared)",
+        codes: ["no_session", ...SESSION_CODES],
+      },
+    }),
+  },
+  {
+    method: "post",
+    path: "/console/logout",
+    operationId: "consoleLogout",
+    tag: "console",
+    summary: "End the browser's session (its cookie is refused from now on)",
+    description: "Needs the `astrix_session` cookie and X-Astrix-CSRF. Audited as " +
+      "console-logout; the session ends even when the audit cannot be written.",
+    sessionCookie: true,
+    requestHeaders: [{ name: "X-Astrix-CSRF", description: "The session's csrfToken" }],
+    responses: answers(EVERY_ROUTE, {
+      204: { description: "Logged out; the cookie is cleared", headers: SESSION_SET_COOKIE },
+      401: {
+        description: "No session cookie, or its session has ended",
+        codes: ["no_session", ...SESSION_CODES],
+      },
+      ...CHANGES,
+    }),
+  },
+  {
+    method: "get",
+    path: "/console/login",
+    operationId: "consoleLoginLink",
+    tag: "console",
+    summary: "Redeem one of `astrix dev`'s login links",
+    description: "A code stands for a token for 10 minutes and works once; the token itself " +
+      "is never in a URL. Redirects to the console logged in, or, for a code unknown, used " +
+      "or expired, to the console's login with a notice. Audited as console-login.",
+    query: consoleLoginQuery,
+    responses: answers(EVERY_ROUTE, {
+      303: {
+        description: "To / with the session cookie set, or to /?login=expired",
+        headers: {
+          Location: {
+            description: "/ or /?login=expired",
+            required: true,
+            schema: { enum: ["/", "/?login=expired"] },
+          },
+          "Set-Cookie": { description: "The session cookie, when the code was good" },
+        },
+      },
+      503: {
+        description: "The audit log cannot be written, so no session was made",
+        codes: ["audit_unavailable"],
+      },
     }),
   },
   {
@@ -795,7 +1038,89 @@ export const OPERATIONS: readonly ApiOperation[] = [
       },
     }),
   },
+  {
+    method: "get",
+    path: "/audit",
+    operationId: "queryAudit",
+    tag: "admin",
+    summary: "Browse the audit (audit-query's filters, a page at a time), or export it as CSV",
+    description: "The rows matching every filter given, newest first by default, with " +
+      "`audit-query --format json`'s field names and times in UTC. Page on with `cursor` = " +
+      "the previous page's `nextCursor` (the same filters and order). `format=csv`: every " +
+      `matching row (at most ${CSV_ROW_CAP}: narrow since and until for more) as a download, ` +
+      "audit-query's CSV (a cell that starts like a formula is prefixed with '). Each request " +
+      "writes one audit row (action audit-read).",
+    permission: "audit",
+    query: auditQuery,
+    responses: answers(EVERY_ROUTE, authenticated(), BAD_REQUEST, AUDIT_UNREADABLE, {
+      200: {
+        description: "A page of rows (JSON), or with format=csv every matching row (CSV)",
+        json: auditPage,
+        content: { "text/csv": { type: "string" } },
+        headers: {
+          "Content-Disposition": {
+            description: 'CSV only: attachment; filename="astrix-audit.csv"',
+            schema: { const: 'attachment; filename="astrix-audit.csv"' },
+          },
+          "X-Astrix-Row-Cap": {
+            description: "CSV only: the most rows an export holds",
+            schema: { type: "string", pattern: "^\\d+$" },
+          },
+        },
+        examples: { page: { summary: "The newest two rows", value: AUDIT_PAGE_EXAMPLE } },
+      },
+    }),
+  },
+  {
+    method: "get",
+    path: "/audit/verify",
+    operationId: "verifyAudit",
+    tag: "admin",
+    summary: "Check the audit's hash chain with the proxy's key (audit-query --verify)",
+    description: "Reads every row and checks each against its HMAC and its predecessor, and " +
+      "that the chain starts where it is recorded beside the key. Runs in a worker thread, one " +
+      "at a time (a request that comes meanwhile gets the same answer): about 4.5 s per " +
+      "million rows, during which the proxy serves as usual. Writes one audit row (action " +
+      "audit-verify) with the outcome.",
+    permission: "audit",
+    responses: answers(EVERY_ROUTE, authenticated(), AUDIT_UNREADABLE, {
+      200: {
+        description: "What the verification found: ok false names the first row that fails",
+        json: auditVerification,
+        examples: VERIFY_EXAMPLES,
+      },
+    }),
+  },
+  {
+    method: "get",
+    path: "/status",
+    operationId: "proxyStatus",
+    tag: "admin",
+    summary: "The health panel: PBX link, audit, event streams, jobs, uptime",
+    description: "What /readyz says (the PBX and its identity, the AMI user's missing rights, " +
+      "the audit's problem) and what /metrics counts (AMI reconnects and lost events, SSE " +
+      "subscribers), with the jobs by state, as one object. Not audited when allowed (a panel " +
+      "polls it).",
+    permission: "status",
+    responses: answers(EVERY_ROUTE, authenticated(), {
+      200: {
+        description: "The proxy's state",
+        json: proxyStatus,
+        examples: { healthy: { summary: "In front of Asterisk 22", value: STATUS_EXAMPLE } },
+      },
+    }),
+  },
 ];
+
+/**
+ * Every route. A state-changing one can also be called with the console's session cookie,
+ * which then needs X-Astrix-CSRF (403 csrf_required).
+ */
+export const OPERATIONS: readonly ApiOperation[] = ROUTES.map((operation) =>
+  operation.method === "post" && operation.permission
+    ? { ...operation, responses: answers(operation.responses, CHANGES) }
+    : operation
+);
 
 /** The stream's events: name → the component schema of its data, and when it is sent. */
 export const STREAM_EVENTS: Readonly<Record<string, { schema: string; description: string }>> = {

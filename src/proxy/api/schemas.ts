@@ -16,6 +16,7 @@ import { z } from "zod";
 import { JOB_STATUSES } from "../jobs.ts";
 import { ROLES } from "../roles.ts";
 import { ASTERISK_MAJORS } from "../../ami/versions.ts";
+import { OUTCOMES } from "../../audit/mod.ts";
 
 /** `SIP/202-0000000a`, `PJSIP/202`, `Local/202@from-internal-00000001;2`: no commas, blanks or `$`. */
 const CHANNEL = /^[A-Za-z][A-Za-z0-9_]*\/[A-Za-z0-9_@.+#*:;=\-]{1,120}$/;
@@ -97,6 +98,9 @@ export const jobIdParams = z.strictObject({ id: z.string().max(100).describe("Th
 /** A file of the /docs page. */
 export const docsAssetParams = z.strictObject({
   file: z.string().regex(/^[a-z0-9-]+\.(js|css)$/).describe("The file's name"),
+});
+export const consoleAssetParams = z.strictObject({
+  file: z.enum(["console.js", "console.css"]).describe("The file's name"),
 });
 export const recordingIdParams = z.strictObject({
   id: z.string().max(200).describe("The recording id"),
@@ -259,3 +263,151 @@ responseSchemas.add(streamNotice, { id: "StreamNotice" });
 /** The proxy is going away. */
 export const shutdownEvent = z.strictObject({ reason: z.string() });
 responseSchemas.add(shutdownEvent, { id: "ShutdownEvent" });
+
+// ---- the admin's audit browser and health panel ----
+
+/** A time of GET /audit's period (`src/time_spec.ts`, read in UTC). */
+const auditTime = z.string().max(64).optional();
+
+/** GET /audit query: audit-query's filters, a page (or the CSV export) of the matching rows. */
+export const auditQuery = z.strictObject({
+  user: z.string().max(128).optional().describe("Only this user (the token's sub), exact"),
+  role: z.enum(ROLES).optional().describe("Only this role"),
+  action: z.string().max(100).optional().describe(
+    "Only this action (listen, whisper, barge, playback, control, hangup, channels, " +
+      "recordings.list, audit-read, ...), exact",
+  ),
+  target: z.string().max(200).optional().describe(
+    "Only this target: exact, or a * glob (SIP/20*); digits alone are an extension: 202 also " +
+      "matches SIP/202-0000000a and Local/202@...",
+  ),
+  job: z.string().max(100).optional().describe("Only this job id"),
+  outcome: z.enum(OUTCOMES).optional().describe("Only this outcome"),
+  since: auditTime.describe(
+    "From this time, inclusive: ISO 8601 (2026-11-20, 2026-11-20T14:00, 2026-11-20T14:00:00Z; " +
+      "without a zone it is UTC), today or yesterday (UTC midnight), or 15m / 24h / 7d ago",
+  ),
+  until: auditTime.describe("Up to this time, inclusive (the same forms as since)"),
+  limit: z.coerce.number().int().min(1).max(1000).optional().describe(
+    "Rows per page, 1 to 1000 (default 100); not with format=csv",
+  ),
+  order: z.enum(["desc", "asc"]).optional().describe("desc: newest first (default); asc"),
+  cursor: z.string().regex(/^\d{1,16}\.\d{1,16}$/, "must be a nextCursor of GET /audit").optional()
+    .describe("nextCursor of the previous page (the same filters and order); not with format=csv"),
+  format: z.enum(["json", "csv"]).optional().describe(
+    "json: a page (default); csv: every matching row, at most 100,000, as a file download",
+  ),
+});
+
+/** One audit row, with audit-query --format json's field names. */
+export const auditRow = z.strictObject({
+  id: z.number().int(),
+  time: isoTime,
+  timestamp: z.number().int().describe("Milliseconds since the epoch"),
+  user: z.string().describe("The token's sub"),
+  role: z.string().nullable().describe("Null on legacy rows (from before the chain)"),
+  action: z.string(),
+  target: z.string().nullable(),
+  job: z.string().nullable().describe("The job id"),
+  outcome: z.enum(OUTCOMES).nullable().describe(
+    "attempt (written before the PBX is asked), ok, denied, error",
+  ),
+  status: z.number().int().nullable().describe("The HTTP status answered"),
+  remoteAddr: z.string().nullable(),
+  requestId: z.string().nullable().describe("The answer's x-request-id"),
+  detail: z.unknown().describe("The stored JSON, parsed (as text if it is not JSON); or null"),
+  hash: z.string().nullable().describe("The row's HMAC in the chain (hex)"),
+});
+responseSchemas.add(auditRow, { id: "AuditRow" });
+
+export const auditPage = z.strictObject({
+  rows: z.array(auditRow).describe("In the order asked for (newest first by default)"),
+  nextCursor: z.string().nullable().describe("Pass as cursor for the next page; null at the end"),
+});
+responseSchemas.add(auditPage, { id: "AuditPage" });
+
+const chainPoint = z.strictObject({ id: z.number().int(), hash: z.string() });
+
+/** What GET /audit/verify found. */
+export const auditVerification = z.strictObject({
+  ok: z.boolean().describe("The chain holds (as audit-query --verify exiting 0)"),
+  rows: z.number().int().describe("Rows that hold, read before the first bad one"),
+  chained: z.number().int(),
+  legacy: z.number().int().describe("Rows from before the chain, vouched for by its start"),
+  head: z.strictObject({
+    ...chainPoint.shape,
+    start: chainPoint.describe("Where the chain starts"),
+    text: z.string().describe(
+      "ID:HASH START_ID:START_HASH, as audit-query --head prints it: keep it elsewhere, and " +
+        "check it later with audit-query --verify --expect-head",
+    ),
+  }).nullable().describe("The last chained row that holds, and the chain's start; null: no chain"),
+  problem: z.string().optional().describe("What is wrong, as audit-query --verify says it"),
+  broken: z.strictObject({
+    id: z.number().int().describe("The first row that fails (0: the table itself)"),
+    kind: z.string().describe("changed, inserted, deleted, unhashed, relinked, start, ..."),
+  }).optional(),
+});
+responseSchemas.add(auditVerification, { id: "AuditVerification" });
+
+/** GET /status: the health panel. */
+export const proxyStatus = z.strictObject({
+  uptimeSeconds: z.number().int(),
+  backend: z.enum(["ami", "simulate", "forward"]),
+  ami: z.strictObject({
+    connected: z.boolean().describe("Logged in to the PBX (forward mode: the upstream is up)"),
+    pbx: readiness.shape.pbx.unwrap().nullable().describe(
+      "Null until connected, and in forward mode",
+    ),
+    permissionsChecked: z.boolean().describe("The AMI user's rights were asked at login"),
+    cannotWork: readiness.shape.cannotWork.unwrap().describe(
+      "What the AMI user's manager.conf classes do not allow (as /readyz)",
+    ),
+    reconnects: z.number().int().describe("astrix_ami_reconnects_total"),
+    eventsLost: z.number().int().describe("astrix_ami_events_lost_total"),
+  }),
+  sse: z.strictObject({
+    subscribers: z.number().int().describe("Open event streams"),
+    behind: z.number().int().describe("Of them, readers not keeping up"),
+  }),
+  audit: z.strictObject({
+    writable: z.boolean(),
+    problem: readiness.shape.auditProblem.unwrap().nullable(),
+  }),
+  jobs: z.strictObject(
+    Object.fromEntries(JOB_STATUSES.map((state) => [state, z.number().int()])) as Record<
+      typeof JOB_STATUSES[number],
+      z.ZodNumber
+    >,
+  ).describe("Jobs the proxy holds, by state"),
+});
+responseSchemas.add(proxyStatus, { id: "ProxyStatus" });
+
+// ---- console sessions ----
+
+/** POST /console/session: the token to make a browser session of. */
+export const consoleLoginBody = z.strictObject({
+  token: z.string().min(1).max(8192).describe(
+    "A JWT as bearer auth takes it (without Bearer); it never needs to stay in the page",
+  ),
+});
+requestSchemas.add(consoleLoginBody, { id: "ConsoleLoginRequest" });
+
+/** GET /console/login query. */
+export const consoleLoginQuery = z.strictObject({
+  code: z.string().max(100).optional().describe("A login code from astrix dev's banner"),
+});
+
+/** A console session as its routes answer it. */
+export const consoleSession = z.strictObject({
+  session: z.strictObject({
+    userId: z.string().describe("The token's sub (or user_id)"),
+    role: z.enum(ROLES),
+    ext: z.string().nullable().describe("The token's ext: the caller's phone"),
+    expiresAt: isoTime.describe("When the session ends: the token's exp"),
+    csrfToken: z.string().describe(
+      "Send as X-Astrix-CSRF on every state-changing request the cookie authenticates",
+    ),
+  }),
+});
+responseSchemas.add(consoleSession, { id: "ConsoleSession" });

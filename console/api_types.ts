@@ -122,6 +122,110 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The web console (supervisor board, recordings, audit, health)
+     * @description One page; its script and style sheet come from /console/assets, nothing from the internet. A strict Content-Security-Policy: nothing inline, nothing evaluated, connections only to the proxy. No token: the page logs in with POST /console/session.
+     */
+    get: operations["consolePage"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/console/assets/{file}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The console's script or style sheet
+     * @description Built by `deno task console` and carried in the binary. No token.
+     */
+    get: operations["consoleAsset"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/console/session": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The browser's session: who, until when, its CSRF token
+     * @description What the console reads when it loads. Needs the `astrix_session` cookie.
+     */
+    get: operations["consoleSession"];
+    put?: never;
+    /**
+     * Log the browser in with a token: a session cookie and its CSRF token
+     * @description The token is verified as bearer auth verifies it; the answer sets the `astrix_session` cookie (HttpOnly, SameSite=Strict, Secure over TLS), which lasts as long as the token. Send `csrfToken` as X-Astrix-CSRF on every state-changing request the cookie authenticates. Only `application/json`, and only from the proxy's own origin. Audited as console-login.
+     */
+    post: operations["consoleLogin"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/console/logout": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * End the browser's session (its cookie is refused from now on)
+     * @description Needs the `astrix_session` cookie and X-Astrix-CSRF. Audited as console-logout; the session ends even when the audit cannot be written.
+     */
+    post: operations["consoleLogout"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/console/login": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Redeem one of `astrix dev`'s login links
+     * @description A code stands for a token for 10 minutes and works once; the token itself is never in a URL. Redirects to the console logged in, or, for a code unknown, used or expired, to the console's login with a notice. Audited as console-login.
+     */
+    get: operations["consoleLoginLink"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/recordings": {
     parameters: {
       query?: never;
@@ -348,6 +452,72 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/audit": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Browse the audit (audit-query's filters, a page at a time), or export it as CSV
+     * @description The rows matching every filter given, newest first by default, with `audit-query --format json`'s field names and times in UTC. Page on with `cursor` = the previous page's `nextCursor` (the same filters and order). `format=csv`: every matching row (at most 100000: narrow since and until for more) as a download, audit-query's CSV (a cell that starts like a formula is prefixed with '). Each request writes one audit row (action audit-read).
+     *
+     *     **Roles:** admin.
+     */
+    get: operations["queryAudit"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/audit/verify": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Check the audit's hash chain with the proxy's key (audit-query --verify)
+     * @description Reads every row and checks each against its HMAC and its predecessor, and that the chain starts where it is recorded beside the key. Runs in a worker thread, one at a time (a request that comes meanwhile gets the same answer): about 4.5 s per million rows, during which the proxy serves as usual. Writes one audit row (action audit-verify) with the outcome.
+     *
+     *     **Roles:** admin.
+     */
+    get: operations["verifyAudit"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/status": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The health panel: PBX link, audit, event streams, jobs, uptime
+     * @description What /readyz says (the PBX and its identity, the AMI user's missing rights, the audit's problem) and what /metrics counts (AMI reconnects and lost events, SSE subscribers), with the jobs by state, as one object. Not audited when allowed (a panel polls it).
+     *
+     *     **Roles:** admin.
+     */
+    get: operations["proxyStatus"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -374,6 +544,10 @@ export interface components {
       jobId: string;
       /** @enum {string} */
       control: "pause" | "resume" | "forward" | "reverse" | "restart" | "stop";
+    };
+    ConsoleLoginRequest: {
+      /** @description A JWT as bearer auth takes it (without Bearer); it never needs to stay in the page */
+      token: string;
     };
     TimelineEntry: {
       /**
@@ -590,6 +764,147 @@ export interface components {
     };
     ShutdownEvent: {
       reason: string;
+    };
+    AuditRow: {
+      id: number;
+      /**
+       * Format: date-time
+       * @description ISO 8601, UTC
+       */
+      time: string;
+      /** @description Milliseconds since the epoch */
+      timestamp: number;
+      /** @description The token's sub */
+      user: string;
+      /** @description Null on legacy rows (from before the chain) */
+      role: string | null;
+      action: string;
+      target: string | null;
+      /** @description The job id */
+      job: string | null;
+      /** @description attempt (written before the PBX is asked), ok, denied, error */
+      outcome: ("attempt" | "ok" | "denied" | "error") | null;
+      /** @description The HTTP status answered */
+      status: number | null;
+      remoteAddr: string | null;
+      /** @description The answer's x-request-id */
+      requestId: string | null;
+      /** @description The stored JSON, parsed (as text if it is not JSON); or null */
+      detail: unknown;
+      /** @description The row's HMAC in the chain (hex) */
+      hash: string | null;
+    };
+    AuditPage: {
+      /** @description In the order asked for (newest first by default) */
+      rows: components["schemas"]["AuditRow"][];
+      /** @description Pass as cursor for the next page; null at the end */
+      nextCursor: string | null;
+    };
+    AuditVerification: {
+      /** @description The chain holds (as audit-query --verify exiting 0) */
+      ok: boolean;
+      /** @description Rows that hold, read before the first bad one */
+      rows: number;
+      chained: number;
+      /** @description Rows from before the chain, vouched for by its start */
+      legacy: number;
+      /** @description The last chained row that holds, and the chain's start; null: no chain */
+      head: {
+        id: number;
+        hash: string;
+        /** @description Where the chain starts */
+        start: {
+          id: number;
+          hash: string;
+        };
+        /** @description ID:HASH START_ID:START_HASH, as audit-query --head prints it: keep it elsewhere, and check it later with audit-query --verify --expect-head */
+        text: string;
+      } | null;
+      /** @description What is wrong, as audit-query --verify says it */
+      problem?: string;
+      broken?: {
+        /** @description The first row that fails (0: the table itself) */
+        id: number;
+        /** @description changed, inserted, deleted, unhashed, relinked, start, ... */
+        kind: string;
+      };
+    };
+    ProxyStatus: {
+      uptimeSeconds: number;
+      /** @enum {string} */
+      backend: "ami" | "simulate" | "forward";
+      ami: {
+        /** @description Logged in to the PBX (forward mode: the upstream is up) */
+        connected: boolean;
+        /** @description Null until connected, and in forward mode */
+        pbx: {
+          /**
+           * @description The Asterisk major the AMI banner's version belongs to (11, 13, 16, 18, 20, 22)
+           * @enum {number}
+           */
+          asterisk: 11 | 13 | 16 | 18 | 20 | 22;
+          /** @description From the AMI banner */
+          amiVersion: string;
+          /** @description False when the banner's AMI version is none a known major speaks (asterisk is the nearest) */
+          exact: boolean;
+        } | null;
+        /** @description The AMI user's rights were asked at login */
+        permissionsChecked: boolean;
+        /** @description What the AMI user's manager.conf classes do not allow (as /readyz) */
+        cannotWork: {
+          feature: string;
+          what: string;
+          refusedActions: string[];
+          /** @description The manager.conf classes that allow those actions */
+          grant: string[];
+        }[];
+        /** @description astrix_ami_reconnects_total */
+        reconnects: number;
+        /** @description astrix_ami_events_lost_total */
+        eventsLost: number;
+      };
+      sse: {
+        /** @description Open event streams */
+        subscribers: number;
+        /** @description Of them, readers not keeping up */
+        behind: number;
+      };
+      audit: {
+        writable: boolean;
+        problem: {
+          /** @description Why the audit cannot be written */
+          reason: string;
+          /** @description What the operator should do; /readyz turns ready by itself after */
+          fix: string;
+        } | null;
+      };
+      /** @description Jobs the proxy holds, by state */
+      jobs: {
+        queued: number;
+        dialing: number;
+        unknown: number;
+        active: number;
+        paused: number;
+        ended: number;
+        failed: number;
+      };
+    };
+    ConsoleSession: {
+      session: {
+        /** @description The token's sub (or user_id) */
+        userId: string;
+        /** @enum {string} */
+        role: "user" | "qa" | "supervisor" | "admin";
+        /** @description The token's ext: the caller's phone */
+        ext: string | null;
+        /**
+         * Format: date-time
+         * @description When the session ends: the token's exp
+         */
+        expiresAt: string;
+        /** @description Send as X-Astrix-CSRF on every state-changing request the cookie authenticates */
+        csrfToken: string;
+      };
     };
   };
   responses: never;
@@ -1025,6 +1340,594 @@ export interface operations {
       };
     };
   };
+  consolePage: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The console's page */
+      200: {
+        headers: {
+          /** @description default-src 'none'; script-src 'self'; connect-src 'self'; ... */
+          "Content-Security-Policy": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "text/html": string;
+        };
+      };
+      /** @description Not modified: the browser's copy (If-None-Match) is current */
+      304: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The path does not take this method (the Allow header names those it takes). Codes: `method_not_allowed` */
+      405: {
+        headers: {
+          /** @description The methods the path takes: GET, HEAD */
+          Allow: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "method_not_allowed";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description The request's headers are larger than 16 KiB (a huge token or cookie). Codes: `headers_too_large` */
+      431: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "headers_too_large";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description A bug: the proxy's log has the details. Codes: `internal` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "internal";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  consoleAsset: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description An ETag: 304 when the file still has it */
+        "If-None-Match"?: string;
+      };
+      path: {
+        /** @description The file's name */
+        file: "console.js" | "console.css";
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The file */
+      200: {
+        headers: {
+          /** @description default-src 'none'; script-src 'self'; connect-src 'self'; ... */
+          "Content-Security-Policy": string;
+          /** @description Changes when the file does */
+          ETag: string;
+          /** @description no-cache: asked again each load */
+          "Cache-Control": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "text/javascript": string;
+          "text/css": string;
+        };
+      };
+      /** @description Not modified: the browser's copy (If-None-Match) is current */
+      304: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description No such asset. Codes: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "not_found";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description The path does not take this method (the Allow header names those it takes). Codes: `method_not_allowed` */
+      405: {
+        headers: {
+          /** @description The methods the path takes: GET, HEAD */
+          Allow: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "method_not_allowed";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description The request's headers are larger than 16 KiB (a huge token or cookie). Codes: `headers_too_large` */
+      431: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "headers_too_large";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description A bug: the proxy's log has the details. Codes: `internal` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "internal";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  consoleSession: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The live session */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ConsoleSession"];
+        };
+      };
+      /** @description No session cookie, or its session has ended (the cookie is cleared). Codes: `no_session`, `session_expired` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "no_session" | "session_expired";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description The path does not take this method (the Allow header names those it takes). Codes: `method_not_allowed` */
+      405: {
+        headers: {
+          /** @description The methods the path takes: GET, HEAD */
+          Allow: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "method_not_allowed";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description The request's headers are larger than 16 KiB (a huge token or cookie). Codes: `headers_too_large` */
+      431: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "headers_too_large";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description A bug: the proxy's log has the details. Codes: `internal` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "internal";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  consoleLogin: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9..."
+         *     }
+         */
+        "application/json": components["schemas"]["ConsoleLoginRequest"];
+      };
+    };
+    responses: {
+      /** @description Logged in */
+      200: {
+        headers: {
+          /** @description astrix_session=...; HttpOnly; SameSite=Strict; Path=/; Max-Age=... (; Secure over TLS); Max-Age=0 clears it */
+          "Set-Cookie": string;
+          /** @description no-store */
+          "Cache-Control": string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ConsoleSession"];
+        };
+      };
+      /** @description A field is missing, wrong or unknown (field names it). Codes: `bad_request` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "bad_request";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description The token does not verify (the code says why). Codes: `missing_token`, `dev_token_refused`, `invalid_token`, `invalid_signature`, `wrong_algorithm`, `token_expired`, `token_not_yet_valid`, `token_issued_in_future`, `token_lifetime_too_long`, `wrong_issuer`, `wrong_audience`, `invalid_claims` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?:
+                | "missing_token"
+                | "dev_token_refused"
+                | "invalid_token"
+                | "invalid_signature"
+                | "wrong_algorithm"
+                | "token_expired"
+                | "token_not_yet_valid"
+                | "token_issued_in_future"
+                | "token_lifetime_too_long"
+                | "wrong_issuer"
+                | "wrong_audience"
+                | "invalid_claims";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description Posted from another origin than the proxy's own. Codes: `cross_origin` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "cross_origin";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description The path does not take this method (the Allow header names those it takes). Codes: `method_not_allowed` */
+      405: {
+        headers: {
+          /** @description The methods the path takes: GET, HEAD */
+          Allow: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "method_not_allowed";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description The body is larger than 64 KiB. Codes: `too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "too_large";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description The request's headers are larger than 16 KiB (a huge token or cookie). Codes: `headers_too_large` */
+      431: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "headers_too_large";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description A bug: the proxy's log has the details. Codes: `internal` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "internal";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description The audit log cannot be written, so no session was made. Codes: `audit_unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "audit_unavailable";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  consoleLogout: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description The session's csrfToken */
+        "X-Astrix-CSRF"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Logged out; the cookie is cleared */
+      204: {
+        headers: {
+          /** @description astrix_session=...; HttpOnly; SameSite=Strict; Path=/; Max-Age=... (; Secure over TLS); Max-Age=0 clears it */
+          "Set-Cookie": string;
+          /** @description no-store */
+          "Cache-Control": string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description No session cookie, or its session has ended. Codes: `no_session`, `session_expired` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "no_session" | "session_expired";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description Called with the session cookie but without X-Astrix-CSRF. Codes: `csrf_required` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "csrf_required";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description The path does not take this method (the Allow header names those it takes). Codes: `method_not_allowed` */
+      405: {
+        headers: {
+          /** @description The methods the path takes: GET, HEAD */
+          Allow: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "method_not_allowed";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description The request's headers are larger than 16 KiB (a huge token or cookie). Codes: `headers_too_large` */
+      431: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "headers_too_large";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description A bug: the proxy's log has the details. Codes: `internal` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "internal";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  consoleLoginLink: {
+    parameters: {
+      query?: {
+        /** @description A login code from astrix dev's banner */
+        code?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description To / with the session cookie set, or to /?login=expired */
+      303: {
+        headers: {
+          /** @description / or /?login=expired */
+          Location: "/" | "/?login=expired";
+          /** @description The session cookie, when the code was good */
+          "Set-Cookie"?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The path does not take this method (the Allow header names those it takes). Codes: `method_not_allowed` */
+      405: {
+        headers: {
+          /** @description The methods the path takes: GET, HEAD */
+          Allow: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "method_not_allowed";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description The request's headers are larger than 16 KiB (a huge token or cookie). Codes: `headers_too_large` */
+      431: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "headers_too_large";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description A bug: the proxy's log has the details. Codes: `internal` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "internal";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description The audit log cannot be written, so no session was made. Codes: `audit_unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "audit_unavailable";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+    };
+  };
   listRecordings: {
     parameters: {
       query?: {
@@ -1071,7 +1974,7 @@ export interface operations {
           } & components["schemas"]["Error"];
         };
       };
-      /** @description No token, or one that does not verify (the code says why). Codes: `missing_token`, `dev_token_refused`, `invalid_token`, `invalid_signature`, `wrong_algorithm`, `token_expired`, `token_not_yet_valid`, `token_issued_in_future`, `token_lifetime_too_long`, `wrong_issuer`, `wrong_audience`, `invalid_claims` */
+      /** @description No token, or one that does not verify (the code says why), or a session cookie whose session has ended. Codes: `missing_token`, `dev_token_refused`, `invalid_token`, `invalid_signature`, `wrong_algorithm`, `token_expired`, `token_not_yet_valid`, `token_issued_in_future`, `token_lifetime_too_long`, `wrong_issuer`, `wrong_audience`, `invalid_claims`, `session_expired` */
       401: {
         headers: {
           [name: string]: unknown;
@@ -1092,7 +1995,8 @@ export interface operations {
                 | "token_lifetime_too_long"
                 | "wrong_issuer"
                 | "wrong_audience"
-                | "invalid_claims";
+                | "invalid_claims"
+                | "session_expired";
             };
           } & components["schemas"]["Error"];
         };
@@ -1220,7 +2124,7 @@ export interface operations {
           "application/json": components["schemas"]["Recording"];
         };
       };
-      /** @description No token, or one that does not verify (the code says why). Codes: `missing_token`, `dev_token_refused`, `invalid_token`, `invalid_signature`, `wrong_algorithm`, `token_expired`, `token_not_yet_valid`, `token_issued_in_future`, `token_lifetime_too_long`, `wrong_issuer`, `wrong_audience`, `invalid_claims` */
+      /** @description No token, or one that does not verify (the code says why), or a session cookie whose session has ended. Codes: `missing_token`, `dev_token_refused`, `invalid_token`, `invalid_signature`, `wrong_algorithm`, `token_expired`, `token_not_yet_valid`, `token_issued_in_future`, `token_lifetime_too_long`, `wrong_issuer`, `wrong_audience`, `invalid_claims`, `session_expired` */
       401: {
         headers: {
           [name: string]: unknown;
@@ -1241,7 +2145,8 @@ export interface operations {
                 | "token_lifetime_too_long"
                 | "wrong_issuer"
                 | "wrong_audience"
-                | "invalid_claims";
+                | "invalid_claims"
+                | "session_expired";
             };
           } & components["schemas"]["Error"];
         };
@@ -1435,7 +2340,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description No token, or one that does not verify (the code says why). Codes: `missing_token`, `dev_token_refused`, `invalid_token`, `invalid_signature`, `wrong_algorithm`, `token_expired`, `token_not_yet_valid`, `token_issued_in_future`, `token_lifetime_too_long`, `wrong_issuer`, `wrong_audience`, `invalid_claims` */
+      /** @description No token, or one that does not verify (the code says why), or a session cookie whose session has ended. Codes: `missing_token`, `dev_token_refused`, `invalid_token`, `invalid_signature`, `wrong_algorithm`, `token_expired`, `token_not_yet_valid`, `token_issued_in_future`, `token_lifetime_too_long`, `wrong_issuer`, `wrong_audience`, `invalid_claims`, `session_expired` */
       401: {
         headers: {
           [name: string]: unknown;
@@ -1456,7 +2361,8 @@ export interface operations {
                 | "token_lifetime_too_long"
                 | "wrong_issuer"
                 | "wrong_audience"
-                | "invalid_claims";
+                | "invalid_claims"
+                | "session_expired";
             };
           } & components["schemas"]["Error"];
         };
@@ -1651,7 +2557,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description No token, or one that does not verify (the code says why). Codes: `missing_token`, `dev_token_refused`, `invalid_token`, `invalid_signature`, `wrong_algorithm`, `token_expired`, `token_not_yet_valid`, `token_issued_in_future`, `token_lifetime_too_long`, `wrong_issuer`, `wrong_audience`, `invalid_claims` */
+      /** @description No token, or one that does not verify (the code says why), or a session cookie whose session has ended. Codes: `missing_token`, `dev_token_refused`, `invalid_token`, `invalid_signature`, `wrong_algorithm`, `token_expired`, `token_not_yet_valid`, `token_issued_in_future`, `token_lifetime_too_long`, `wrong_issuer`, `wrong_audience`, `invalid_claims`, `session_expired` */
       401: {
         headers: {
           [name: string]: unknown;
@@ -1745,7 +2651,7 @@ export interface operations {
           "application/json": components["schemas"]["ChannelList"];
         };
       };
-      /** @description No token, or one that does not verify (the code says why). Codes: `missing_token`, `dev_token_refused`, `invalid_token`, `invalid_signature`, `wrong_algorithm`, `token_expired`, `token_not_yet_valid`, `token_issued_in_future`, `token_lifetime_too_long`, `wrong_issuer`, `wrong_audience`, `invalid_claims` */
+      /** @description No token, or one that does not verify (the code says why), or a session cookie whose session has ended. Codes: `missing_token`, `dev_token_refused`, `invalid_token`, `invalid_signature`, `wrong_algorithm`, `token_expired`, `token_not_yet_valid`, `token_issued_in_future`, `token_lifetime_too_long`, `wrong_issuer`, `wrong_audience`, `invalid_claims`, `session_expired` */
       401: {
         headers: {
           [name: string]: unknown;
@@ -1766,7 +2672,8 @@ export interface operations {
                 | "token_lifetime_too_long"
                 | "wrong_issuer"
                 | "wrong_audience"
-                | "invalid_claims";
+                | "invalid_claims"
+                | "session_expired";
             };
           } & components["schemas"]["Error"];
         };
@@ -1919,7 +2826,7 @@ export interface operations {
           } & components["schemas"]["Error"];
         };
       };
-      /** @description No token, or one that does not verify (the code says why). Codes: `missing_token`, `dev_token_refused`, `invalid_token`, `invalid_signature`, `wrong_algorithm`, `token_expired`, `token_not_yet_valid`, `token_issued_in_future`, `token_lifetime_too_long`, `wrong_issuer`, `wrong_audience`, `invalid_claims` */
+      /** @description No token, or one that does not verify (the code says why), or a session cookie whose session has ended. Codes: `missing_token`, `dev_token_refused`, `invalid_token`, `invalid_signature`, `wrong_algorithm`, `token_expired`, `token_not_yet_valid`, `token_issued_in_future`, `token_lifetime_too_long`, `wrong_issuer`, `wrong_audience`, `invalid_claims`, `session_expired` */
       401: {
         headers: {
           [name: string]: unknown;
@@ -1940,12 +2847,13 @@ export interface operations {
                 | "token_lifetime_too_long"
                 | "wrong_issuer"
                 | "wrong_audience"
-                | "invalid_claims";
+                | "invalid_claims"
+                | "session_expired";
             };
           } & components["schemas"]["Error"];
         };
       };
-      /** @description The token is valid, but its role or ownership does not allow this. Codes: `missing_role`, `unknown_role`, `forbidden_role`, `not_your_extension` */
+      /** @description The token is valid, but its role or ownership does not allow this; or: Called with the session cookie but without X-Astrix-CSRF. Codes: `missing_role`, `unknown_role`, `forbidden_role`, `not_your_extension`, `csrf_required` */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1954,7 +2862,12 @@ export interface operations {
           "application/json": {
             error?: {
               /** @enum {unknown} */
-              code?: "missing_role" | "unknown_role" | "forbidden_role" | "not_your_extension";
+              code?:
+                | "missing_role"
+                | "unknown_role"
+                | "forbidden_role"
+                | "not_your_extension"
+                | "csrf_required";
             };
           } & components["schemas"]["Error"];
         };
@@ -2120,7 +3033,7 @@ export interface operations {
           } & components["schemas"]["Error"];
         };
       };
-      /** @description No token, or one that does not verify (the code says why). Codes: `missing_token`, `dev_token_refused`, `invalid_token`, `invalid_signature`, `wrong_algorithm`, `token_expired`, `token_not_yet_valid`, `token_issued_in_future`, `token_lifetime_too_long`, `wrong_issuer`, `wrong_audience`, `invalid_claims` */
+      /** @description No token, or one that does not verify (the code says why), or a session cookie whose session has ended. Codes: `missing_token`, `dev_token_refused`, `invalid_token`, `invalid_signature`, `wrong_algorithm`, `token_expired`, `token_not_yet_valid`, `token_issued_in_future`, `token_lifetime_too_long`, `wrong_issuer`, `wrong_audience`, `invalid_claims`, `session_expired` */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2141,12 +3054,13 @@ export interface operations {
                 | "token_lifetime_too_long"
                 | "wrong_issuer"
                 | "wrong_audience"
-                | "invalid_claims";
+                | "invalid_claims"
+                | "session_expired";
             };
           } & components["schemas"]["Error"];
         };
       };
-      /** @description The token is valid, but its role or ownership does not allow this. Codes: `missing_role`, `unknown_role`, `forbidden_role`, `not_your_extension` */
+      /** @description The token is valid, but its role or ownership does not allow this; or: Called with the session cookie but without X-Astrix-CSRF. Codes: `missing_role`, `unknown_role`, `forbidden_role`, `not_your_extension`, `csrf_required` */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2155,7 +3069,12 @@ export interface operations {
           "application/json": {
             error?: {
               /** @enum {unknown} */
-              code?: "missing_role" | "unknown_role" | "forbidden_role" | "not_your_extension";
+              code?:
+                | "missing_role"
+                | "unknown_role"
+                | "forbidden_role"
+                | "not_your_extension"
+                | "csrf_required";
             };
           } & components["schemas"]["Error"];
         };
@@ -2323,7 +3242,7 @@ export interface operations {
           } & components["schemas"]["Error"];
         };
       };
-      /** @description No token, or one that does not verify (the code says why). Codes: `missing_token`, `dev_token_refused`, `invalid_token`, `invalid_signature`, `wrong_algorithm`, `token_expired`, `token_not_yet_valid`, `token_issued_in_future`, `token_lifetime_too_long`, `wrong_issuer`, `wrong_audience`, `invalid_claims` */
+      /** @description No token, or one that does not verify (the code says why), or a session cookie whose session has ended. Codes: `missing_token`, `dev_token_refused`, `invalid_token`, `invalid_signature`, `wrong_algorithm`, `token_expired`, `token_not_yet_valid`, `token_issued_in_future`, `token_lifetime_too_long`, `wrong_issuer`, `wrong_audience`, `invalid_claims`, `session_expired` */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2344,12 +3263,13 @@ export interface operations {
                 | "token_lifetime_too_long"
                 | "wrong_issuer"
                 | "wrong_audience"
-                | "invalid_claims";
+                | "invalid_claims"
+                | "session_expired";
             };
           } & components["schemas"]["Error"];
         };
       };
-      /** @description The token is valid, but its role or ownership does not allow this. Codes: `missing_role`, `unknown_role`, `forbidden_role`, `not_your_job` */
+      /** @description The token is valid, but its role or ownership does not allow this; or: Called with the session cookie but without X-Astrix-CSRF. Codes: `missing_role`, `unknown_role`, `forbidden_role`, `not_your_job`, `csrf_required` */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2358,7 +3278,12 @@ export interface operations {
           "application/json": {
             error?: {
               /** @enum {unknown} */
-              code?: "missing_role" | "unknown_role" | "forbidden_role" | "not_your_job";
+              code?:
+                | "missing_role"
+                | "unknown_role"
+                | "forbidden_role"
+                | "not_your_job"
+                | "csrf_required";
             };
           } & components["schemas"]["Error"];
         };
@@ -2532,7 +3457,7 @@ export interface operations {
           "application/json": components["schemas"]["JobAnswer"];
         };
       };
-      /** @description No token, or one that does not verify (the code says why). Codes: `missing_token`, `dev_token_refused`, `invalid_token`, `invalid_signature`, `wrong_algorithm`, `token_expired`, `token_not_yet_valid`, `token_issued_in_future`, `token_lifetime_too_long`, `wrong_issuer`, `wrong_audience`, `invalid_claims` */
+      /** @description No token, or one that does not verify (the code says why), or a session cookie whose session has ended. Codes: `missing_token`, `dev_token_refused`, `invalid_token`, `invalid_signature`, `wrong_algorithm`, `token_expired`, `token_not_yet_valid`, `token_issued_in_future`, `token_lifetime_too_long`, `wrong_issuer`, `wrong_audience`, `invalid_claims`, `session_expired` */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2553,7 +3478,8 @@ export interface operations {
                 | "token_lifetime_too_long"
                 | "wrong_issuer"
                 | "wrong_audience"
-                | "invalid_claims";
+                | "invalid_claims"
+                | "session_expired";
             };
           } & components["schemas"]["Error"];
         };
@@ -2667,7 +3593,7 @@ export interface operations {
           "application/json": components["schemas"]["JobAnswer"];
         };
       };
-      /** @description No token, or one that does not verify (the code says why). Codes: `missing_token`, `dev_token_refused`, `invalid_token`, `invalid_signature`, `wrong_algorithm`, `token_expired`, `token_not_yet_valid`, `token_issued_in_future`, `token_lifetime_too_long`, `wrong_issuer`, `wrong_audience`, `invalid_claims` */
+      /** @description No token, or one that does not verify (the code says why), or a session cookie whose session has ended. Codes: `missing_token`, `dev_token_refused`, `invalid_token`, `invalid_signature`, `wrong_algorithm`, `token_expired`, `token_not_yet_valid`, `token_issued_in_future`, `token_lifetime_too_long`, `wrong_issuer`, `wrong_audience`, `invalid_claims`, `session_expired` */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2688,12 +3614,13 @@ export interface operations {
                 | "token_lifetime_too_long"
                 | "wrong_issuer"
                 | "wrong_audience"
-                | "invalid_claims";
+                | "invalid_claims"
+                | "session_expired";
             };
           } & components["schemas"]["Error"];
         };
       };
-      /** @description The token is valid, but its role or ownership does not allow this. Codes: `missing_role`, `unknown_role`, `forbidden_role`, `not_your_job` */
+      /** @description The token is valid, but its role or ownership does not allow this; or: Called with the session cookie but without X-Astrix-CSRF. Codes: `missing_role`, `unknown_role`, `forbidden_role`, `not_your_job`, `csrf_required` */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2702,7 +3629,12 @@ export interface operations {
           "application/json": {
             error?: {
               /** @enum {unknown} */
-              code?: "missing_role" | "unknown_role" | "forbidden_role" | "not_your_job";
+              code?:
+                | "missing_role"
+                | "unknown_role"
+                | "forbidden_role"
+                | "not_your_job"
+                | "csrf_required";
             };
           } & components["schemas"]["Error"];
         };
@@ -2871,7 +3803,7 @@ export interface operations {
           } & components["schemas"]["Error"];
         };
       };
-      /** @description No token, or one that does not verify (the code says why). Codes: `missing_token`, `dev_token_refused`, `invalid_token`, `invalid_signature`, `wrong_algorithm`, `token_expired`, `token_not_yet_valid`, `token_issued_in_future`, `token_lifetime_too_long`, `wrong_issuer`, `wrong_audience`, `invalid_claims` */
+      /** @description No token, or one that does not verify (the code says why), or a session cookie whose session has ended. Codes: `missing_token`, `dev_token_refused`, `invalid_token`, `invalid_signature`, `wrong_algorithm`, `token_expired`, `token_not_yet_valid`, `token_issued_in_future`, `token_lifetime_too_long`, `wrong_issuer`, `wrong_audience`, `invalid_claims`, `session_expired` */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2892,7 +3824,409 @@ export interface operations {
                 | "token_lifetime_too_long"
                 | "wrong_issuer"
                 | "wrong_audience"
-                | "invalid_claims";
+                | "invalid_claims"
+                | "session_expired";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description The token is valid, but its role or ownership does not allow this. Codes: `missing_role`, `unknown_role`, `forbidden_role` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "missing_role" | "unknown_role" | "forbidden_role";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description The path does not take this method (the Allow header names those it takes). Codes: `method_not_allowed` */
+      405: {
+        headers: {
+          /** @description The methods the path takes: GET, HEAD */
+          Allow: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "method_not_allowed";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description The request's headers are larger than 16 KiB (a huge token or cookie). Codes: `headers_too_large` */
+      431: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "headers_too_large";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description A bug: the proxy's log has the details. Codes: `internal` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "internal";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description The audit log cannot be written, so nothing was done; try again later. Codes: `audit_unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "audit_unavailable";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  queryAudit: {
+    parameters: {
+      query?: {
+        /** @description Only this user (the token's sub), exact */
+        user?: string;
+        /** @description Only this role */
+        role?: "user" | "qa" | "supervisor" | "admin";
+        /** @description Only this action (listen, whisper, barge, playback, control, hangup, channels, recordings.list, audit-read, ...), exact */
+        action?: string;
+        /** @description Only this target: exact, or a * glob (SIP/20*); digits alone are an extension: 202 also matches SIP/202-0000000a and Local/202@... */
+        target?: string;
+        /** @description Only this job id */
+        job?: string;
+        /** @description Only this outcome */
+        outcome?: "attempt" | "ok" | "denied" | "error";
+        /** @description From this time, inclusive: ISO 8601 (2026-11-20, 2026-11-20T14:00, 2026-11-20T14:00:00Z; without a zone it is UTC), today or yesterday (UTC midnight), or 15m / 24h / 7d ago */
+        since?: string;
+        /** @description Up to this time, inclusive (the same forms as since) */
+        until?: string;
+        /** @description Rows per page, 1 to 1000 (default 100); not with format=csv */
+        limit?: number;
+        /** @description desc: newest first (default); asc */
+        order?: "desc" | "asc";
+        /** @description nextCursor of the previous page (the same filters and order); not with format=csv */
+        cursor?: string;
+        /** @description json: a page (default); csv: every matching row, at most 100,000, as a file download */
+        format?: "json" | "csv";
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of rows (JSON), or with format=csv every matching row (CSV) */
+      200: {
+        headers: {
+          /** @description CSV only: attachment; filename="astrix-audit.csv" */
+          "Content-Disposition"?: 'attachment; filename="astrix-audit.csv"';
+          /** @description CSV only: the most rows an export holds */
+          "X-Astrix-Row-Cap"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["AuditPage"];
+          "text/csv": string;
+        };
+      };
+      /** @description A field is missing, wrong or unknown (field names it). Codes: `bad_request` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "bad_request";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description No token, or one that does not verify (the code says why), or a session cookie whose session has ended. Codes: `missing_token`, `dev_token_refused`, `invalid_token`, `invalid_signature`, `wrong_algorithm`, `token_expired`, `token_not_yet_valid`, `token_issued_in_future`, `token_lifetime_too_long`, `wrong_issuer`, `wrong_audience`, `invalid_claims`, `session_expired` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?:
+                | "missing_token"
+                | "dev_token_refused"
+                | "invalid_token"
+                | "invalid_signature"
+                | "wrong_algorithm"
+                | "token_expired"
+                | "token_not_yet_valid"
+                | "token_issued_in_future"
+                | "token_lifetime_too_long"
+                | "wrong_issuer"
+                | "wrong_audience"
+                | "invalid_claims"
+                | "session_expired";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description The token is valid, but its role or ownership does not allow this. Codes: `missing_role`, `unknown_role`, `forbidden_role` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "missing_role" | "unknown_role" | "forbidden_role";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description The path does not take this method (the Allow header names those it takes). Codes: `method_not_allowed` */
+      405: {
+        headers: {
+          /** @description The methods the path takes: GET, HEAD */
+          Allow: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "method_not_allowed";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description The request's headers are larger than 16 KiB (a huge token or cookie). Codes: `headers_too_large` */
+      431: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "headers_too_large";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description A bug: the proxy's log has the details. Codes: `internal` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "internal";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description The audit log cannot be written, so nothing was done; try again later; or: The audit database cannot be read or verified now (the message says why). Codes: `audit_unavailable`, `audit_unreadable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "audit_unavailable" | "audit_unreadable";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  verifyAudit: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description What the verification found: ok false names the first row that fails */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["AuditVerification"];
+        };
+      };
+      /** @description No token, or one that does not verify (the code says why), or a session cookie whose session has ended. Codes: `missing_token`, `dev_token_refused`, `invalid_token`, `invalid_signature`, `wrong_algorithm`, `token_expired`, `token_not_yet_valid`, `token_issued_in_future`, `token_lifetime_too_long`, `wrong_issuer`, `wrong_audience`, `invalid_claims`, `session_expired` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?:
+                | "missing_token"
+                | "dev_token_refused"
+                | "invalid_token"
+                | "invalid_signature"
+                | "wrong_algorithm"
+                | "token_expired"
+                | "token_not_yet_valid"
+                | "token_issued_in_future"
+                | "token_lifetime_too_long"
+                | "wrong_issuer"
+                | "wrong_audience"
+                | "invalid_claims"
+                | "session_expired";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description The token is valid, but its role or ownership does not allow this. Codes: `missing_role`, `unknown_role`, `forbidden_role` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "missing_role" | "unknown_role" | "forbidden_role";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description The path does not take this method (the Allow header names those it takes). Codes: `method_not_allowed` */
+      405: {
+        headers: {
+          /** @description The methods the path takes: GET, HEAD */
+          Allow: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "method_not_allowed";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description The request's headers are larger than 16 KiB (a huge token or cookie). Codes: `headers_too_large` */
+      431: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "headers_too_large";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description A bug: the proxy's log has the details. Codes: `internal` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "internal";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description The audit log cannot be written, so nothing was done; try again later; or: The audit database cannot be read or verified now (the message says why). Codes: `audit_unavailable`, `audit_unreadable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "audit_unavailable" | "audit_unreadable";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  proxyStatus: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The proxy's state */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ProxyStatus"];
+        };
+      };
+      /** @description No token, or one that does not verify (the code says why), or a session cookie whose session has ended. Codes: `missing_token`, `dev_token_refused`, `invalid_token`, `invalid_signature`, `wrong_algorithm`, `token_expired`, `token_not_yet_valid`, `token_issued_in_future`, `token_lifetime_too_long`, `wrong_issuer`, `wrong_audience`, `invalid_claims`, `session_expired` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?:
+                | "missing_token"
+                | "dev_token_refused"
+                | "invalid_token"
+                | "invalid_signature"
+                | "wrong_algorithm"
+                | "token_expired"
+                | "token_not_yet_valid"
+                | "token_issued_in_future"
+                | "token_lifetime_too_long"
+                | "wrong_issuer"
+                | "wrong_audience"
+                | "invalid_claims"
+                | "session_expired";
             };
           } & components["schemas"]["Error"];
         };

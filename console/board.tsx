@@ -1,0 +1,142 @@
+/**
+ * The supervisor's board: the live calls, updated from the event stream
+ * (no polling: new calls appear, ended ones go, states change, durations
+ * tick), each with Listen / Whisper / Barge. A listen becomes one of the
+ * user's jobs (the panel beside the board).
+ *
+ * @module
+ */
+
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { api, unwrap } from "./api.ts";
+import { type BoardChannel, ChannelBoard } from "./channels.ts";
+import { useConsole } from "./context.ts";
+import { ErrorNote } from "./errors.tsx";
+import type { MessageKey } from "./i18n.ts";
+import { JobsPanel } from "./jobs_panel.tsx";
+
+const MODES = ["listen", "whisper", "barge"] as const;
+type Mode = typeof MODES[number];
+
+/** The live calls and the user's jobs. */
+export function Board() {
+  const { speaker, live, jobs, jobsChanged } = useConsole();
+  const board = useMemo(() => new ChannelBoard(), []);
+  const [, redraw] = useState(0);
+  const [now, setNow] = useState(Date.now());
+  const [error, setError] = useState<unknown>(null);
+  const [streamState, setStreamState] = useState(live.state);
+
+  useEffect(() => {
+    let reading = 0;
+    const reload = async () => {
+      const ask = ++reading;
+      try {
+        const { channels } = await unwrap(api.GET("/ami/channels"));
+        if (ask !== reading) return;
+        board.load(channels, Date.now());
+        redraw(board.version);
+      } catch (failure) {
+        setError(failure);
+      }
+    };
+    const offs = [
+      live.onResync(() => void reload()),
+      live.onAmi((event) => {
+        if (board.apply(event, Date.now())) redraw(board.version);
+      }),
+      live.onState(setStreamState),
+    ];
+    // Opening the stream reloads (resync); an open one does not again: load now.
+    if (live.state === "live") void reload();
+    const ticker = setInterval(() => setNow(Date.now()), 1000);
+    return () => {
+      for (const off of offs) off();
+      clearInterval(ticker);
+    };
+  }, [board, live]);
+
+  async function listen(channel: BoardChannel, mode: Mode) {
+    setError(null);
+    try {
+      const { job } = await unwrap(
+        api.POST("/ami/originate/listen", { body: { targetChannel: channel.channel, mode } }),
+      );
+      jobs.put(job);
+      jobsChanged();
+    } catch (failure) {
+      setError(failure);
+    }
+  }
+
+  const channels = board.list();
+  return (
+    <div class="split">
+      <section aria-labelledby="board-title">
+        <h2 id="board-title">{speaker.t("board.title")}</h2>
+        <p class="meta" role="status">
+          <span class={`dot ${streamState}`} aria-hidden="true" />
+          {streamState === "live"
+            ? speaker.t("board.stream.live")
+            : speaker.t("board.stream.connecting")}
+          {" · "}
+          <span data-testid="channel-count">
+            {speaker.t("board.count", { n: channels.length })}
+          </span>
+        </p>
+        <ErrorNote error={error} />
+        {channels.length === 0 ? <p>{speaker.t("board.empty")}</p> : (
+          <table class="channels">
+            <thead>
+              <tr>
+                <th scope="col">{speaker.t("board.channel")}</th>
+                <th scope="col">{speaker.t("board.state")}</th>
+                <th scope="col">{speaker.t("board.caller")}</th>
+                <th scope="col">{speaker.t("board.connected")}</th>
+                <th scope="col">{speaker.t("board.duration")}</th>
+                <th scope="col">{speaker.t("board.actions")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {channels.map((channel) => (
+                <tr key={channel.uniqueId ?? channel.channel} data-channel={channel.channel}>
+                  <td>
+                    <bdi dir="ltr">{channel.channel}</bdi>
+                  </td>
+                  <td>{channel.state}</td>
+                  <td>
+                    <bdi dir="ltr">{channel.callerIdNum ?? ""}</bdi>
+                    {channel.callerIdName ? ` ${channel.callerIdName}` : ""}
+                  </td>
+                  <td>
+                    <bdi dir="ltr">{channel.connectedLineNum ?? ""}</bdi>
+                  </td>
+                  <td class="num">{speaker.duration((now - channel.startedAtMs) / 1000)}</td>
+                  <td class="actions">
+                    {MODES.map((mode) => {
+                      const action = speaker.t(`board.${mode}` as MessageKey);
+                      return (
+                        <button
+                          type="button"
+                          key={mode}
+                          aria-label={speaker.t("board.actionLabel", {
+                            action,
+                            channel: channel.channel,
+                          })}
+                          onClick={() => void listen(channel, mode)}
+                        >
+                          {action}
+                        </button>
+                      );
+                    })}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      <JobsPanel />
+    </div>
+  );
+}

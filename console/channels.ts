@@ -1,0 +1,105 @@
+/**
+ * The live-call board's state: the channels `GET /ami/channels` listed,
+ * kept current by the AMI events of the stream (Newchannel, Newstate,
+ * NewCallerid, NewConnectedLine, Newexten, Rename, Hangup), keyed by
+ * Uniqueid. Each event costs one map lookup, so a board of a thousand
+ * calls follows a hundred events a second without re-reading the list.
+ * Durations tick from each channel's start, known from the list's
+ * `durationSeconds` or the time its Newchannel arrived.
+ *
+ * @module
+ */
+
+import type { Channel } from "./api.ts";
+import type { AmiEventData } from "./live.ts";
+
+/** A channel on the board: the API's fields and when it started (ms since the epoch). */
+export interface BoardChannel extends Channel {
+  startedAtMs: number;
+}
+
+/** The channels of the board. */
+export class ChannelBoard {
+  readonly #byId = new Map<string, BoardChannel>();
+  /** Bumped on every change, for views to know when to draw again. */
+  version = 0;
+
+  /** Replaces everything with the list the API answered at `nowMs`. */
+  load(channels: readonly Channel[], nowMs: number): void {
+    this.#byId.clear();
+    for (const channel of channels) {
+      this.#byId.set(keyOf(channel), {
+        ...channel,
+        startedAtMs: nowMs - (channel.durationSeconds ?? 0) * 1000,
+      });
+    }
+    this.version++;
+  }
+
+  /** Applies one AMI event received at `nowMs`; true when the board changed. */
+  apply(event: AmiEventData, nowMs: number): boolean {
+    const id = header(event, "Uniqueid");
+    if (!id) return false;
+    const known = this.#byId.get(id);
+    switch (event.event) {
+      case "Newchannel":
+        this.#byId.set(id, {
+          channel: header(event, "Channel") ?? id,
+          state: header(event, "ChannelStateDesc") ?? "Unknown",
+          callerIdNum: header(event, "CallerIDNum"),
+          callerIdName: header(event, "CallerIDName"),
+          connectedLineNum: header(event, "ConnectedLineNum"),
+          application: null,
+          durationSeconds: 0,
+          uniqueId: id,
+          linkedId: header(event, "Linkedid"),
+          startedAtMs: nowMs,
+        });
+        break;
+      case "Hangup":
+        if (!this.#byId.delete(id)) return false;
+        break;
+      case "Newstate":
+      case "NewCallerid":
+      case "NewConnectedLine":
+        if (!known) return false;
+        known.state = header(event, "ChannelStateDesc") ?? known.state;
+        known.callerIdNum = header(event, "CallerIDNum") ?? known.callerIdNum;
+        known.callerIdName = header(event, "CallerIDName") ?? known.callerIdName;
+        known.connectedLineNum = header(event, "ConnectedLineNum") ?? known.connectedLineNum;
+        break;
+      case "Newexten":
+        if (!known) return false;
+        known.application = header(event, "Application") ?? known.application;
+        break;
+      case "Rename":
+        if (!known) return false;
+        known.channel = header(event, "Newname") ?? known.channel;
+        break;
+      default:
+        return false;
+    }
+    this.version++;
+    return true;
+  }
+
+  /** The channels, longest-running first. */
+  list(): BoardChannel[] {
+    return [...this.#byId.values()].sort((a, b) => a.startedAtMs - b.startedAtMs);
+  }
+
+  get size(): number {
+    return this.#byId.size;
+  }
+}
+
+function keyOf(channel: Channel): string {
+  return channel.uniqueId ?? channel.channel;
+}
+
+/** A header's value; AMI's `<unknown>` and empty values are none. */
+function header(event: AmiEventData, name: string): string | null {
+  const value = event[name];
+  const text = Array.isArray(value) ? value[0] : value;
+  return text && text !== "<unknown>" ? text : null;
+}
