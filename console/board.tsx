@@ -47,8 +47,8 @@ export function Board() {
       }),
       live.onState(setStreamState),
     ];
-    // Opening the stream reloads (resync); an open one does not again: load now.
-    if (live.state === "live") void reload();
+    // Now, and again once the stream opens (a call that began in between is not missed).
+    void reload();
     const ticker = setInterval(() => setNow(Date.now()), 1000);
     return () => {
       for (const off of offs) off();

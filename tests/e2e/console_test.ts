@@ -112,6 +112,12 @@ Deno.test({
           assertEquals(page.url(), `${dev.proxy}/`);
           await page.getByRole("heading", { name: "Live calls" }).waitFor();
           await page.locator("tr[data-channel]").first().waitFor();
+          // Loaded when the board opened, and again when its stream did.
+          const channelLoads = () =>
+            browser.requests.filter((r) => new URL(r.url).pathname === "/ami/channels").length;
+          await page.locator(".dot.live").waitFor();
+          await waitFor(() => channelLoads() === 2, "the board's two loads", 15_000);
+          const loadsAtStart = channelLoads();
           const before = await boardChannels(page);
 
           // Churn adds a call; the stream brings it to the board, answered.
@@ -157,9 +163,9 @@ Deno.test({
           }, channel);
           assertEquals([forged.status, forged.body.error.code], [403, "csrf_required"]);
 
-          // The board loaded the channels once and followed the stream: no polling.
-          const asked = browser.requests.filter((r) => new URL(r.url).pathname === "/ami/channels");
-          assertEquals(asked.length, 1);
+          // The board loaded the channels when it opened (and when its stream did) and then
+          // followed the stream: no polling while the new call came and the listen ran.
+          assertEquals(channelLoads(), loadsAtStart, "GET /ami/channels while the board was open");
           await assertClean(browser, [refused(403, "Forbidden")]);
         },
       );
