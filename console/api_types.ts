@@ -386,6 +386,28 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/ami/jobs": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The caller's own jobs, newest first
+     * @description Every listen and playback the token's user started, while the proxy keeps them (1 h after they end): what a console shows again after a reload. Only the caller's own, whatever the role (an admin reads anyone's by id). Audited as jobs.list.
+     *
+     *     **Roles:** user (only its own jobs), qa (only its own jobs), supervisor (only its own jobs), admin.
+     */
+    get: operations["listJobs"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/ami/jobs/{id}": {
     parameters: {
       query?: never;
@@ -640,6 +662,10 @@ export interface components {
     };
     JobAnswer: {
       job: components["schemas"]["Job"];
+    };
+    JobList: {
+      /** @description The caller's own jobs, newest first */
+      jobs: components["schemas"]["Job"][];
     };
     Channel: {
       channel: string;
@@ -3430,6 +3456,144 @@ export interface operations {
             error?: {
               /** @enum {unknown} */
               code?: "ami_timeout" | "upstream_timeout";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  listJobs: {
+    parameters: {
+      query?: {
+        /** @description live: only jobs not over yet; all (default): ended ones too, while they are kept (1 h) */
+        state?: "all" | "live";
+        /** @description Most jobs answered, newest first (default 50) */
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The jobs */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["JobList"];
+        };
+      };
+      /** @description A field is missing, wrong or unknown (field names it). Codes: `bad_request` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "bad_request";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description No token, or one that does not verify (the code says why), or a session cookie whose session has ended. Codes: `missing_token`, `dev_token_refused`, `invalid_token`, `invalid_signature`, `wrong_algorithm`, `token_expired`, `token_not_yet_valid`, `token_issued_in_future`, `token_lifetime_too_long`, `wrong_issuer`, `wrong_audience`, `invalid_claims`, `session_expired` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?:
+                | "missing_token"
+                | "dev_token_refused"
+                | "invalid_token"
+                | "invalid_signature"
+                | "wrong_algorithm"
+                | "token_expired"
+                | "token_not_yet_valid"
+                | "token_issued_in_future"
+                | "token_lifetime_too_long"
+                | "wrong_issuer"
+                | "wrong_audience"
+                | "invalid_claims"
+                | "session_expired";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description The token is valid, but its role or ownership does not allow this. Codes: `missing_role`, `unknown_role`, `forbidden_role` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "missing_role" | "unknown_role" | "forbidden_role";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description The path does not take this method (the Allow header names those it takes). Codes: `method_not_allowed` */
+      405: {
+        headers: {
+          /** @description The methods the path takes: GET, HEAD */
+          Allow: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "method_not_allowed";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description The request's headers are larger than 16 KiB (a huge token or cookie). Codes: `headers_too_large` */
+      431: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "headers_too_large";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description A bug: the proxy's log has the details. Codes: `internal` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "internal";
+            };
+          } & components["schemas"]["Error"];
+        };
+      };
+      /** @description The audit log cannot be written, so nothing was done; try again later. Codes: `audit_unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "audit_unavailable";
             };
           } & components["schemas"]["Error"];
         };

@@ -114,11 +114,20 @@ function LoggedIn({ session, onLogout }: { session: Session; onLogout(): void })
     const offJob = live.onJob((event) => {
       if (jobs.apply(event)) setJobsVersion(jobs.version);
     });
+    // The user's jobs survive a reload: read them now, and again when the stream (re)opens.
+    const readJobs = () =>
+      api.GET("/ami/jobs", { params: { query: { limit: 50 } } }).then(({ data }) => {
+        for (const job of data?.jobs ?? []) jobs.put(job);
+        setJobsVersion(jobs.version);
+      }, () => {});
+    void readJobs();
+    const offResync = live.onResync(() => void readJobs());
     if (STREAM_ROLES.has(session.role)) live.open();
     const onHash = () => setView(viewOfHash(views));
     addEventListener("hashchange", onHash);
     return () => {
       offJob();
+      offResync();
       live.close();
       removeEventListener("hashchange", onHash);
     };

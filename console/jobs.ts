@@ -16,8 +16,10 @@ export class JobList {
   readonly #byId = new Map<string, Job>();
   version = 0;
 
-  /** Adds (or replaces) a job read from the API. */
+  /** Adds (or replaces) a job read from the API; one older than what is held is ignored. */
   put(job: Job): void {
+    const held = this.#byId.get(job.id);
+    if (held && held.updatedAt > job.updatedAt) return;
     this.#byId.set(job.id, job);
     this.version++;
   }

@@ -92,6 +92,8 @@ export interface JobStoreOptions {
 export class JobStore {
   readonly #jobs = new Map<string, Job>();
   readonly #byUniqueId = new Map<string, Job>();
+  /** Each owner's jobs, oldest first. */
+  readonly #byOwner = new Map<string, Set<Job>>();
   readonly #retentionMs: number;
   readonly #maxJobs: number;
   readonly #now: () => number;
@@ -121,6 +123,9 @@ export class JobStore {
       timeline: [{ at, status: "queued", note: "accepted" }],
     };
     this.#jobs.set(job.id, job);
+    let own = this.#byOwner.get(job.owner);
+    if (!own) this.#byOwner.set(job.owner, own = new Set());
+    own.add(job);
     this.#onChange(job);
     return job;
   }
@@ -129,6 +134,13 @@ export class JobStore {
   get(id: string): Job | undefined {
     this.#sweep();
     return this.#jobs.get(id);
+  }
+
+  /** `owner`'s jobs, newest first, at most `limit`: their own, never anyone else's. */
+  ownedBy(owner: string, limit: number): Job[] {
+    this.#sweep();
+    const own = [...this.#byOwner.get(owner) ?? []];
+    return own.slice(Math.max(0, own.length - limit)).reverse();
   }
 
   /** Jobs not yet over. */
@@ -220,6 +232,9 @@ export class JobStore {
 
   #forget(id: string, job: Job): void {
     this.#jobs.delete(id);
+    const own = this.#byOwner.get(job.owner);
+    own?.delete(job);
+    if (own?.size === 0) this.#byOwner.delete(job.owner);
     if (job.uniqueId !== null && this.#byUniqueId.get(job.uniqueId) === job) {
       this.#byUniqueId.delete(job.uniqueId);
     }

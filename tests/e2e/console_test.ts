@@ -145,6 +145,13 @@ Deno.test({
             JSON.stringify(live.timeline),
           );
           await browser.screenshot("console-listening");
+          // The board loaded the channels when it opened (and when its stream did) and then
+          // followed the stream: no polling while the new call came and the listen ran.
+          assertEquals(channelLoads(), loadsAtStart, "GET /ami/channels while the board was open");
+
+          // A reload keeps the job in the panel (GET /ami/jobs), live.
+          await page.reload();
+          await jobInState(page, "active", job);
 
           await page.getByRole("button", { name: `Hang up job ${job}` }).click();
           await jobInState(page, "ended", job);
@@ -163,9 +170,6 @@ Deno.test({
           }, channel);
           assertEquals([forged.status, forged.body.error.code], [403, "csrf_required"]);
 
-          // The board loaded the channels when it opened (and when its stream did) and then
-          // followed the stream: no polling while the new call came and the listen ran.
-          assertEquals(channelLoads(), loadsAtStart, "GET /ami/channels while the board was open");
           await assertClean(browser, [refused(403, "Forbidden")]);
         },
       );

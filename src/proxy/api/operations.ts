@@ -26,6 +26,8 @@ import {
   health,
   jobAnswer,
   jobIdParams,
+  jobList,
+  jobsQuery,
   jobStarted,
   listenBody,
   playbackBody,
@@ -969,6 +971,27 @@ const ROUTES: readonly ApiOperation[] = [
         },
       },
     ),
+  },
+  {
+    method: "get",
+    path: "/ami/jobs",
+    operationId: "listJobs",
+    tag: "jobs",
+    summary: "The caller's own jobs, newest first",
+    description: "Every listen and playback the token's user started, while the proxy keeps " +
+      "them (1 h after they end): what a console shows again after a reload. Only the caller's " +
+      "own, whatever the role (an admin reads anyone's by id). Audited as jobs.list.",
+    permission: "jobs",
+    query: jobsQuery,
+    responses: answers(EVERY_ROUTE, authenticated(), BAD_REQUEST, {
+      200: {
+        description: "The jobs",
+        json: jobList,
+        examples: {
+          one: { summary: "A listen that is live", value: { jobs: [JOB_EXAMPLE.value.job] } },
+        },
+      },
+    }),
   },
   {
     method: "get",

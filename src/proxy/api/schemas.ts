@@ -72,6 +72,16 @@ export const controlBody = z.strictObject({
 requestSchemas.add(controlBody, { id: "ControlRequest" });
 
 /** GET /ami/events query. */
+/** GET /ami/jobs query. */
+export const jobsQuery = z.strictObject({
+  state: z.enum(["all", "live"]).optional().describe(
+    "live: only jobs not over yet; all (default): ended ones too, while they are kept (1 h)",
+  ),
+  limit: z.coerce.number().int().min(1).max(200).optional().describe(
+    "Most jobs answered, newest first (default 50)",
+  ),
+});
+
 export const eventsQuery = z.strictObject({
   job: z.string().max(100).optional().describe("Only the events of this job"),
   event: z.string().max(200).optional().describe(
@@ -153,6 +163,11 @@ responseSchemas.add(jobStarted, { id: "JobStarted" });
 /** The answer of a request about one job. */
 export const jobAnswer = z.strictObject({ job });
 responseSchemas.add(jobAnswer, { id: "JobAnswer" });
+
+export const jobList = z.strictObject({
+  jobs: z.array(job).describe("The caller's own jobs, newest first"),
+});
+responseSchemas.add(jobList, { id: "JobList" });
 
 /** A live channel. */
 export const channelInfo = z.strictObject({

@@ -13,9 +13,9 @@ import type { ProxyDeps, ProxyEnv } from "../app.ts";
 import type { Principal } from "../auth.ts";
 import { BadRequestError, ForbiddenError, NotFoundError, ProxyError } from "../errors.ts";
 import type { HubEvent } from "../event_hub.ts";
-import type { Job } from "../jobs.ts";
+import { isFinal, type Job } from "../jobs.ts";
 import { scopeOf } from "../roles.ts";
-import { controlBody, eventsQuery, listenBody, playbackBody } from "../api/schemas.ts";
+import { controlBody, eventsQuery, jobsQuery, listenBody, playbackBody } from "../api/schemas.ts";
 import { parseWith } from "../validation.ts";
 import { audited, auditRead, guard, principalOf } from "./guard.ts";
 
@@ -89,6 +89,17 @@ export function amiRoutes(deps: ProxyDeps): Hono<ProxyEnv> {
       return { status: 200, result: job };
     });
     return c.json({ job });
+  });
+
+  app.get("/ami/jobs", async (c) => {
+    const query = parseWith(jobsQuery, c.req.query(), "query");
+    guard(c, { action: "jobs.list" }, "jobs");
+    const limit = query.limit ?? 50;
+    const own = deps.jobs.ownedBy(principalOf(c).userId, query.state === "live" ? Infinity : limit);
+    const jobs = (query.state === "live" ? own.filter((job) => !isFinal(job.status)) : own)
+      .slice(0, limit);
+    await auditRead(deps, c, 200, { count: jobs.length });
+    return c.json({ jobs });
   });
 
   app.get("/ami/jobs/:id", async (c) => {
