@@ -9,7 +9,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { readFileSync } from "node:fs";
 import process from "node:process";
 import { defaultKeyFile } from "../src/audit/mod.ts";
-import { parseCount, parseLifetime, parsePort } from "../src/config.ts";
+import { parseCount, parseLifetime, parsePort, parsePublicUrl } from "../src/config.ts";
 import { HttpListenError } from "../src/http/serve.ts";
 import { createLogger } from "../src/log.ts";
 import { DEFAULT_MAX_TOKEN_LIFETIME_S } from "../src/proxy/auth.ts";
@@ -44,6 +44,7 @@ interface ProxyFlags {
   jobRetention: number;
   logFormat: "json" | "pretty";
   corsOrigin?: string[];
+  publicUrl?: string;
 }
 
 /** `host:port`, `[::1]:5038`, or a host alone (port 5038). */
@@ -201,6 +202,14 @@ export function proxyCommand(ctx: CliContext): Command {
       ),
     )
     .addOption(
+      new Option(
+        "--public-url <url>",
+        "where browsers open the console when a proxy in front changes it (TLS in nginx: " +
+          "https://console.example.com): console logins must come from it, its cookie is Secure " +
+          "when it is https",
+      ).env("ASTRIX_PUBLIC_URL").argParser(parsePublicUrl),
+    )
+    .addOption(
       new Option("--log-format <format>", "request and event logs on stderr").choices([
         "json",
         "pretty",
@@ -331,6 +340,7 @@ function proxyConfig(
     dialTemplate: flags.dialTemplate,
     jobRetentionMs: flags.jobRetention,
     corsOrigins: flags.corsOrigin,
+    publicUrl: flags.publicUrl,
     logger,
   };
 }

@@ -20,6 +20,26 @@ export function parsePort(value: string): number {
   return port;
 }
 
+/** An http(s) URL without a path, query or fragment: where browsers reach the proxy. */
+export function parsePublicUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw new InvalidArgumentError(
+      `"${value}" is not a URL: give one like https://console.example.com`,
+    );
+  }
+  if (
+    !["http:", "https:"].includes(url.protocol) || url.pathname !== "/" || url.search || url.hash
+  ) {
+    throw new InvalidArgumentError(
+      `"${value}" must be an http(s) URL with no path, query or fragment, like https://console.example.com`,
+    );
+  }
+  return url.origin;
+}
+
 /** A whole number ≥ 0. */
 export function parseCount(value: string): number {
   if (!/^\d+$/.test(value.trim())) {

@@ -4,6 +4,7 @@ import {
   parseCount,
   parseExtensions,
   parsePort,
+  parsePublicUrl,
   parseRate,
   parseUsersFile,
   parseUserSpec,
@@ -13,6 +14,23 @@ Deno.test("parsePort takes 0 to 65535 and refuses the rest", () => {
   assertEquals([parsePort("0"), parsePort("5038"), parsePort("65535")], [0, 5038, 65535]);
   for (const bad of ["-1", "65536", "abc", "", "50.5"]) {
     assertThrows(() => parsePort(bad), InvalidArgumentError);
+  }
+});
+
+Deno.test("parsePublicUrl takes an http(s) origin and refuses paths, queries and other schemes", () => {
+  assertEquals(parsePublicUrl("https://console.example.com/"), "https://console.example.com");
+  assertEquals(parsePublicUrl(" http://10.0.0.5:8080 "), "http://10.0.0.5:8080");
+  for (
+    const bad of [
+      "console.example.com",
+      "ftp://x",
+      "https://x/console",
+      "https://x/?a=1",
+      "https://x/#f",
+      "",
+    ]
+  ) {
+    assertThrows(() => parsePublicUrl(bad), InvalidArgumentError);
   }
 });
 

@@ -68,6 +68,8 @@ export interface ProxyDeps {
   logger: Logger;
   /** Browser origins allowed to call the API (`*` for any); none: no CORS headers. */
   corsOrigins?: string[];
+  /** The origin of --public-url: where browsers open the console (logins, Secure cookies). */
+  publicOrigin?: string;
 }
 
 /** What the audit of a request needs, set by its route before anything can be refused. */
@@ -270,7 +272,10 @@ export function createProxyApp(deps: ProxyDeps): Hono<ProxyEnv> {
     const response = errorResponse(c, error);
     // The browser drops a cookie that no longer names a session.
     if (error instanceof SessionExpiredError) {
-      response.headers.append("set-cookie", clearedSessionCookie(overTls(c.req.raw)));
+      response.headers.append(
+        "set-cookie",
+        clearedSessionCookie(overTls(c.req.raw, deps.publicOrigin)),
+      );
     }
     return response;
   });

@@ -75,6 +75,12 @@ export interface ProxyConfig {
   heartbeatMs?: number;
   /** Browser origins allowed to call the API (`*` for any). */
   corsOrigins?: string[];
+  /**
+   * The URL browsers open the console at, when a proxy in front changes it (TLS terminated by
+   * nginx: `https://console.example.com`): logins must come from its origin; cookies are Secure
+   * when it is `https:`.
+   */
+  publicUrl?: string;
   /** Lets {@linkcode RunningProxy.loginCode} mint console login links (`astrix dev` only). */
   loginCodes?: boolean;
   /** Seconds since the epoch, for tests: tokens, console sessions and login codes. */
@@ -184,6 +190,7 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
       metrics,
       logger,
       corsOrigins: config.corsOrigins,
+      publicOrigin: config.publicUrl === undefined ? undefined : new URL(config.publicUrl).origin,
     });
     const server = await serveHttp(app.fetch, { hostname: config.host, port: config.port });
     const facts = [

@@ -9,7 +9,7 @@
  */
 
 import { DatabaseSync } from "node:sqlite";
-import { assert, assertEquals } from "../_support/assert.ts";
+import { assert, assertEquals, assertMatch } from "../_support/assert.ts";
 import {
   CLEARED_COOKIE,
   cookieHeader,
@@ -110,6 +110,45 @@ Deno.test("POST /console/session from another origin: 403 cross_origin, no sessi
     headers: { origin: px.url },
   });
   assertEquals(own.status, 200);
+});
+
+Deno.test("behind a proxy terminating TLS: the https page of the same host logs in with a Secure cookie; another host does not", async () => {
+  await using px = await startTestProxy();
+  const tlsPage = px.url.replace("http://", "https://");
+  const login = await px.request("POST", "/console/session", {
+    json: { token: px.tokens.admin },
+    headers: { origin: tlsPage },
+  });
+  assertEquals(login.status, 200);
+  assertMatch(login.headers.get("set-cookie")!, /; Secure$/);
+  const other = await px.request("POST", "/console/session", {
+    json: { token: px.tokens.admin },
+    headers: { origin: tlsPage.replace("127.0.0.1", "localhost") },
+  });
+  assertErrorAnswer(other, 403, "cross_origin");
+});
+
+Deno.test("with --public-url, only its origin logs in, and its https makes the cookie Secure", async () => {
+  await using px = await startTestProxy({ config: { publicUrl: "https://console.example.com" } });
+  const login = await px.request("POST", "/console/session", {
+    json: { token: px.tokens.admin },
+    headers: { origin: "https://console.example.com" },
+  });
+  assertEquals(login.status, 200);
+  assertMatch(login.headers.get("set-cookie")!, /; Secure$/);
+  // Without Origin (not a browser's cross-site request): Secure all the same.
+  const bare = await px.request("POST", "/console/session", { json: { token: px.tokens.admin } });
+  assertMatch(bare.headers.get("set-cookie")!, /; Secure$/);
+  for (
+    const origin of [px.url, px.url.replace("http://", "https://"), "http://console.example.com"]
+  ) {
+    const refused = await px.request("POST", "/console/session", {
+      json: { token: px.tokens.admin },
+      headers: { origin },
+    });
+    assertErrorAnswer(refused, 403, "cross_origin");
+    assertMatch(refused.body.error.message, /https:\/\/console\.example\.com/);
+  }
 });
 
 Deno.test("a forged or random session cookie: 401 session_expired, cleared, nothing sent, no row", async () => {

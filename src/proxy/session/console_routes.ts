@@ -43,7 +43,7 @@ export function consoleRoutes(deps: ProxyDeps): Hono<ProxyEnv> {
     c.set("principal", verified.principal);
     // From here a refusal is a denied row of the token's user (the app's error handler).
     c.set("audit", { action: "console-login" });
-    requireOwnOrigin(c.req.raw);
+    requireOwnOrigin(c.req.raw, deps.publicOrigin);
     const { session, cookie } = await logIn(deps, c, verified, 200);
     return c.json(sessionBody(session), 200, { ...NO_STORE, "set-cookie": cookie });
   });
@@ -73,7 +73,7 @@ export function consoleRoutes(deps: ProxyDeps): Hono<ProxyEnv> {
     }
     return c.body(null, 204, {
       ...NO_STORE,
-      "set-cookie": clearedSessionCookie(overTls(c.req.raw)),
+      "set-cookie": clearedSessionCookie(overTls(c.req.raw, deps.publicOrigin)),
     });
   });
 
@@ -124,7 +124,10 @@ async function logIn(
     detail: { via, expiresAt },
   });
   const session = deps.sessions.create(verified);
-  return { session, cookie: sessionCookie(session.id, left, overTls(c.req.raw)) };
+  return {
+    session,
+    cookie: sessionCookie(session.id, left, overTls(c.req.raw, deps.publicOrigin)),
+  };
 }
 
 /** The live session the request's cookie names; throws NoSessionError or SessionExpiredError. */

@@ -1,9 +1,10 @@
 /**
  * The `astrix_session` cookie: how it is set (`HttpOnly; SameSite=Strict;
- * Path=/`, `Max-Age` up to the token's `exp`, `Secure` when the request came
- * over TLS), cleared, and read from a `Cookie` header. The proxy trusts no
- * header of a proxy in front of it, so "over TLS" means the request's own
- * URL is `https:`.
+ * Path=/`, `Max-Age` up to the token's `exp`, `Secure` when the browser is on
+ * TLS), cleared, and read from a `Cookie` header. "On TLS": the proxy's
+ * `--public-url` is `https:` when it is given; else the request's own URL
+ * is `https:`, or its `Origin` (which only the browser sets) is: behind
+ * nginx terminating TLS, the proxy itself sees plain HTTP.
  *
  * @example
  * ```ts
@@ -31,9 +32,11 @@ export function clearedSessionCookie(secure: boolean): string {
   return sessionCookie("", 0, secure);
 }
 
-/** Did `request` come over TLS (its URL is `https:`)? */
-export function overTls(request: Request): boolean {
-  return new URL(request.url).protocol === "https:";
+/** Is the browser of `request` on TLS (see the module doc)? `publicOrigin`: from --public-url. */
+export function overTls(request: Request, publicOrigin?: string): boolean {
+  if (publicOrigin !== undefined) return publicOrigin.startsWith("https:");
+  if (new URL(request.url).protocol === "https:") return true;
+  return request.headers.get("origin")?.startsWith("https://") ?? false;
 }
 
 /** The session id in a `Cookie` header, or undefined when it has none. */

@@ -4,7 +4,9 @@
  * `X-Astrix-CSRF` with that session's CSRF token, which only a page of the
  * proxy's own origin can read (a bearer request needs none: a browser never
  * adds an Authorization header by itself). A login must not come from
- * another origin: its `Origin`, when sent, must be the request's own.
+ * another origin: its `Origin`, when sent, must be the proxy's `--public-url`
+ * when one is given; else the request's own, its scheme aside (a proxy in
+ * front terminating TLS forwards an `https:` page's request as `http:`).
  *
  * @example
  * ```ts
@@ -36,9 +38,23 @@ export function requireCsrf(request: Request, session: Session): void {
   if (sent === null || !sameSecret(sent, session.csrfToken)) throw new CsrfError();
 }
 
-/** Throws CrossOriginLoginError when `request` carries an Origin other than its own. */
-export function requireOwnOrigin(request: Request): void {
+/** Throws CrossOriginLoginError when `request` carries an Origin other than the proxy's own. */
+export function requireOwnOrigin(request: Request, publicOrigin?: string): void {
   const origin = request.headers.get("origin");
-  const own = new URL(request.url).origin;
-  if (origin !== null && origin !== own) throw new CrossOriginLoginError(origin, own);
+  if (origin === null) return;
+  const url = new URL(request.url);
+  const own = publicOrigin ?? url.origin;
+  if (origin === own) return;
+  if (publicOrigin === undefined && hostOf(origin) === url.host) return;
+  throw new CrossOriginLoginError(origin, own);
+}
+
+/** The host (and port) of an origin; undefined for `null` or garbage. */
+function hostOf(origin: string): string | undefined {
+  try {
+    const { protocol, host } = new URL(origin);
+    return protocol === "https:" || protocol === "http:" ? host : undefined;
+  } catch {
+    return undefined;
+  }
 }
