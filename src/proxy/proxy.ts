@@ -203,6 +203,7 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
       `iss ${config.issuer ?? "astrix"}, aud ${config.audience ?? "astrix"}, ` +
       `lifetime at most ${describeLifetime(auth.maxTokenLifetimeSeconds)}`,
       `recordings: ${recordings?.description ?? "none (start with --recordings URL|DIR)"}`,
+      `console: ${config.publicUrl ?? server.url}/ (API docs at /docs)`,
     ];
     if (config.devToken) {
       facts.push(

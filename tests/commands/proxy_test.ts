@@ -87,7 +87,8 @@ Deno.test("astrix proxy prints one line per fact, honours AMI_PROXY_PORT, and st
   assertMatch(facts[1], /^audit: .*audit\.db/);
   assertMatch(facts[2], /^auth: HS256.*, lifetime at most 24 h$/);
   assertMatch(facts[3], /^recordings: 20 synthetic/);
-  assertMatch(facts[4], /^WARNING: the development token/);
+  assertMatch(facts[4], /^console: http:\/\/127\.0\.0\.1:\d+\/ \(API docs at \/docs\)$/);
+  assertMatch(facts[5], /^WARNING: the development token/);
   // JSON request logs on stderr, one per line, nothing secret in them.
   const logs = stopped.stderr.split("\n").filter((line) => line.startsWith("{"));
   assert(logs.some((line) => JSON.parse(line).msg === "request"));
