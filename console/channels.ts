@@ -62,19 +62,20 @@ export class ChannelBoard {
       case "Newstate":
       case "NewCallerid":
       case "NewConnectedLine":
-        if (!known) return false;
-        known.state = header(event, "ChannelStateDesc") ?? known.state;
-        known.callerIdNum = header(event, "CallerIDNum") ?? known.callerIdNum;
-        known.callerIdName = header(event, "CallerIDName") ?? known.callerIdName;
-        known.connectedLineNum = header(event, "ConnectedLineNum") ?? known.connectedLineNum;
+        if (
+          !known || !update(known, {
+            state: header(event, "ChannelStateDesc"),
+            callerIdNum: header(event, "CallerIDNum"),
+            callerIdName: header(event, "CallerIDName"),
+            connectedLineNum: header(event, "ConnectedLineNum"),
+          })
+        ) return false;
         break;
       case "Newexten":
-        if (!known) return false;
-        known.application = header(event, "Application") ?? known.application;
+        if (!known || !update(known, { application: header(event, "Application") })) return false;
         break;
       case "Rename":
-        if (!known) return false;
-        known.channel = header(event, "Newname") ?? known.channel;
+        if (!known || !update(known, { channel: header(event, "Newname") })) return false;
         break;
       default:
         return false;
@@ -95,6 +96,26 @@ export class ChannelBoard {
 
 function keyOf(channel: Channel): string {
   return channel.uniqueId ?? channel.channel;
+}
+
+type TextField =
+  | "channel"
+  | "state"
+  | "callerIdNum"
+  | "callerIdName"
+  | "connectedLineNum"
+  | "application";
+
+/** Sets each field of `row` that `fields` gives a value; true when one of them changed. */
+function update(row: BoardChannel, fields: Partial<Record<TextField, string | null>>): boolean {
+  let changed = false;
+  for (const field of Object.keys(fields) as TextField[]) {
+    const value = fields[field];
+    if (value == null || row[field] === value) continue;
+    row[field] = value;
+    changed = true;
+  }
+  return changed;
 }
 
 /** A header's value; AMI's `<unknown>` and empty values are none. */

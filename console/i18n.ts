@@ -303,6 +303,7 @@ export function speaker(language: Language): Speaker {
   const locale = language === "fa" ? "fa-IR" : "en-US";
   const numbers = new Intl.NumberFormat(locale);
   const twoDigits = new Intl.NumberFormat(locale, { minimumIntegerDigits: 2 });
+  const hours = new Intl.NumberFormat(locale, { useGrouping: false });
   const dates = new Intl.DateTimeFormat(language === "fa" ? "fa-IR-u-ca-persian" : "en-GB", {
     dateStyle: "medium",
     timeStyle: "medium",
@@ -328,7 +329,7 @@ export function speaker(language: Language): Speaker {
       const h = Math.floor(s / 3600);
       const m = Math.floor((s % 3600) / 60);
       const rest = twoDigits.format(s % 60);
-      return h > 0 ? `${number(h)}:${twoDigits.format(m)}:${rest}` : `${number(m)}:${rest}`;
+      return h > 0 ? `${hours.format(h)}:${twoDigits.format(m)}:${rest}` : `${number(m)}:${rest}`;
     },
   };
 }

@@ -24,10 +24,10 @@ export class JobList {
     this.version++;
   }
 
-  /** Applies a job event; true when it was one of ours. */
+  /** Applies a job event; true when it was one of ours and not older than what is held. */
   apply(event: JobEvent): boolean {
     const job = this.#byId.get(event.id);
-    if (!job) return false;
+    if (!job || job.updatedAt > event.updatedAt) return false;
     const { last, ...fields } = event;
     const timeline = job.timeline.at(-1)?.at === last.at && job.timeline.at(-1)?.note === last.note
       ? job.timeline

@@ -27,10 +27,11 @@ import { AmiBackend } from "./backends/ami.ts";
 import type { Backend } from "./backends/backend.ts";
 import { ForwardBackend } from "./backends/forward.ts";
 import { EventHub } from "./event_hub.ts";
-import { type Job, JobStore } from "./jobs.ts";
+import { JobStore } from "./jobs.ts";
 import { ProxyConfigError } from "./errors.ts";
 import { createProxyMetrics, type ProxyMetrics } from "./metrics.ts";
 import { RecordingsSource } from "./recordings_source.ts";
+import { amiEventData, jobEventData } from "./stream_data.ts";
 import { LoginCodes } from "./session/login_codes.ts";
 import { SessionStore } from "./session/session_store.ts";
 
@@ -136,7 +137,7 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
     const jobs = new JobStore({
       retentionMs: config.jobRetentionMs,
       onChange: (job) =>
-        hub.publish({ event: "job", data: jobEvent(job), jobId: job.id, owner: job.owner }),
+        hub.publish({ event: "job", data: jobEventData(job), jobId: job.id, owner: job.owner }),
     });
 
     let simulated: MockAmi | undefined;
@@ -291,7 +292,7 @@ function amiBackend(
       metrics.amiEvents.inc();
       hub.publish({
         event: "ami",
-        data: { event: event.name, ...event.toObject() },
+        data: amiEventData(event),
         jobId: job?.id,
         owner: job?.owner,
       });
@@ -340,10 +341,4 @@ async function recordingsSource(config: ProxyConfig): Promise<RecordingsSource |
     onSkip: (path, reason) => config.logger.warn("recording skipped", { path, reason }),
   });
   return RecordingsSource.inProcess(catalog, `${catalog.root} (read-only, in this process)`);
-}
-
-/** A job as its SSE event carries it: the state and the latest step. */
-function jobEvent(job: Job) {
-  const { timeline, ...rest } = job;
-  return { ...rest, last: timeline.at(-1) };
 }
