@@ -1,7 +1,8 @@
 /**
- * Memory figures of a benchmark's server process, Linux only (`/proc`): the
- * process is found by the TCP port it listens on, since the benchmarks know
- * a server by its port. Elsewhere every function returns undefined.
+ * Memory and CPU figures of a benchmark's server process, Linux only
+ * (`/proc`): the process is found by the TCP port it listens on, since the
+ * benchmarks know a server by its port. Elsewhere every function returns
+ * undefined.
  *
  * @example
  * ```ts
@@ -9,6 +10,7 @@
  *
  * const pid = listenerPid(8080);
  * if (pid !== undefined) console.log(memoryOf(pid)); // { rssMiB: 61.2, peakMiB: 70.4 }
+ * if (pid !== undefined) console.log(cpuTimeMs(pid)); // 1230: user + system, every thread
  * ```
  */
 
@@ -62,4 +64,17 @@ export function memoryOf(pid: number): Memory | undefined {
   const peak = kib("VmHWM");
   if (!rss || !peak) return undefined;
   return { rssMiB: rss / 1024, peakMiB: peak / 1024 };
+}
+
+/** Clock ticks a second of `/proc/<pid>/stat`'s times (`USER_HZ`, 100 on every Linux port Deno runs on). */
+const USER_HZ = 100;
+
+/** The CPU time process `pid` has used so far (user + system, all its threads), in ms; 10 ms steps. */
+export function cpuTimeMs(pid: number): number | undefined {
+  const stat = read(`/proc/${pid}/stat`);
+  // pid (comm) state ppid ... : the name may hold spaces and parentheses, so count from the last ")".
+  const fields = stat?.slice(stat.lastIndexOf(")") + 2).split(" ");
+  if (!fields || fields.length < 13) return undefined;
+  // utime and stime: fields 14 and 15 of the line, [11] and [12] from the state (field 3).
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
 }

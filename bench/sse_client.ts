@@ -16,7 +16,9 @@
  * new event for STALL_MS after its first one has lost events. Times are
  * `performance.timeOrigin + performance.now()`, comparable across processes.
  *
- * {@linkcode startSseClients} runs such processes for the benchmark.
+ * {@linkcode SseClients} runs such processes for the benchmark;
+ * {@linkcode openSseStream} opens one stream (bench/console_load.ts reads the
+ * proxy's stream with it too).
  */
 
 /** One line a client process prints. */
@@ -34,6 +36,23 @@ const MARK = '"Seq":"';
 
 /** Milliseconds since the epoch on a clock that other processes share. */
 export const now = (): number => performance.timeOrigin + performance.now();
+
+/** Opens an SSE stream with `fetch` (a bearer `token` if given); its reader once it answers 200. */
+export async function openSseStream(
+  url: string,
+  token: string | undefined,
+  signal: AbortSignal,
+): Promise<ReadableStreamDefaultReader<Uint8Array>> {
+  const response = await fetch(url, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+    signal,
+  });
+  if (response.status !== 200) {
+    await response.body?.cancel();
+    throw new Error(`${url}: HTTP ${response.status}`);
+  }
+  return response.body!.getReader();
+}
 
 /** Subscriber processes, driven run by run. */
 export class SseClients {
@@ -199,12 +218,7 @@ async function main(url: string, subscribers: number, events: number, runs: numb
     finished.reject(failure);
   };
   const ready = Promise.all(streams.map(async (stream, index) => {
-    const response = await fetch(url, {
-      headers: token ? { authorization: `Bearer ${token}` } : {},
-      signal: abort.signal,
-    });
-    if (response.status !== 200) throw new Error(`${url}: HTTP ${response.status}`);
-    const reader = response.body!.getReader();
+    const reader = await openSseStream(url, token, abort.signal);
     const first = await reader.read();
     return async () => {
       try {
