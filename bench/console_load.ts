@@ -13,8 +13,8 @@
  * board to `--channels - churn × --seconds` live channels; the console's
  * window starts there, and the churn carries it to `--channels +
  * churn × --seconds` by its end (the figures report the range). With the
- * defaults: 336 calls up at start, 9.1 new calls a second, 818 to 1,182
- * channels, ~100 board events a second among ~300 AMI events.
+ * defaults: 373 calls up at start, 9.1 new calls a second, 818 to 1,182
+ * channels, ~100 board events a second among ~500 AMI events (VarSet most).
  *
  * Latency: each event the board shows (a row added or removed, a state cell
  * changed; bench/board_stamps.ts) is stamped three times on one clock: as
@@ -348,7 +348,7 @@ try {
     board = await openBoard(url, token);
     while (watch.live < START_CHANNELS) await sleep(100);
     windows.push(await measureConsole(watch, proxyPid, board, readers[0]));
-    consoleErrors.push(...board.session.consoleErrors, ...board.session.pageErrors);
+    consoleErrors.push(...board.errors());
     board.session.assertLoopbackOnly();
     await board.close();
     board = undefined;

@@ -80,6 +80,8 @@ export interface BoardPage {
   /** The changes the page noted since the last call, oldest first. */
   takeChanges(): Promise<[number, string][]>;
   mainThread(): Promise<MainThreadTime>;
+  /** Console errors and uncaught errors of the page since the board opened (not the login's 401). */
+  errors(): string[];
   /** How many times the page asked for `GET /ami/channels` (once at load, then on each resync). */
   channelLoads(): number;
   close(): Promise<void>;
@@ -107,6 +109,7 @@ export async function openBoard(url: string, token: string): Promise<BoardPage> 
       { timeout: LOAD_TIMEOUT_MS },
     );
     await page.evaluate(OBSERVER);
+    const [consoleErrors, pageErrors] = [session.consoleErrors.length, session.pageErrors.length];
     const cdp = await session.context.newCDPSession(page);
     await cdp.send("Performance.enable");
     return {
@@ -122,6 +125,10 @@ export async function openBoard(url: string, token: string): Promise<BoardPage> 
           layoutMs: ms("RecalcStyleDuration") + ms("LayoutDuration"),
         };
       },
+      errors: () => [
+        ...session.consoleErrors.slice(consoleErrors),
+        ...session.pageErrors.slice(pageErrors),
+      ],
       channelLoads: () =>
         session.requests.filter((r) => new URL(r.url).pathname === "/ami/channels").length,
       close: () => session.close(),
