@@ -10,8 +10,7 @@
  * @example
  * ```ts
  * import { Hono } from "hono";
- * import { MIME, serveFile, type StaticFile, staticFile } from "../../http/static_files.ts";
-import type { ProxyEnv } from "../app.ts";
+ * import type { ProxyEnv } from "../app.ts";
  * import { docsRoutes } from "./docs_ui.ts";
  *
  * const app = new Hono<ProxyEnv>();
@@ -22,12 +21,12 @@ import type { ProxyEnv } from "../app.ts";
  * @module
  */
 
-import { Hono } from "hono";
 import bundleJs from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "text" };
 import swaggerCss from "swagger-ui-dist/swagger-ui.css" with { type: "text" };
-import { MIME, serveFile, type StaticFile, staticFile } from "../../http/static_files.ts";
+import type { Hono } from "hono";
+import { MIME, type StaticFile, staticFile } from "../../http/static_files.ts";
 import type { ProxyEnv } from "../app.ts";
-import { NotFoundError } from "../errors.ts";
+import { staticPageRoutes } from "../static_page.ts";
 import initJs from "./docs_init.js" with { type: "text" };
 
 /** The policy of the page and its assets: only the proxy itself, nothing inline. */
@@ -67,17 +66,15 @@ const ASSETS: ReadonlyMap<string, StaticFile> = new Map([
   ["swagger-ui.css", staticFile(swaggerCss, MIME.css, "public, max-age=86400")],
   ["init.js", staticFile(initJs, MIME.js, "public, max-age=86400")],
 ]);
-const PAGE_FILE = staticFile(PAGE, MIME.html, "no-cache");
-const HEADERS = { "content-security-policy": DOCS_CSP };
 
 /** `GET /docs` (Swagger UI) and `GET /docs/assets/:file` (its scripts and style sheet). */
 export function docsRoutes(): Hono<ProxyEnv> {
-  const app = new Hono<ProxyEnv>();
-  app.get("/docs", (c) => serveFile(c, PAGE_FILE, HEADERS));
-  app.get("/docs/assets/:file", (c) => {
-    const asset = ASSETS.get(c.req.param("file"));
-    if (!asset) throw new NotFoundError("No such docs asset");
-    return serveFile(c, asset, HEADERS);
+  return staticPageRoutes({
+    path: "/docs",
+    page: staticFile(PAGE, MIME.html, "no-cache"),
+    assetsPath: "/docs/assets",
+    assets: ASSETS,
+    csp: DOCS_CSP,
+    what: "docs",
   });
-  return app;
 }

@@ -21,10 +21,10 @@
  * @module
  */
 
-import { Hono } from "hono";
-import { MIME, serveFile, type StaticFile, staticFile } from "../../http/static_files.ts";
+import type { Hono } from "hono";
+import { MIME, type StaticFile, staticFile } from "../../http/static_files.ts";
 import type { ProxyEnv } from "../app.ts";
-import { NotFoundError } from "../errors.ts";
+import { staticPageRoutes } from "../static_page.ts";
 import consoleCss from "./console.css" with { type: "text" };
 import consoleJs from "./console.js" with { type: "text" };
 
@@ -63,17 +63,15 @@ const ASSETS: ReadonlyMap<string, StaticFile> = new Map([
   ["console.js", staticFile(consoleJs, MIME.js, "no-cache")],
   ["console.css", staticFile(consoleCss, MIME.css, "no-cache")],
 ]);
-const PAGE_FILE = staticFile(PAGE, MIME.html, "no-cache");
-const HEADERS = { "content-security-policy": CONSOLE_CSP };
 
 /** `GET /` (the console's page) and `GET /console/assets/:file` (its script and style sheet). */
 export function consoleUiRoutes(): Hono<ProxyEnv> {
-  const app = new Hono<ProxyEnv>();
-  app.get("/", (c) => serveFile(c, PAGE_FILE, HEADERS));
-  app.get("/console/assets/:file", (c) => {
-    const asset = ASSETS.get(c.req.param("file"));
-    if (!asset) throw new NotFoundError("No such console asset");
-    return serveFile(c, asset, HEADERS);
+  return staticPageRoutes({
+    path: "/",
+    page: staticFile(PAGE, MIME.html, "no-cache"),
+    assetsPath: "/console/assets",
+    assets: ASSETS,
+    csp: CONSOLE_CSP,
+    what: "console",
   });
-  return app;
 }
