@@ -220,6 +220,34 @@ const CHANGES: Record<number, AnswerSpec> = {
   },
 };
 
+const IF_NONE_MATCH: RequestHeaderSpec = {
+  name: "If-None-Match",
+  description: "An ETag: 304 when the file still has it",
+};
+
+/** The answers of a page's script or style sheet, served from the binary. */
+function assetAnswers(
+  headers: Record<string, HeaderSpec>,
+  cacheControl: string,
+): Record<number, AnswerSpec> {
+  return {
+    200: {
+      description: "The file",
+      headers: {
+        ...headers,
+        ETag: { description: "Changes when the file does", required: true },
+        "Cache-Control": { description: cacheControl, required: true },
+      },
+      content: {
+        "text/javascript": { type: "string" },
+        "text/css": { type: "string" },
+      },
+    },
+    304: { description: "Not modified: the browser's copy (If-None-Match) is current" },
+    404: { description: "No such asset", codes: ["not_found"] },
+  };
+}
+
 /** The console's policy header, on its page and assets. */
 const CSP_HEADER: Record<string, HeaderSpec> = {
   "Content-Security-Policy": {
@@ -555,24 +583,8 @@ const ROUTES: readonly ApiOperation[] = [
     summary: "A script or style sheet of the docs page",
     description: "Served from the binary; cached by the browser. No token.",
     params: docsAssetParams,
-    requestHeaders: [
-      { name: "If-None-Match", description: "An ETag: 304 when the file still has it" },
-    ],
-    responses: answers(EVERY_ROUTE, {
-      200: {
-        description: "The file",
-        headers: {
-          ETag: { description: "Changes when the file does", required: true },
-          "Cache-Control": { description: "How long the browser may keep it", required: true },
-        },
-        content: {
-          "text/javascript": { type: "string" },
-          "text/css": { type: "string" },
-        },
-      },
-      304: { description: "Not modified: the browser's copy (If-None-Match) is current" },
-      404: { description: "No such asset", codes: ["not_found"] },
-    }),
+    requestHeaders: [IF_NONE_MATCH],
+    responses: answers(EVERY_ROUTE, assetAnswers({}, "How long the browser may keep it")),
   },
   {
     method: "get",
@@ -600,25 +612,8 @@ const ROUTES: readonly ApiOperation[] = [
     summary: "The console's script or style sheet",
     description: "Built by `deno task console` and carried in the binary. No token.",
     params: consoleAssetParams,
-    requestHeaders: [
-      { name: "If-None-Match", description: "An ETag: 304 when the file still has it" },
-    ],
-    responses: answers(EVERY_ROUTE, {
-      200: {
-        description: "The file",
-        headers: {
-          ...CSP_HEADER,
-          ETag: { description: "Changes when the file does", required: true },
-          "Cache-Control": { description: "no-cache: asked again each load", required: true },
-        },
-        content: {
-          "text/javascript": { type: "string" },
-          "text/css": { type: "string" },
-        },
-      },
-      304: { description: "Not modified: the browser's copy (If-None-Match) is current" },
-      404: { description: "No such asset", codes: ["not_found"] },
-    }),
+    requestHeaders: [IF_NONE_MATCH],
+    responses: answers(EVERY_ROUTE, assetAnswers(CSP_HEADER, "no-cache: asked again each load")),
   },
   {
     method: "post",
