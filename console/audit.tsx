@@ -6,10 +6,11 @@
  * @module
  */
 
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { api, type components, unwrap } from "./api.ts";
 import { useConsole } from "./context.ts";
 import { ErrorNote } from "./errors.tsx";
+import { usePagedList } from "./paging.ts";
 import type { MessageKey } from "./i18n.ts";
 
 type AuditRow = components["schemas"]["AuditRow"];
@@ -43,34 +44,17 @@ function queryOf(filters: Filters) {
 /** The audit browser and the chain's state. */
 export function AuditView() {
   const { speaker } = useConsole();
-  const [draft, setDraft] = useState<Filters>(NO_FILTERS);
-  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
-  const [rows, setRows] = useState<AuditRow[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
+  const list = usePagedList(NO_FILTERS, "audit", async (filters, cursor) => {
+    // JSON: the document's other answer, CSV, comes only with format=csv.
+    return await unwrap(api.GET("/audit", {
+      params: {
+        query: { ...queryOf(filters), limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) },
+      },
+    })) as AuditPage;
+  });
+  const { filters, rows, cursor, loading, error, setError, field } = list;
   const [verification, setVerification] = useState<Verification | null>(null);
   const [verifying, setVerifying] = useState(false);
-
-  async function load(next: Filters, after?: string) {
-    setLoading(true);
-    setError(null);
-    try {
-      // JSON: the document's other answer, CSV, comes only with format=csv.
-      const page = await unwrap(api.GET("/audit", {
-        params: {
-          query: { ...queryOf(next), limit: PAGE_SIZE, ...(after ? { cursor: after } : {}) },
-        },
-      })) as AuditPage;
-      setRows((before) => after ? [...before, ...page.rows] : page.rows);
-      setCursor(page.nextCursor);
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setLoading(false);
-    }
-  }
-  useEffect(() => void load(filters), [filters]);
 
   async function verify() {
     setVerifying(true);
@@ -84,13 +68,6 @@ export function AuditView() {
     }
   }
 
-  const field = (name: keyof Filters) => ({
-    id: `audit-${name}`,
-    name,
-    value: draft[name],
-    onInput: (e: Event) =>
-      setDraft({ ...draft, [name]: (e.target as HTMLInputElement | HTMLSelectElement).value }),
-  });
   const csvHref = `/audit?${new URLSearchParams({ ...queryOf(filters), format: "csv" })}`;
 
   return (
@@ -125,7 +102,7 @@ export function AuditView() {
         class="filters"
         onSubmit={(e) => {
           e.preventDefault();
-          setFilters(draft);
+          list.apply();
         }}
       >
         <label for="audit-user">{speaker.t("audit.user")}</label>
@@ -187,7 +164,7 @@ export function AuditView() {
         <button
           type="button"
           disabled={loading}
-          onClick={() => void load(filters, cursor)}
+          onClick={list.more}
         >
           {speaker.t("audit.more")}
         </button>

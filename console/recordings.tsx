@@ -8,10 +8,11 @@
  * @module
  */
 
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { api, type Recording, unwrap } from "./api.ts";
 import { useConsole } from "./context.ts";
 import { ErrorNote } from "./errors.tsx";
+import { usePagedList } from "./paging.ts";
 import type { MessageKey } from "./i18n.ts";
 import { JobsPanel } from "./jobs_panel.tsx";
 
@@ -45,31 +46,15 @@ function queryOf(filters: Filters, cursor?: string) {
 /** The recordings browser, the player and (for roles that may) play to phone. */
 export function Recordings() {
   const { speaker, session, jobs, jobsChanged } = useConsole();
-  const [draft, setDraft] = useState<Filters>(NO_FILTERS);
-  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
-  const [rows, setRows] = useState<Recording[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
+  const list = usePagedList(NO_FILTERS, "rec", async (filters, cursor) => {
+    const page = await unwrap(
+      api.GET("/recordings", { params: { query: queryOf(filters, cursor) } }),
+    );
+    return { rows: page.recordings, nextCursor: page.nextCursor };
+  });
+  const { rows, cursor, loading, error, setError, field } = list;
   const [playing, setPlaying] = useState<Recording | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [loading, setLoading] = useState(true);
   const mayPlayToPhone = session.role !== "user";
-
-  async function load(next: Filters, after?: string) {
-    setLoading(true);
-    setError(null);
-    try {
-      const page = await unwrap(
-        api.GET("/recordings", { params: { query: queryOf(next, after) } }),
-      );
-      setRows((before) => after ? [...before, ...page.recordings] : page.recordings);
-      setCursor(page.nextCursor);
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setLoading(false);
-    }
-  }
-  useEffect(() => void load(filters), [filters]);
 
   async function playToPhone(recording: Recording) {
     setError(null);
@@ -84,14 +69,6 @@ export function Recordings() {
     }
   }
 
-  const field = (name: keyof Filters) => ({
-    id: `rec-${name}`,
-    name,
-    value: draft[name],
-    onInput: (e: Event) =>
-      setDraft({ ...draft, [name]: (e.target as HTMLInputElement | HTMLSelectElement).value }),
-  });
-
   return (
     <div class="split">
       <section aria-labelledby="rec-title">
@@ -100,7 +77,7 @@ export function Recordings() {
           class="filters"
           onSubmit={(e) => {
             e.preventDefault();
-            setFilters(draft);
+            list.apply();
           }}
         >
           <label for="rec-from">{speaker.t("rec.from")}</label>
@@ -190,7 +167,7 @@ export function Recordings() {
           <button
             type="button"
             disabled={loading}
-            onClick={() => void load(filters, cursor)}
+            onClick={list.more}
           >
             {speaker.t("rec.more")}
           </button>
