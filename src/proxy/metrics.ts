@@ -34,6 +34,8 @@ export type Labels<L extends string> = { readonly [K in L]: string | number };
 export interface Counter<L extends string = never> {
   inc(n?: number): void;
   inc(labels: Labels<L>, n?: number): void;
+  /** Its value now (of the series without labels, or of `labels`). */
+  value(labels?: Labels<L>): number;
 }
 
 /** A value that goes up and down; `readFrom` makes it read at render time (no labels only). */
@@ -45,6 +47,8 @@ export interface Gauge<L extends string = never> {
   dec(n?: number): void;
   dec(labels: Labels<L>, n?: number): void;
   readFrom(read: () => number): void;
+  /** Its value now (read from the callback when it has one). */
+  value(labels?: Labels<L>): number;
 }
 
 /** Observations counted in cumulative buckets, with their sum and count (latencies). */
@@ -95,7 +99,8 @@ export class Metrics {
       if (!(value >= 0)) throw new MetricsError(`Counter "${name}" cannot go down by ${value}`);
       series(labels).value += value;
     };
-    return { inc } as Counter<L>;
+    const value = (labels?: AnyLabels) => series(labels ?? {}).value;
+    return { inc, value } as Counter<L>;
   }
 
   /** Registers a gauge; with `read` (and no labels), its value is read at render time. */
@@ -120,7 +125,8 @@ export class Metrics {
       reader = next;
     };
     if (read !== undefined) readFrom(read);
-    return { set: change(0), inc: change(1), dec: change(-1), readFrom } as Gauge<L>;
+    const value = (labels?: AnyLabels) => reader?.() ?? series(labels ?? {}).value;
+    return { set: change(0), inc: change(1), dec: change(-1), readFrom, value } as Gauge<L>;
   }
 
   /** Registers a histogram with these upper bounds (increasing; `+Inf` is always added). */

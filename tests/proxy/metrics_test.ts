@@ -253,3 +253,25 @@ Deno.test("Metrics refuses what the format does not allow", () => {
   assertThrows(() => counter.inc(-1), MetricsError, "cannot go down");
   assertThrows(() => new Metrics({ maxSeries: 0 }), MetricsError, "maxSeries");
 });
+
+Deno.test("value() reads a counter's and a gauge's value now, what render() shows", () => {
+  const metrics = new Metrics();
+  const reconnects = metrics.counter("x_reconnects_total", "Reconnects.");
+  const byOutcome = metrics.counter("x_writes_total", "Writes.", ["outcome"]);
+  const open = metrics.gauge("x_open", "Open.");
+  const read = metrics.gauge("x_read", "Read.");
+  assertEquals([reconnects.value(), open.value()], [0, 0]);
+  reconnects.inc();
+  reconnects.inc(2);
+  byOutcome.inc({ outcome: "ok" }, 5);
+  open.set(7);
+  open.dec();
+  let source = 41;
+  read.readFrom(() => ++source);
+  assertEquals(
+    [reconnects.value(), byOutcome.value({ outcome: "ok" }), open.value(), read.value()],
+    [3, 5, 6, 42],
+  );
+  assertMatch(metrics.render(), /^x_reconnects_total 3$/m);
+  assertMatch(metrics.render(), /^x_open 6$/m);
+});

@@ -20,7 +20,7 @@ export function statusRoutes(deps: ProxyDeps): Hono<ProxyEnv> {
 
   app.get("/status", (c) => {
     guard(c, { action: "status" }, "status");
-    const metrics = deps.metrics.registry.render();
+    const { metrics } = deps;
     const { backend } = deps;
     const pbx = backend.pbx;
     const problem = deps.trail.problem;
@@ -32,12 +32,12 @@ export function statusRoutes(deps: ProxyDeps): Hono<ProxyEnv> {
         pbx: pbx ? { asterisk: pbx.asterisk, amiVersion: pbx.amiVersion, exact: pbx.exact } : null,
         permissionsChecked: backend.permissions.checked,
         cannotWork: cannotWork(backend.permissions.missing),
-        reconnects: sample(metrics, "astrix_ami_reconnects_total"),
-        eventsLost: sample(metrics, "astrix_ami_events_lost_total"),
+        reconnects: metrics.amiReconnects.value(),
+        eventsLost: metrics.amiEventsLost.value(),
       },
       sse: {
-        subscribers: sample(metrics, "astrix_sse_subscribers"),
-        behind: sample(metrics, "astrix_sse_subscribers_behind"),
+        subscribers: metrics.sseSubscribers.value(),
+        behind: metrics.sseSubscribersBehind.value(),
       },
       audit: { writable: problem === null, problem },
       jobs: deps.jobs.counts(),
@@ -55,10 +55,4 @@ export function cannotWork(missing: readonly MissingFeature[]) {
     refusedActions: m.actions,
     grant: m.grant,
   }));
-}
-
-/** The value of a series without labels in Prometheus text (`name 3`); 0 if it has none. */
-function sample(text: string, name: string): number {
-  const line = text.split("\n").find((l) => l.startsWith(`${name} `));
-  return line ? Number(line.slice(name.length + 1)) : 0;
 }
