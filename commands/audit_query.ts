@@ -1,7 +1,8 @@
 /**
  * `astrix audit-query`: who did what to which call, when, and was it allowed.
- * Reads the audit database read-only (it works while the proxy writes) and
- * verifies its hash chain.
+ * Reads the audit read-only (it works while the proxy writes), from a SQLite
+ * file or a PostgreSQL database (`--db postgres://...`), and verifies its
+ * hash chain.
  *
  * @module
  */
@@ -10,22 +11,24 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import {
   anchorFile,
   AuditAnchorError,
+  AuditDatabaseUnreachableError,
   AuditFileInvalidError,
   AuditFileMissingError,
   type AuditFilter,
   AuditKeyError,
-  AuditReader,
+  type AuditSource,
   type ChainPoint,
   defaultKeyFile,
   formatPoint,
+  isPostgresUrl,
   loadKey,
+  openAuditSource,
   type Outcome,
   OUTCOMES,
   parsePoint,
   readAnchor,
   type RecordedHead,
   type StatsKey,
-  verifyChain,
 } from "../src/audit/mod.ts";
 import {
   CSV_HEADER,
@@ -86,10 +89,14 @@ export function auditQueryCommand(ctx: CliContext): Command {
     .summary("query, export, count and verify the audit log")
     .description(
       "Query the audit log: who listened to which call, when, and whether it was allowed. " +
-        "Opens the database read-only (safe while the proxy writes) and never creates one.",
+        "Opens the database read-only (safe while the proxy writes) and never creates one: a " +
+        "SQLite file, or a PostgreSQL database shared by several proxies (--db postgres://...).",
     )
     .addOption(
-      new Option("--db <file>", "the audit database, the proxy's --audit-db").env(
+      new Option(
+        "--db <file|url>",
+        "the audit database, the proxy's --audit-db: a SQLite file or a postgres:// URL",
+      ).env(
         "ASTRIX_AUDIT_DB",
       )
         .default("ami_audit.db"),
@@ -155,7 +162,7 @@ export function auditQueryCommand(ctx: CliContext): Command {
     .addOption(
       new Option("--key-file <file>", "the audit HMAC key, for --verify").env(
         "ASTRIX_AUDIT_KEY_FILE",
-      ).default(undefined, "<db>.key"),
+      ).default(undefined, "<db>.key; required with a postgres:// --db"),
     )
     .addOption(
       new Option(
@@ -182,7 +189,9 @@ export function auditQueryCommand(ctx: CliContext): Command {
         "    --limit 1000000 --format csv > oct.csv\n" +
         "  # prove the log is unaltered up to a head recorded earlier (--head)\n" +
         "  astrix audit-query --verify --key-file /etc/astrix/audit.key \\\n" +
-        '    --expect-head "$(cat recorded-head.txt)"',
+        '    --expect-head "$(cat recorded-head.txt)"\n' +
+        "  # the audit several proxies share on PostgreSQL, as it is written\n" +
+        "  astrix audit-query --db postgres://auditor@db.internal/astrix --follow",
     )
     .action(async (flags: AuditQueryFlags, command: Command) => {
       const now = Date.now();
@@ -212,23 +221,29 @@ export function auditQueryCommand(ctx: CliContext): Command {
             "--follow prints rows as they come: use --format table, ndjson or csv",
           );
         }
-        const reader = AuditReader.open(flags.db);
+        if (flags.verify && flags.keyFile === undefined && isPostgresUrl(flags.db)) {
+          throw new UsageError(
+            "--verify on a postgres:// --db needs --key-file (or ASTRIX_AUDIT_KEY_FILE): the " +
+              "proxies' --audit-key-file",
+          );
+        }
+        const reader = await openAuditSource(flags.db);
         try {
-          if (flags.verify) return verify(ctx, reader, flags, command);
-          if (flags.head) return head(ctx, reader);
-          if (flags.stats) return stats(ctx, reader, filter, flags);
+          if (flags.verify) return await verify(ctx, reader, flags, command);
+          if (flags.head) return await head(ctx, reader);
+          if (flags.stats) return await stats(ctx, reader, filter, flags);
           if (flags.follow) {
             const recent = command.getOptionValueSource("limit") === "default" ? 10 : flags.limit;
             return await follow(ctx, reader, filter, flags, recent);
           }
-          list(ctx, reader, filter, flags);
+          await list(ctx, reader, filter, flags);
         } finally {
-          reader.close();
+          await reader.close();
         }
       } catch (error) {
         if (
           error instanceof UsageError || error instanceof AuditFileMissingError ||
-          error instanceof AuditFileInvalidError
+          error instanceof AuditFileInvalidError || error instanceof AuditDatabaseUnreachableError
         ) {
           ctx.err(`astrix audit-query: ${error.message}`);
           return ctx.exit(2);
@@ -240,13 +255,13 @@ export function auditQueryCommand(ctx: CliContext): Command {
 
 class UsageError extends Error {}
 
-function list(
+async function list(
   ctx: CliContext,
-  reader: AuditReader,
+  reader: AuditSource,
   filter: AuditFilter,
   flags: AuditQueryFlags,
-): void {
-  const { rows } = reader.query(filter, { limit: flags.limit, order: flags.order });
+): Promise<void> {
+  const { rows } = await reader.query(filter, { limit: flags.limit, order: flags.order });
   const style = { utc: flags.utc, iso: flags.format !== "table" };
   const presented = rows.map((row) => present(row, style));
   switch (flags.format) {
@@ -263,13 +278,13 @@ function list(
   }
 }
 
-function stats(
+async function stats(
   ctx: CliContext,
-  reader: AuditReader,
+  reader: AuditSource,
   filter: AuditFilter,
   flags: AuditQueryFlags,
-): void {
-  const counts = reader.stats(flags.by, filter, { utc: flags.utc });
+): Promise<void> {
+  const counts = await reader.stats(flags.by, filter, { utc: flags.utc });
   switch (flags.format) {
     case "json":
       return ctx.out(JSON.stringify(counts, null, 2));
@@ -290,9 +305,9 @@ function stats(
   }
 }
 
-function head(ctx: CliContext, reader: AuditReader): void {
-  const last = reader.head();
-  const start = reader.chainStart();
+async function head(ctx: CliContext, reader: AuditSource): Promise<void> {
+  const last = await reader.head();
+  const start = await reader.chainStart();
   if (!last || !start) {
     ctx.err("astrix audit-query: no chained rows yet (the proxy has not written to this database)");
     return ctx.exit(1);
@@ -300,12 +315,12 @@ function head(ctx: CliContext, reader: AuditReader): void {
   ctx.out(`${formatPoint(last)} ${formatPoint(start)}`);
 }
 
-function verify(
+async function verify(
   ctx: CliContext,
-  reader: AuditReader,
+  reader: AuditSource,
   flags: AuditQueryFlags,
   command: Command,
-): void {
+): Promise<void> {
   const keyFile = flags.keyFile ?? defaultKeyFile(flags.db);
   let key: Uint8Array | undefined;
   let keyError: AuditKeyError | undefined; // matters only if there are chained rows
@@ -321,7 +336,7 @@ function verify(
     if (!(error instanceof AuditKeyError)) throw error;
     keyError = error;
   }
-  const result = verifyChain(reader.db, key, { expectHead: flags.expectHead, start });
+  const result = await reader.verify(key, { expectHead: flags.expectHead, start });
   const report = verifyReport(result, {
     keyFile,
     keySource: keySource(command),
@@ -349,18 +364,16 @@ function keySource(command: Command): string {
 
 async function follow(
   ctx: CliContext,
-  reader: AuditReader,
+  reader: AuditSource,
   filter: AuditFilter,
   flags: AuditQueryFlags,
   recent: number,
 ): Promise<void> {
   const style = { utc: flags.utc, iso: flags.format !== "table" };
   // The recent rows and the last id from one snapshot: no row shown twice or missed.
-  reader.db.exec("BEGIN");
-  let last = reader.lastId();
-  const { rows } = reader.query(filter, { limit: recent, order: "desc" });
-  reader.db.exec("COMMIT");
-  const first = rows.reverse().map((row) => present(row, style));
+  const snapshot = await reader.recent(filter, recent);
+  let last = snapshot.lastId;
+  const first = snapshot.rows.map((row) => present(row, style));
   // The table fits the first rows; a wider one later widens it under a new header.
   const table = new FollowTable(followMinWidths(style));
   const print = (row: PresentedRow) => {
@@ -373,14 +386,36 @@ async function follow(
     if (flags.format === "csv") ctx.out(csvLine(CSV_HEADER).trimEnd());
     first.forEach(print);
   }
-  let stopped = false;
-  ctx.stopSignal().then(() => stopped = true);
-  while (!stopped) {
-    for (const row of reader.after(last, filter)) {
-      last = row.id;
-      print(present(row, style));
+  // Woken by each commit (PostgreSQL's NOTIFY, a poll on SQLite); one reader at a time, which
+  // reads until nothing is new, again if woken meanwhile.
+  let reading: Promise<void> | undefined;
+  let woken = false;
+  const readNew = async () => {
+    while (woken) {
+      woken = false;
+      try {
+        for (let rows = await reader.after(last, filter); rows.length > 0;) {
+          for (const row of rows) {
+            last = row.id;
+            print(present(row, style));
+          }
+          rows = await reader.after(last, filter);
+        }
+      } catch (error) {
+        // The database went away for a moment: the next wake (a reconnect) reads on.
+        ctx.err(`astrix audit-query: cannot read new rows now: ${(error as Error).message}`);
+      }
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+    reading = undefined;
+  };
+  const wake = () => {
+    woken = true;
+    reading ??= readNew();
+  };
+  const unwatch = await reader.watch(wake);
+  wake(); // rows committed between the snapshot and the watch
+  await ctx.stopSignal();
+  await unwatch();
+  await reading;
   ctx.exit(0);
 }

@@ -21,7 +21,8 @@
 
 import { existsSync, linkSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { AuditAnchorError } from "./errors.ts";
+import { AuditAnchorError, AuditUnavailableError } from "./errors.ts";
+import { loadKey } from "./key.ts";
 
 /** A chained row named by its id and hash: the chain's start, or its head. */
 export interface ChainPoint {
@@ -131,4 +132,28 @@ export function recordAnchor(path: string, start: ChainPoint): void {
 /** A private name beside `path`, for a file written whole before it is linked into place. */
 function stagingName(path: string): string {
   return `${path}.${crypto.randomUUID()}.tmp`;
+}
+
+/** A writer's key, its anchor file, and the chain start recorded there (if any). */
+export interface WriterKey {
+  key: Uint8Array;
+  anchor: string;
+  recorded?: ChainPoint;
+}
+
+/**
+ * Loads (creating if absent) the key a writer hashes with, and reads the
+ * chain start recorded beside it; throws {@linkcode AuditUnavailableError}
+ * if either cannot be read, or if no start is recorded and none could be.
+ */
+export function writerKey(keyFile: string): WriterKey {
+  const anchor = anchorFile(keyFile);
+  try {
+    const key = loadKey(keyFile, { create: true });
+    const recorded = readAnchor(anchor);
+    if (!recorded) assertCanRecord(anchor);
+    return { key, anchor, recorded };
+  } catch (error) {
+    throw new AuditUnavailableError((error as Error).message, { cause: error });
+  }
 }

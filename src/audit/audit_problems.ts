@@ -62,3 +62,13 @@ export function fileProblem(path: string, file: { dev: number; ino: number }): A
     fix: "restart the proxy (never delete the audit database: it is the audit trail)",
   };
 }
+
+/** The last write to a PostgreSQL audit failed (server down, lock held too long, refused). */
+export function databaseWriteFailed(url: string, error: string): AuditProblem {
+  return {
+    reason: `the last audit write failed: ${error}`,
+    fix: `check that PostgreSQL at ${url} is up and reachable (pg_isready), that the proxy's ` +
+      "user may write ami_audit, and that no session holds ami_audit_head locked " +
+      "(pg_locks); /readyz turns ready by itself once it can write again",
+  };
+}

@@ -7,7 +7,6 @@
  * @module
  */
 
-import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { ChainPoint } from "./anchor.ts";
 import { canonicalStored, ChainKey, ROW_COLUMNS, type SqlRow } from "./chain.ts";
 import { plural } from "./format.ts";
@@ -61,6 +60,13 @@ export type WalkRow = unknown[];
 /** How many of a {@linkcode WalkRow}'s fields its canonical form covers: `ROW_COLUMNS` but the hashes. */
 export const CANONICAL_FIELDS = ROW_COLUMNS.length - 2;
 
+/** The next chained row after an id, if any (the walk asks it only to tell what broke). */
+export type NextChained = (id: number) => SqlRow | undefined;
+
+/** SQL (one parameter, the id) of {@linkcode NextChained}; `?` placeholder. */
+export const NEXT_CHAINED_SQL = `SELECT ${ROW_COLUMNS.join(", ")} FROM ami_audit
+  WHERE id > ? AND hash IS NOT NULL ORDER BY id LIMIT 1`;
+
 /** The columns a {@linkcode WalkRow} holds, in order (`nul` computed). */
 export const WALK_COLUMNS = [...ROW_COLUMNS, "nul"] as const;
 
@@ -87,12 +93,14 @@ export class ChainWalk {
   readonly #startSource: string;
   #anchorDigest?: string;
   #lastLegacyId = 0;
-  readonly #db: DatabaseSync;
-  #next?: StatementSync;
+  readonly #nextChained: NextChained;
 
-  /** `start`: where the chain is recorded to start, and where that record comes from (words). */
+  /**
+   * `nextChained`: how to read the next chained row after an id (asked only at a break);
+   * `start`: where the chain is recorded to start, and where that record comes from (words).
+   */
   constructor(
-    db: DatabaseSync,
+    nextChained: NextChained,
     key: Uint8Array | undefined,
     start?: { point: ChainPoint; source: string },
   ) {
@@ -102,15 +110,7 @@ export class ChainWalk {
     }
     this.#start = start?.point;
     this.#startSource = start?.source ?? "";
-    this.#db = db;
-  }
-
-  /** The next chained row after an id (prepared when first needed: a seed table has no hash). */
-  get #nextChained(): StatementSync {
-    return this.#next ??= this.#db.prepare(
-      `SELECT ${ROW_COLUMNS.join(", ")} FROM ami_audit
-         WHERE id > ? AND hash IS NOT NULL ORDER BY id LIMIT 1`,
-    );
+    this.#nextChained = nextChained;
   }
 
   /**
@@ -262,7 +262,7 @@ export class ChainWalk {
       );
     }
     // Not even consistent with its own prev_hash: the next chained row tells a wrong key from a change.
-    const next = this.#nextChained.get(id) as SqlRow | undefined;
+    const next = this.#nextChained(id);
     if (next && holds(key, next)) return this.#linkedPast(id) ?? bad("changed", CHANGED);
     return bad(
       "key",
@@ -282,7 +282,7 @@ export class ChainWalk {
 
   /** `inserted` if the next chained row after `id` links straight to the chain so far, past it. */
   #linkedPast(id: number): Bad | undefined {
-    const next = this.#nextChained.get(id) as SqlRow | undefined;
+    const next = this.#nextChained(id);
     const tip = this.previous?.hash ?? this.#anchorDigest;
     if (!next || tip === undefined || next.prev_hash !== tip) return undefined;
     const from = this.previous ? `row ${this.previous.id}` : "its start";

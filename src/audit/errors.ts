@@ -84,3 +84,15 @@ export class AuditValueError extends AuditError {
 export class AuditAnchorError extends AuditError {
   override name = "AuditAnchorError";
 }
+
+/** A PostgreSQL audit could not be reached to be read (server down, wrong URL, refused login). */
+export class AuditDatabaseUnreachableError extends AuditError {
+  override name = "AuditDatabaseUnreachableError";
+  constructor(url: string, reason: string, options?: ErrorOptions) {
+    super(
+      `Cannot reach the audit database ${url}: ${reason}. Check that PostgreSQL runs there ` +
+        "(pg_isready -h HOST -p PORT) and that the URL's user, host, port and database are right",
+      options,
+    );
+  }
+}

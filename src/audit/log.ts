@@ -18,13 +18,7 @@
 
 import { statSync } from "node:fs";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import {
-  anchorFile,
-  assertCanRecord,
-  type ChainPoint,
-  readAnchor,
-  recordAnchor,
-} from "./anchor.ts";
+import { type ChainPoint, readAnchor, recordAnchor, writerKey } from "./anchor.ts";
 import {
   type AuditEntry,
   type AuditRow,
@@ -35,7 +29,6 @@ import {
 } from "./chain.ts";
 import { storedRow } from "./entry.ts";
 import { AuditTamperedError, AuditUnavailableError } from "./errors.ts";
-import { loadKey } from "./key.ts";
 import { openForWriting } from "./schema.ts";
 import { firstChained, tampering } from "./tamper.ts";
 
@@ -108,16 +101,7 @@ export class AuditLog {
    * first chained row recorded now: trust on first use.
    */
   static open(path: string, options: AuditLogOptions): AuditLog {
-    let key: Uint8Array;
-    let recorded: ChainPoint | undefined;
-    const anchor = anchorFile(options.keyFile);
-    try {
-      key = loadKey(options.keyFile, { create: true });
-      recorded = readAnchor(anchor);
-      if (!recorded) assertCanRecord(anchor);
-    } catch (error) {
-      throw new AuditUnavailableError((error as Error).message, { cause: error });
-    }
+    const { key, anchor, recorded } = writerKey(options.keyFile);
     const db = openForWriting(path, options.busyTimeoutMs);
     try {
       const problem = tampering(db, recorded);

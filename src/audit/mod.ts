@@ -1,6 +1,7 @@
 /**
- * The SQLite audit layer: the proxy appends (AuditLog), audit-query reads
- * (AuditReader) and verifies the hash chain (verifyChain).
+ * The audit layer: the proxy appends (AuditLog on SQLite, PgAuditLog on
+ * PostgreSQL), audit-query and the proxy read (AuditSource, either database)
+ * and verify the hash chain.
  *
  * @module
  */
@@ -25,3 +26,5 @@ export {
 } from "./verify.ts";
 export { anchorFile, type ChainPoint, formatPoint, parsePoint, readAnchor } from "./anchor.ts";
 export { defaultKeyFile, loadKey } from "./key.ts";
+export { describeUrl, isPostgresUrl } from "./pg/connect.ts";
+export { type AuditSource, openAuditSource } from "./source.ts";

@@ -6,8 +6,9 @@
  * @module
  */
 
-import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { type AuditRow, type Outcome, ROW_COLUMNS, type SqlRow, toAuditRow } from "./chain.ts";
+import { Conditions, SECONDS_BEFORE, SQLITE } from "./filter_sql.ts";
 import { auditColumns, openForReading } from "./schema.ts";
 import { firstChained } from "./tamper.ts";
 
@@ -41,9 +42,6 @@ export interface AuditPage {
 /** What `stats()` groups by. */
 export type StatsKey = "user" | "action" | "outcome" | "day";
 
-/** Timestamps below this are seconds (a legacy row), not milliseconds. */
-const SECONDS_BEFORE = 100_000_000_000;
-
 /** The audit opened read-only. */
 export class AuditReader {
   readonly #db: DatabaseSync;
@@ -76,17 +74,16 @@ export class AuditReader {
   query(filter: AuditFilter, page: PageOptions = {}): AuditPage {
     const limit = page.limit ?? 100;
     const desc = (page.order ?? "desc") === "desc";
-    const { where, params } = this.#where(filter);
+    const where = this.#where(filter);
     if (page.cursor) {
       const [timestamp, id] = page.cursor.split(".").map(Number);
-      where.push(`(timestamp, id) ${desc ? "<" : ">"} (?, ?)`);
-      params.push(timestamp, id);
+      where.where.push(`(timestamp, id) ${desc ? "<" : ">"} (?, ?)`);
+      where.params.push(timestamp, id);
     }
     const dir = desc ? "DESC" : "ASC";
-    const sql = `SELECT ${this.#select} FROM ami_audit ${
-      clause(where)
-    } ORDER BY timestamp ${dir}, id ${dir} LIMIT ?`;
-    const rows = (this.#prepare(sql).all(...params, limit + 1) as SqlRow[]).map(toAuditRow);
+    const sql = `SELECT ${this.#select} FROM ami_audit ${where.clause()}
+      ORDER BY timestamp ${dir}, id ${dir} LIMIT ?`;
+    const rows = (this.#prepare(sql).all(...where.params, limit + 1) as SqlRow[]).map(toAuditRow);
     const more = rows.length > limit;
     if (more) rows.pop();
     const last = rows.at(-1);
@@ -106,10 +103,10 @@ export class AuditReader {
       outcome: this.#columns.has("outcome") ? "outcome" : "NULL",
       day: `strftime('%Y-%m-%d', ${ms} / 1000, 'unixepoch'${options.utc ? "" : ", 'localtime'"})`,
     };
-    const { where, params } = this.#where(filter);
-    const sql = `SELECT ${expressions[by]} AS key, count(*) AS count FROM ami_audit ${clause(where)}
-      GROUP BY key ORDER BY ${by === "day" ? "key" : "count DESC, key"}`;
-    return (this.#prepare(sql).all(...params) as { key: string | null; count: number }[])
+    const where = this.#where(filter);
+    const sql = `SELECT ${expressions[by]} AS key, count(*) AS count FROM ami_audit
+      ${where.clause()} GROUP BY key ORDER BY ${by === "day" ? "key" : "count DESC, key"}`;
+    return (this.#prepare(sql).all(...where.params) as { key: string | null; count: number }[])
       .map((r) => ({ key: r.key ?? "(none)", count: Number(r.count) }));
   }
 
@@ -138,10 +135,10 @@ export class AuditReader {
 
   /** Rows written after `id` that match `filter`, oldest first (for --follow). */
   after(id: number, filter: AuditFilter = {}, limit = 1000): AuditRow[] {
-    const { where, params } = this.#where(filter);
-    where.push("id > ?");
-    const sql = `SELECT ${this.#select} FROM ami_audit ${clause(where)} ORDER BY id LIMIT ?`;
-    return (this.#prepare(sql).all(...params, id, limit) as SqlRow[]).map(toAuditRow);
+    const where = this.#where(filter);
+    where.where.push("id > ?");
+    const sql = `SELECT ${this.#select} FROM ami_audit ${where.clause()} ORDER BY id LIMIT ?`;
+    return (this.#prepare(sql).all(...where.params, id, limit) as SqlRow[]).map(toAuditRow);
   }
 
   close(): void {
@@ -154,60 +151,12 @@ export class AuditReader {
     return statement;
   }
 
-  #where(filter: AuditFilter): { where: string[]; params: SQLInputValue[] } {
-    const where: string[] = [];
-    const params: SQLInputValue[] = [];
-    const equals = (column: string, value: string | undefined) => {
-      if (value === undefined) return;
-      if (!this.#columns.has(column)) {
-        where.push("0"); // an old database has no such column: nothing can match
-        return;
-      }
-      where.push(`${column} = ?`);
-      params.push(value);
-    };
-    equals("user_id", filter.user);
-    equals("role", filter.role);
-    equals("action", filter.action);
-    equals("job_id", filter.job);
-    equals("outcome", filter.outcome);
-    if (filter.target !== undefined) {
-      const target = filter.target;
-      if (/^\d+$/.test(target)) {
-        // An extension: the number itself, its phones' channels, its Local channels.
-        where.push("(target = ? OR target GLOB ? OR target GLOB ? OR target GLOB ?)");
-        params.push(target, `*/${target}-*`, `*/${target}`, `Local/${target}@*`);
-      } else if (target.includes("*")) {
-        where.push("target GLOB ?");
-        params.push(target);
-      } else {
-        where.push("target = ?");
-        params.push(target);
-      }
-    }
-    if (filter.since !== undefined || filter.until !== undefined) {
-      const since = filter.since ?? 0;
-      const until = filter.until ?? Number.MAX_SAFE_INTEGER;
-      if (this.#secondsRows) {
-        where.push(
-          `((timestamp >= ${SECONDS_BEFORE} AND timestamp BETWEEN ? AND ?) OR ` +
-            `(timestamp < ${SECONDS_BEFORE} AND timestamp BETWEEN ? AND ?))`,
-        );
-        params.push(since, until, Math.floor(since / 1000), Math.floor(until / 1000));
-      } else {
-        where.push("timestamp BETWEEN ? AND ?");
-        params.push(since, until);
-      }
-    }
-    return { where, params };
+  #where(filter: AuditFilter): Conditions {
+    return new Conditions(SQLITE).filter(filter, this.#columns, this.#secondsRows);
   }
 }
 
 /** Milliseconds of a stored timestamp (legacy rows may hold seconds). */
 export function timestampMs(timestamp: number): number {
   return timestamp < SECONDS_BEFORE ? timestamp * 1000 : timestamp;
-}
-
-function clause(where: string[]): string {
-  return where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
 }

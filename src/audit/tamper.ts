@@ -56,26 +56,63 @@ export function firstChained(db: DatabaseSync): ChainPoint | undefined {
   return row ? { id: Number(row.id), hash: String(row.hash) } : undefined;
 }
 
+/** What the tampering checks read from an audit (each database reads them its own way). */
+export interface ChainFacts {
+  /** The first id ≤ 0 or above {@linkcode MAX_ID}, as text. */
+  foreign?: string;
+  /** The first chained row. */
+  first?: ChainPoint;
+  /** The row at the recorded chain start (undefined: gone). */
+  atRecorded?: { hash: string | null };
+  /**
+   * The first row without a hash after the chain's start (recorded, else first), or carrying
+   * astrix's columns: {@linkcode UNHASHED_SQL} with the start's id (or MAX_ID) as its parameter.
+   */
+  unhashed?: { id: number; outcome: string | null };
+}
+
+/** SQL (one parameter, the chain start's id) of {@linkcode ChainFacts.unhashed}; `?` placeholder. */
+export const UNHASHED_SQL =
+  `SELECT id, outcome FROM ami_audit WHERE hash IS NULL AND (id > ? OR ${CARRIES_ASTRIX_COLUMNS})
+     ORDER BY id LIMIT 1`;
+
+/** {@linkcode ChainFacts} of a SQLite audit. */
+function sqliteFacts(db: DatabaseSync, recorded: ChainPoint | undefined): ChainFacts {
+  const first = firstChained(db);
+  const atRecorded = recorded &&
+    db.prepare("SELECT hash FROM ami_audit WHERE id = ?").get(recorded.id) as
+      | { hash: string | null }
+      | undefined;
+  const unhashed = db.prepare(UNHASHED_SQL).get((recorded ?? first)?.id ?? MAX_ID) as
+    | { id: number; outcome: string | null }
+    | undefined;
+  return { foreign: foreignId(db), first, atRecorded, unhashed };
+}
+
 /**
  * What shows that the (migrated) database was altered without the key,
  * given the chain start recorded beside the key, in words; undefined if
  * nothing does.
  */
 export function tampering(db: DatabaseSync, recorded: ChainPoint | undefined): string | undefined {
-  const foreign = foreignId(db);
+  return judgeTampering(sqliteFacts(db, recorded), recorded);
+}
+
+/** {@linkcode tampering}'s verdict from the facts, for any database. */
+export function judgeTampering(
+  facts: ChainFacts,
+  recorded: ChainPoint | undefined,
+): string | undefined {
+  const { foreign, first, atRecorded, unhashed } = facts;
   if (foreign !== undefined) {
     return `it holds a row with id ${foreign}, and astrix writes ids from 1 to 2^53 - 1 only`;
   }
-  const first = firstChained(db);
   if (recorded) {
     const where = `row ${recorded.id}, where the chain started (${formatPoint(recorded)}, ` +
       "recorded beside the key),";
-    const row = db.prepare("SELECT hash FROM ami_audit WHERE id = ?").get(recorded.id) as
-      | { hash: string | null }
-      | undefined;
-    if (!row) return `${where} is gone${ANOTHER_DATABASE}`;
-    if (row.hash === null) return `${where} has lost its hash (the hashes were stripped)`;
-    if (row.hash !== recorded.hash) {
+    if (!atRecorded) return `${where} is gone${ANOTHER_DATABASE}`;
+    if (atRecorded.hash === null) return `${where} has lost its hash (the hashes were stripped)`;
+    if (atRecorded.hash !== recorded.hash) {
       return `${where} has another hash now (the chain was re-made)${ANOTHER_DATABASE}`;
     }
     if (first && first.id < recorded.id) {
@@ -83,14 +120,11 @@ export function tampering(db: DatabaseSync, recorded: ChainPoint | undefined): s
     }
   }
   const start = recorded ?? first;
-  const unhashed = db.prepare(
-    `SELECT id, outcome FROM ami_audit WHERE hash IS NULL AND (id > ? OR ${CARRIES_ASTRIX_COLUMNS})
-       ORDER BY id LIMIT 1`,
-  ).get(start?.id ?? MAX_ID) as { id: number; outcome: string | null } | undefined;
   if (!unhashed) return undefined;
-  return start && unhashed.id > start.id
-    ? `row ${unhashed.id} has no hash, though the chain had started (row ${start.id}): ` +
+  const id = Number(unhashed.id);
+  return start && id > start.id
+    ? `row ${id} has no hash, though the chain had started (row ${start.id}): ` +
       "its hash was removed, or it was inserted"
-    : `row ${unhashed.id} carries astrix's columns (outcome ${unhashed.outcome ?? "NULL"}, ...) ` +
+    : `row ${id} carries astrix's columns (outcome ${unhashed.outcome ?? "NULL"}, ...) ` +
       "without a hash: astrix wrote it with one, which was removed (the hashes were stripped)";
 }

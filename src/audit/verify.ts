@@ -23,8 +23,16 @@
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { type ChainPoint, formatPoint } from "./anchor.ts";
-import { ROW_COLUMNS } from "./chain.ts";
-import { type Bad, broken, ChainWalk, WALK_COLUMNS, type WalkRow } from "./chain_walk.ts";
+import { ROW_COLUMNS, type SqlRow } from "./chain.ts";
+import {
+  type Bad,
+  broken,
+  ChainWalk,
+  NEXT_CHAINED_SQL,
+  type NextChained,
+  WALK_COLUMNS,
+  type WalkRow,
+} from "./chain_walk.ts";
 import { auditColumns, schemaVersion } from "./schema.ts";
 import { droppedColumns, MAX_ID } from "./tamper.ts";
 
@@ -70,32 +78,63 @@ export function verifyChain(
   key: Uint8Array | undefined,
   options: VerifyOptions = {},
 ): VerifyResult {
-  const result: VerifyResult = { ok: true, rows: 0, legacy: 0, chained: 0 };
   const columns = auditColumns(db);
   const dropped = droppedColumns(columns, schemaVersion(db));
+  let next: StatementSync | undefined; // prepared when first needed: a seed table has no hash
+  const walk = startWalk(
+    (id) => (next ??= db.prepare(NEXT_CHAINED_SQL)).get(id) as SqlRow | undefined,
+    key,
+    options,
+  );
+  const firstBad = dropped.length > 0
+    ? droppedBad(dropped)
+    : walkRows(db, columns, walk) ?? walk.end() ?? otherStart(walk, options);
+  const expected = options.expectHead;
+  const stored = expected && columns.has("hash")
+    ? db.prepare("SELECT hash FROM ami_audit WHERE id = ?").get(expected.id) as
+      | { hash: string | null }
+      | undefined
+    : undefined;
+  return headVerdict(walkResult(walk, firstBad), expected, stored);
+}
+
+/** A walk from the chain start the options record (beside the key, or with the head). */
+export function startWalk(
+  nextChained: NextChained,
+  key: Uint8Array | undefined,
+  options: VerifyOptions,
+): ChainWalk {
   const recorded = options.start ?? options.expectHead?.start;
   const source = options.start ? "as recorded beside the key" : "as recorded with the head";
-  const walk = new ChainWalk(db, key, recorded && { point: recorded, source });
-  const firstBad = dropped.length > 0
-    ? broken(
-      0,
-      "columns",
-      `the columns ${dropped.join(", ")} were dropped from ami_audit: the hashes that vouch ` +
-        "for the rows are gone",
-    )
-    : walkRows(db, columns, walk) ?? walk.end() ?? otherStart(walk, options);
-  result.ok = !firstBad;
-  result.legacy = walk.legacy;
-  result.chained = walk.chained;
-  result.rows = walk.legacy + walk.chained;
+  return new ChainWalk(nextChained, key, recorded && { point: recorded, source });
+}
+
+/** The break of a table whose hash columns were dropped. */
+export function droppedBad(dropped: string[]): Bad {
+  return broken(
+    0,
+    "columns",
+    `the columns ${dropped.join(", ")} were dropped from ami_audit: the hashes that vouch ` +
+      "for the rows are gone",
+  );
+}
+
+/** The result of a walk that stopped at `firstBad` (or went through). */
+export function walkResult(walk: ChainWalk, firstBad: Bad | undefined): VerifyResult {
+  const result: VerifyResult = {
+    ok: !firstBad,
+    rows: walk.legacy + walk.chained,
+    legacy: walk.legacy,
+    chained: walk.chained,
+  };
   if (firstBad) result.firstBad = firstBad;
   if (walk.previous) result.head = walk.previous;
   if (walk.first) result.start = walk.first;
-  return expectHead(result, options.expectHead, db, columns);
+  return result;
 }
 
 /** Rows read per query: pages keep memory flat and are faster to read than one long iteration. */
-const PAGE_ROWS = 5_000;
+export const PAGE_ROWS = 5_000;
 
 /** Every row through `walk`, from the smallest id; the first break, if any. */
 function walkRows(db: DatabaseSync, columns: Set<string>, walk: ChainWalk): Bad | undefined {
@@ -139,7 +178,7 @@ function arrayRows(statement: StatementSync): (after: number) => WalkRow[] {
     (statement.all(after) as Record<string, unknown>[]).map((r) => WALK_COLUMNS.map((c) => r[c]));
 }
 
-function foreignRow(id: number, where: string): Bad {
+export function foreignRow(id: number, where: string): Bad {
   return broken(
     id,
     "id",
@@ -149,7 +188,7 @@ function foreignRow(id: number, where: string): Bad {
 }
 
 /** The start recorded with the head, when the one beside the key was walked from. */
-function otherStart(walk: ChainWalk, options: VerifyOptions): Bad | undefined {
+export function otherStart(walk: ChainWalk, options: VerifyOptions): Bad | undefined {
   const other = options.start && options.expectHead?.start;
   if (!other || !walk.first) return undefined;
   if (other.id === walk.first.id && other.hash === walk.first.hash) return undefined;
@@ -161,26 +200,24 @@ function otherStart(walk: ChainWalk, options: VerifyOptions): Bad | undefined {
   );
 }
 
-function expectHead(
+/**
+ * The result, held against a head recorded earlier: `stored` is that row as the database holds
+ * it now (undefined: gone).
+ */
+export function headVerdict(
   result: VerifyResult,
   expected: ChainPoint | undefined,
-  db: DatabaseSync,
-  columns: Set<string>,
+  stored: { hash: string | null } | undefined,
 ): VerifyResult {
   if (!expected || !result.ok) return result;
-  const row = columns.has("hash")
-    ? db.prepare("SELECT hash FROM ami_audit WHERE id = ?").get(expected.id) as {
-      hash: string | null;
-    } | undefined
-    : undefined;
-  if (!row) {
+  if (!stored) {
     result.ok = false;
     result.firstBad = broken(
       expected.id,
       "truncated",
       "the recorded head row is gone: the log was truncated after it was recorded",
     );
-  } else if (row.hash !== expected.hash) {
+  } else if (stored.hash !== expected.hash) {
     result.ok = false;
     result.firstBad = broken(
       expected.id,
