@@ -7,7 +7,9 @@
 
 import process from "node:process";
 import { Command, CommanderError, type Option } from "commander";
+import { readAmiTables } from "./commands/ami_config.ts";
 import type { CliContext } from "./commands/context.ts";
+import { auditMigrateCommand } from "./commands/audit_migrate.ts";
 import { auditQueryCommand } from "./commands/audit_query.ts";
 import { devCommand } from "./commands/dev.ts";
 import { mockAmiCommand } from "./commands/mock_ami.ts";
@@ -17,6 +19,7 @@ import { proxyCommand } from "./commands/proxy.ts";
 import { tokenCommand } from "./commands/token.ts";
 import { testClientCommand } from "./commands/test_client.ts";
 import pkg from "./package.json" with { type: "json" };
+import { applyConfigFile, ConfigFileError, configOption } from "./src/config_file/mod.ts";
 import { untilStopSignal } from "./src/shutdown.ts";
 
 /**
@@ -44,13 +47,31 @@ export function buildCli(ctx: CliContext): Command {
     .addCommand(mockRecordingsCommand(ctx))
     .addCommand(testClientCommand(ctx))
     .addCommand(auditQueryCommand(ctx))
+    .addCommand(auditMigrateCommand(ctx))
     .addCommand(tokenCommand(ctx))
     .addCommand(openApiCommand(ctx));
   house(program, "astrix");
   for (const command of program.commands) {
     house(command, `astrix ${command.name()}`).helpOption("-h, --help", "show this help");
+    if (command.options.length > 0) command.addOption(configOption());
   }
-  return program;
+  return program.hook("preAction", (_, command) => applyConfig(ctx, command));
+}
+
+/**
+ * Fills the options the command line and the environment left at their
+ * default from `--config` (or ASTRIX_CONFIG); a file that cannot be used is
+ * a usage error, as a bad flag is.
+ */
+function applyConfig(ctx: CliContext, command: Command): void {
+  try {
+    for (const warning of applyConfigFile(command, { tables: { ami: readAmiTables } })) {
+      ctx.err(`astrix ${command.name()}: warning: ${warning}`);
+    }
+  } catch (error) {
+    if (!(error instanceof ConfigFileError)) throw error;
+    command.error(`error: ${error.message}`, { exitCode: EXIT_USAGE, code: "astrix.config" });
+  }
 }
 
 /**

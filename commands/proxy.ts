@@ -8,13 +8,19 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { readFileSync } from "node:fs";
 import process from "node:process";
-import { defaultKeyFile } from "../src/audit/mod.ts";
+import { defaultKeyFile, isPostgresUrl } from "../src/audit/mod.ts";
 import { parseCount, parseLifetime, parsePort, parsePublicUrl } from "../src/config.ts";
 import { HttpListenError } from "../src/http/serve.ts";
 import { createLogger } from "../src/log.ts";
 import { DEFAULT_MAX_TOKEN_LIFETIME_S } from "../src/proxy/auth.ts";
 import { ProxyConfigError } from "../src/proxy/errors.ts";
-import { type BackendConfig, type ProxyConfig, startProxy } from "../src/proxy/proxy.ts";
+import {
+  type BackendConfig,
+  type NamedAmiLogin,
+  type ProxyConfig,
+  startProxy,
+} from "../src/proxy/proxy.ts";
+import { DEFAULT_PBX, isPbxName, PBX_NAME_RULE } from "../src/proxy/pbx_names.ts";
 import { AuditUnavailableError } from "../src/audit/errors.ts";
 import { RecordingsDirectoryError } from "../src/recordings/errors.ts";
 import type { CliContext } from "./context.ts";
@@ -22,7 +28,7 @@ import type { CliContext } from "./context.ts";
 interface ProxyFlags {
   host: string;
   port: number;
-  ami?: { host: string; port: number };
+  ami?: AmiTargetFlag[];
   amiUser?: string;
   amiSecret?: string;
   amiSecretFile?: string;
@@ -57,6 +63,97 @@ export function parseHostPort(value: string): { host: string; port: number } {
   return { host: match[1] ?? match[2], port };
 }
 
+/**
+ * One PBX behind the proxy, as `--ami [NAME=]HOST:PORT` (or a config file's
+ * `[ami.NAME]` table) gives it: a user, secret or md5 of its own overrides
+ * the proxy-wide `--ami-user`, `--ami-secret`/`--ami-secret-file`, `--ami-md5`.
+ */
+export interface AmiTargetFlag {
+  name: string;
+  host: string;
+  port: number;
+  user?: string;
+  secret?: string;
+  secretFile?: string;
+  md5?: boolean;
+}
+
+/**
+ * `--ami`'s parser: `NAME=HOST:PORT`, or `HOST:PORT` alone for the PBX named
+ * `default`; several comma-separated (as `ASTRIX_AMI` may hold them), added to
+ * those of the earlier `--ami` flags. Names are checked by {@linkcode amiLogins}.
+ *
+ * @example
+ * ```ts
+ * parseAmiTargets("floor1=10.1.0.5:5038,floor2=10.2.0.5");
+ * // [{ name: "floor1", host: "10.1.0.5", port: 5038 }, { name: "floor2", host: "10.2.0.5", port: 5038 }]
+ * ```
+ */
+export function parseAmiTargets(value: string, previous: AmiTargetFlag[] = []): AmiTargetFlag[] {
+  const parts = value.split(",").map((part) => part.trim()).filter(Boolean);
+  if (parts.length === 0) {
+    throw new InvalidArgumentError(`"${value}" names no PBX: give [NAME=]HOST:PORT`);
+  }
+  return [
+    ...previous,
+    ...parts.map((part) => {
+      const equals = part.indexOf("=");
+      const name = equals < 0 ? DEFAULT_PBX : part.slice(0, equals).trim();
+      return { name, ...parseHostPort(part.slice(equals + 1)) };
+    }),
+  ];
+}
+
+/** The proxy-wide AMI login, for the PBXs that have none of their own. */
+export interface SharedAmiLogin {
+  user?: string;
+  secret?: string;
+  secretFile?: string;
+  md5?: boolean;
+}
+
+/**
+ * Each PBX's AMI login: its own user, secret (or secret file) and md5, else
+ * the proxy-wide ones. Throws ProxyConfigError for a bad or repeated name,
+ * or a PBX left without a user or secret.
+ */
+export function amiLogins(
+  targets: readonly AmiTargetFlag[],
+  shared: SharedAmiLogin,
+): NamedAmiLogin[] {
+  const needsShared = targets.some((t) => t.secret === undefined && t.secretFile === undefined);
+  const sharedSecret = needsShared
+    ? shared.secret ?? readSecretFile(shared.secretFile, "--ami-secret-file")
+    : undefined;
+  const seen = new Set<string>();
+  return targets.map((target) => {
+    const { name } = target;
+    if (!isPbxName(name)) {
+      throw new ProxyConfigError(`--ami: the PBX name "${name}" is not ${PBX_NAME_RULE}`);
+    }
+    if (seen.has(name)) {
+      throw new ProxyConfigError(
+        `--ami names the PBX "${name}" twice: give each PBX its own name (NAME=HOST:PORT)`,
+      );
+    }
+    seen.add(name);
+    const which = targets.length > 1 || name !== DEFAULT_PBX ? ` for the PBX "${name}"` : "";
+    const username = target.user ?? shared.user;
+    if (!username) {
+      throw new ProxyConfigError(`--ami needs --ami-user (or ASTRIX_AMI_USER)${which}`);
+    }
+    const secret = target.secret ??
+      readSecretFile(target.secretFile, `the secret file of the PBX "${name}"`) ?? sharedSecret;
+    if (!secret) {
+      throw new ProxyConfigError(
+        `--ami needs the AMI secret${which}: ASTRIX_AMI_SECRET, --ami-secret-file or --ami-secret`,
+      );
+    }
+    const md5 = target.md5 ?? shared.md5 ?? false;
+    return { name, host: target.host, port: target.port, username, secret, md5 };
+  });
+}
+
 function parseDialTemplate(value: string): string {
   if (
     !/^[A-Za-z][A-Za-z0-9_]*\/[A-Za-z0-9_@.+#*:;=\-]*\{ext\}[A-Za-z0-9_@.+#*:;=\-]*$/.test(value)
@@ -75,7 +172,8 @@ export function proxyCommand(ctx: CliContext): Command {
     .description(
       "Run the HTTP API in front of the PBX: JWT auth, roles, an audit row before every PBX " +
         "action (nothing is sent when the audit cannot be written), jobs and live events. " +
-        "Backend: --ami HOST:PORT (production), --forward URL, or neither: the simulated PBX.",
+        "Backend: --ami HOST:PORT (production; several PBXs: --ami NAME=HOST:PORT repeated), " +
+        "--forward URL, or neither: the simulated PBX.",
     )
     .addHelpText(
       "after",
@@ -84,6 +182,9 @@ export function proxyCommand(ctx: CliContext): Command {
         "  ASTRIX_JWT_SECRET_FILE=/etc/astrix/jwt.secret \\\n" +
         "    astrix proxy --ami 127.0.0.1:5038 --ami-user astrix \\\n" +
         "      --recordings /var/spool/asterisk/monitor\n" +
+        "  ASTRIX_JWT_SECRET_FILE=/etc/astrix/jwt.secret astrix proxy --ami-user astrix \\\n" +
+        "    --ami-secret-file /etc/astrix/ami.secret \\\n" +
+        "    --ami floor1=10.1.0.5:5038 --ami floor2=10.2.0.5:5038   # two PBXs\n" +
         "  astrix proxy --dev-token      # the simulated PBX; the seed's dev token works\n" +
         "  astrix proxy --jwt-issuer https://id.example.com \\\n" +
         "    --jwks-url https://id.example.com/.well-known/jwks.json",
@@ -97,8 +198,11 @@ export function proxyCommand(ctx: CliContext): Command {
         .env("ASTRIX_PROXY_PORT").default(8080).argParser(parsePort),
     )
     .addOption(
-      new Option("--ami <host:port>", "the PBX's AMI: the production backend").env("ASTRIX_AMI")
-        .argParser(parseHostPort),
+      new Option(
+        "--ami <[name=]host:port>",
+        "a PBX's AMI: the production backend; NAME=HOST:PORT repeated for several PBXs, " +
+          "comma-separated in the env var",
+      ).env("ASTRIX_AMI").argParser(parseAmiTargets),
     )
     .addOption(
       new Option("--ami-user <name>", "AMI user, from manager.conf").env("ASTRIX_AMI_USER"),
@@ -121,7 +225,10 @@ export function proxyCommand(ctx: CliContext): Command {
         .env("ASTRIX_PROXY_FORWARD"),
     )
     .addOption(
-      new Option("--audit-db <file>", "the audit database").env("ASTRIX_AUDIT_DB").default(
+      new Option(
+        "--audit-db <file|url>",
+        "the audit database: a SQLite file, or postgres://... shared by several proxies",
+      ).env("ASTRIX_AUDIT_DB").default(
         "ami_audit.db",
       ),
     )
@@ -264,23 +371,27 @@ function proxyConfig(
   // The seed's environment names keep working.
   const env = process.env;
   let port = flags.port;
-  if (command.getOptionValueSource("port") === "default" && env.AMI_PROXY_PORT) {
+  // Environment variables win over the config file, the seed's too.
+  const fromFile = (option: string) =>
+    ["default", "config", undefined].includes(command.getOptionValueSource(option));
+  if (fromFile("port") && env.AMI_PROXY_PORT) {
     port = parsePort(env.AMI_PROXY_PORT);
   }
-  const forward = flags.forward ?? env.AMI_PROXY_FORWARD;
+  const forward = fromFile("forward") && env.AMI_PROXY_FORWARD !== undefined
+    ? env.AMI_PROXY_FORWARD
+    : flags.forward;
   if (forward !== undefined && flags.ami) {
     throw new ProxyConfigError("Give either --ami or --forward, not both");
   }
   let backend: BackendConfig;
   if (flags.ami) {
-    if (!flags.amiUser) throw new ProxyConfigError("--ami needs --ami-user (or ASTRIX_AMI_USER)");
-    const secret = flags.amiSecret ?? readSecretFile(flags.amiSecretFile, "--ami-secret-file");
-    if (!secret) {
-      throw new ProxyConfigError(
-        "--ami needs the AMI secret: ASTRIX_AMI_SECRET, --ami-secret-file or --ami-secret",
-      );
-    }
-    backend = { kind: "ami", ...flags.ami, username: flags.amiUser, secret, md5: flags.amiMd5 };
+    const pbxs = amiLogins(flags.ami, {
+      user: flags.amiUser,
+      secret: flags.amiSecret,
+      secretFile: flags.amiSecretFile,
+      md5: flags.amiMd5,
+    });
+    backend = { kind: "ami", pbxs };
   } else if (forward !== undefined) {
     let url: URL;
     try {
@@ -328,7 +439,7 @@ function proxyConfig(
     port,
     backend,
     auditDb: flags.auditDb,
-    auditKeyFile: flags.auditKeyFile ?? defaultKeyFile(flags.auditDb),
+    auditKeyFile: flags.auditKeyFile ?? defaultAuditKeyFile(flags.auditDb),
     auditBusyTimeoutMs: flags.auditBusyTimeout,
     auth,
     issuer: flags.jwtIssuer,
@@ -343,6 +454,18 @@ function proxyConfig(
     publicUrl: flags.publicUrl,
     logger,
   };
+}
+
+/** `<db>.key` beside a SQLite file; a PostgreSQL audit's key must be named (every proxy shares it). */
+function defaultAuditKeyFile(db: string): string {
+  if (isPostgresUrl(db)) {
+    throw new ProxyConfigError(
+      "A postgres:// --audit-db needs --audit-key-file (or ASTRIX_AUDIT_KEY_FILE): the same key " +
+        "file on every proxy writing to that database (the first proxy creates it; copy it to " +
+        "the others with mode 0600)",
+    );
+  }
+  return defaultKeyFile(db);
 }
 
 function readSecretFile(path: string | undefined, flag: string): string | undefined {

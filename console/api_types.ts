@@ -31,7 +31,7 @@ export interface paths {
     };
     /**
      * Readiness: logged in to the PBX, the audit writable, the AMI user's rights enough
-     * @description 200 when the proxy can serve, 503 with the reason and its fix when not. Also names the Asterisk the PBX runs (from the AMI banner). No token.
+     * @description 200 when the proxy can serve: the audit can be written and at least one PBX is ready (logged in, its AMI user's rights enough); 503 with the reason and its fix when not. pbxs says how each PBX is (one down leaves the others served), with the Asterisk it runs (from the AMI banner). No token.
      */
     get: operations["readiness"];
     put?: never;
@@ -307,7 +307,7 @@ export interface paths {
     };
     /**
      * The PBX's live channels, to pick one to listen to
-     * @description Asks the PBX (CoreShowChannels) at every call: the list is live.
+     * @description Asks each PBX the token may reach (CoreShowChannels) at every call: the list is live, each channel with its PBX (names may repeat on several PBXs). A PBX that is down or refuses is left out and named in unavailable; when all fail, the answer is that error.
      *
      *     **Roles:** supervisor, admin.
      */
@@ -331,7 +331,7 @@ export interface paths {
     put?: never;
     /**
      * Listen to a live call (or whisper, or barge): the caller's phone rings
-     * @description The target must be live (404 channel_not_found otherwise). The answer comes once the PBX accepted the call; follow the job (GET /ami/jobs/{id} or the event stream) to see it ring, go active (ChanSpyStart) and end. The audio goes to the token's own extension; only an admin may name another.
+     * @description The target must be live (404 channel_not_found otherwise). The answer comes once the PBX accepted the call; follow the job (GET /ami/jobs/{id} or the event stream) to see it ring, go active (ChanSpyStart) and end. The audio goes to the token's own extension; only an admin may name another. With several PBXs, pbx names the target's.
      *
      *     **Roles:** supervisor, admin.
      */
@@ -353,7 +353,7 @@ export interface paths {
     put?: never;
     /**
      * Play a recording to the caller's phone
-     * @description The phone rings; once answered it hears the recording, which the job's controls steer (pause and resume (a pause toggles in Asterisk, so resume is a second pause the proxy sends only when paused), forward and reverse (3 s), restart, stop). Only an admin may send it to another extension.
+     * @description The phone rings; once answered it hears the recording, which the job's controls steer (pause and resume (a pause toggles in Asterisk, so resume is a second pause the proxy sends only when paused), forward and reverse (3 s), restart, stop). Only an admin may send it to another extension. With several PBXs, pbx names the phone's.
      *
      *     **Roles:** qa, supervisor, admin.
      */
@@ -555,11 +555,15 @@ export interface components {
        * @enum {string}
        */
       mode?: "listen" | "whisper" | "barge";
+      /** @description The PBX to act on, by name (GET /readyz lists them); default: the proxy's only PBX (with several, it is required) */
+      pbx?: string;
     };
     PlaybackRequest: {
       recordingId: string;
       /** @description The phone that rings (default: the token's ext; another one: admin only) */
       targetExtension?: string;
+      /** @description The PBX to act on, by name (GET /readyz lists them); default: the proxy's only PBX (with several, it is required) */
+      pbx?: string;
     };
     ControlRequest: {
       /** @description A playback job of the caller's (admin: any) */
@@ -587,6 +591,8 @@ export interface components {
       id: string;
       /** @enum {string} */
       kind: "listen" | "playback";
+      /** @description The PBX the job's call is on (default: the proxy's only PBX) */
+      pbx: string;
       /**
        * @description queued → dialing → active ⇄ paused → ended, or failed; unknown while the proxy lost sight of a call it had asked for
        * @enum {string}
@@ -624,6 +630,8 @@ export interface components {
       id: string;
       /** @enum {string} */
       kind: "listen" | "playback";
+      /** @description The PBX the job's call is on (default: the proxy's only PBX) */
+      pbx: string;
       /**
        * @description queued → dialing → active ⇄ paused → ended, or failed; unknown while the proxy lost sight of a call it had asked for
        * @enum {string}
@@ -668,6 +676,8 @@ export interface components {
       jobs: components["schemas"]["Job"][];
     };
     Channel: {
+      /** @description The PBX the channel is on (names may repeat on several PBXs) */
+      pbx: string;
       channel: string;
       /** @description Asterisk's state description: Up, Ringing, ... */
       state: string;
@@ -681,6 +691,12 @@ export interface components {
     };
     ChannelList: {
       channels: components["schemas"]["Channel"][];
+      /** @description PBXs left out because they are down or refused (present only when some are) */
+      unavailable?: {
+        pbx: string;
+        /** @description Why its channels could not be listed */
+        error: string;
+      }[];
     };
     Recording: {
       id: string;
@@ -735,13 +751,44 @@ export interface components {
       /** @constant */
       status: "ok";
     };
-    Readiness: {
+    PbxReadiness: {
+      /** @description Logged in, and the AMI user may run every action the proxy needs */
       ready: boolean;
       /** @description Logged in to the PBX */
       ami: boolean;
+      /** @description The AMI user may run every action the proxy needs */
+      amiPermissions: boolean;
+      /** @description Why the PBX cannot be reached now */
+      problem?: string;
+      pbx?: {
+        /**
+         * @description The Asterisk major the AMI banner's version belongs to (11, 13, 16, 18, 20, 22)
+         * @enum {number}
+         */
+        asterisk: 11 | 13 | 16 | 18 | 20 | 22;
+        /** @description From the AMI banner */
+        amiVersion: string;
+        /** @description False when the banner's AMI version is none a known major speaks (asterisk is the nearest) */
+        exact: boolean;
+      };
+      cannotWork?: {
+        feature: string;
+        what: string;
+        refusedActions: string[];
+        /** @description The manager.conf classes that allow those actions */
+        grant: string[];
+      }[];
+      /** @description What to add to manager.conf */
+      fix?: string;
+    };
+    Readiness: {
+      /** @description The audit can be written and at least one PBX is ready (the others may be down: see pbxs) */
+      ready: boolean;
+      /** @description Logged in to every PBX */
+      ami: boolean;
       /** @description The audit log can be written */
       audit: boolean;
-      /** @description The AMI user may run every action the proxy needs */
+      /** @description Every PBX's AMI user may run every action the proxy needs */
       amiPermissions: boolean;
       pbx?: {
         /**
@@ -754,13 +801,6 @@ export interface components {
         /** @description False when the banner's AMI version is none a known major speaks (asterisk is the nearest) */
         exact: boolean;
       };
-      /** @description Present while the audit cannot be written */
-      auditProblem?: {
-        /** @description Why the audit cannot be written */
-        reason: string;
-        /** @description What the operator should do; /readyz turns ready by itself after */
-        fix: string;
-      };
       cannotWork?: {
         feature: string;
         what: string;
@@ -770,17 +810,32 @@ export interface components {
       }[];
       /** @description What to add to manager.conf */
       fix?: string;
+      /** @description Present while the audit cannot be written */
+      auditProblem?: {
+        /** @description Why the audit cannot be written */
+        reason: string;
+        /** @description What the operator should do; /readyz turns ready by itself after */
+        fix: string;
+      };
+      /** @description Each PBX by name; pbx, cannotWork and fix at the top are the only PBX's, when there is one */
+      pbxs: {
+        [key: string]: components["schemas"]["PbxReadiness"];
+      };
     };
     /** @description The event's headers as keys (a repeated header holds a list); secrets are never relayed */
     AmiEvent: {
       /** @description The AMI event name (Newchannel, ChanSpyStart, ...) */
       event: string;
+      /** @description The PBX that sent it */
+      pbx: string;
     } & {
       [key: string]: string | string[];
     };
     GapEvent: {
       /** @constant */
       source: "ami";
+      /** @description The PBX whose events were lost */
+      pbx: string;
       lost: number;
     };
     StreamNotice: {
@@ -859,6 +914,7 @@ export interface components {
       uptimeSeconds: number;
       /** @enum {string} */
       backend: "ami" | "simulate" | "forward";
+      /** @description Every PBX at once: connected and permissionsChecked when they hold for each, pbx only with one PBX, the missing features of any, the sums of the counts */
       ami: {
         /** @description Logged in to the PBX (forward mode: the upstream is up) */
         connected: boolean;
@@ -888,6 +944,41 @@ export interface components {
         reconnects: number;
         /** @description astrix_ami_events_lost_total */
         eventsLost: number;
+      };
+      /** @description Each PBX by name */
+      pbxs: {
+        [key: string]: {
+          /** @description Logged in to the PBX (forward mode: the upstream is up) */
+          connected: boolean;
+          /** @description Null until connected, and in forward mode */
+          pbx: {
+            /**
+             * @description The Asterisk major the AMI banner's version belongs to (11, 13, 16, 18, 20, 22)
+             * @enum {number}
+             */
+            asterisk: 11 | 13 | 16 | 18 | 20 | 22;
+            /** @description From the AMI banner */
+            amiVersion: string;
+            /** @description False when the banner's AMI version is none a known major speaks (asterisk is the nearest) */
+            exact: boolean;
+          } | null;
+          /** @description The AMI user's rights were asked at login */
+          permissionsChecked: boolean;
+          /** @description What the AMI user's manager.conf classes do not allow (as /readyz) */
+          cannotWork: {
+            feature: string;
+            what: string;
+            refusedActions: string[];
+            /** @description The manager.conf classes that allow those actions */
+            grant: string[];
+          }[];
+          /** @description astrix_ami_reconnects_total */
+          reconnects: number;
+          /** @description astrix_ami_events_lost_total */
+          eventsLost: number;
+          /** @description Why the PBX cannot be reached now */
+          problem: string | null;
+        };
       };
       sse: {
         /** @description Open event streams */
@@ -2661,7 +2752,10 @@ export interface operations {
   };
   listChannels: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description Only this PBX's channels (default: every PBX the token may reach) */
+        pbx?: string;
+      };
       header?: never;
       path?: never;
       cookie?: never;
@@ -2675,6 +2769,20 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["ChannelList"];
+        };
+      };
+      /** @description A field is missing, wrong or unknown (field names it). Codes: `bad_request` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            error?: {
+              /** @enum {unknown} */
+              code?: "bad_request";
+            };
+          } & components["schemas"]["Error"];
         };
       };
       /** @description No token, or one that does not verify (the code says why), or a session cookie whose session has ended. Codes: `missing_token`, `dev_token_refused`, `invalid_token`, `invalid_signature`, `wrong_algorithm`, `token_expired`, `token_not_yet_valid`, `token_issued_in_future`, `token_lifetime_too_long`, `wrong_issuer`, `wrong_audience`, `invalid_claims`, `session_expired` */
@@ -2704,7 +2812,7 @@ export interface operations {
           } & components["schemas"]["Error"];
         };
       };
-      /** @description The token is valid, but its role or ownership does not allow this. Codes: `missing_role`, `unknown_role`, `forbidden_role` */
+      /** @description The token is valid, but its role or ownership does not allow this. Codes: `missing_role`, `unknown_role`, `forbidden_role`, `not_your_pbx` */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2713,7 +2821,7 @@ export interface operations {
           "application/json": {
             error?: {
               /** @enum {unknown} */
-              code?: "missing_role" | "unknown_role" | "forbidden_role";
+              code?: "missing_role" | "unknown_role" | "forbidden_role" | "not_your_pbx";
             };
           } & components["schemas"]["Error"];
         };
@@ -2879,7 +2987,7 @@ export interface operations {
           } & components["schemas"]["Error"];
         };
       };
-      /** @description The token is valid, but its role or ownership does not allow this; or: Called with the session cookie but without X-Astrix-CSRF. Codes: `missing_role`, `unknown_role`, `forbidden_role`, `not_your_extension`, `csrf_required` */
+      /** @description The token is valid, but its role or ownership does not allow this; or: Called with the session cookie but without X-Astrix-CSRF. Codes: `missing_role`, `unknown_role`, `forbidden_role`, `not_your_extension`, `not_your_pbx`, `csrf_required` */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2893,6 +3001,7 @@ export interface operations {
                 | "unknown_role"
                 | "forbidden_role"
                 | "not_your_extension"
+                | "not_your_pbx"
                 | "csrf_required";
             };
           } & components["schemas"]["Error"];
@@ -3086,7 +3195,7 @@ export interface operations {
           } & components["schemas"]["Error"];
         };
       };
-      /** @description The token is valid, but its role or ownership does not allow this; or: Called with the session cookie but without X-Astrix-CSRF. Codes: `missing_role`, `unknown_role`, `forbidden_role`, `not_your_extension`, `csrf_required` */
+      /** @description The token is valid, but its role or ownership does not allow this; or: Called with the session cookie but without X-Astrix-CSRF. Codes: `missing_role`, `unknown_role`, `forbidden_role`, `not_your_extension`, `not_your_pbx`, `csrf_required` */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3100,6 +3209,7 @@ export interface operations {
                 | "unknown_role"
                 | "forbidden_role"
                 | "not_your_extension"
+                | "not_your_pbx"
                 | "csrf_required";
             };
           } & components["schemas"]["Error"];
@@ -3295,7 +3405,7 @@ export interface operations {
           } & components["schemas"]["Error"];
         };
       };
-      /** @description The token is valid, but its role or ownership does not allow this; or: Called with the session cookie but without X-Astrix-CSRF. Codes: `missing_role`, `unknown_role`, `forbidden_role`, `not_your_job`, `csrf_required` */
+      /** @description The token is valid, but its role or ownership does not allow this; or: Called with the session cookie but without X-Astrix-CSRF. Codes: `missing_role`, `unknown_role`, `forbidden_role`, `not_your_job`, `not_your_pbx`, `csrf_required` */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3309,6 +3419,7 @@ export interface operations {
                 | "unknown_role"
                 | "forbidden_role"
                 | "not_your_job"
+                | "not_your_pbx"
                 | "csrf_required";
             };
           } & components["schemas"]["Error"];
@@ -3648,7 +3759,7 @@ export interface operations {
           } & components["schemas"]["Error"];
         };
       };
-      /** @description The token is valid, but its role or ownership does not allow this. Codes: `missing_role`, `unknown_role`, `forbidden_role`, `not_your_job` */
+      /** @description The token is valid, but its role or ownership does not allow this. Codes: `missing_role`, `unknown_role`, `forbidden_role`, `not_your_job`, `not_your_pbx` */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3657,7 +3768,12 @@ export interface operations {
           "application/json": {
             error?: {
               /** @enum {unknown} */
-              code?: "missing_role" | "unknown_role" | "forbidden_role" | "not_your_job";
+              code?:
+                | "missing_role"
+                | "unknown_role"
+                | "forbidden_role"
+                | "not_your_job"
+                | "not_your_pbx";
             };
           } & components["schemas"]["Error"];
         };
@@ -3784,7 +3900,7 @@ export interface operations {
           } & components["schemas"]["Error"];
         };
       };
-      /** @description The token is valid, but its role or ownership does not allow this; or: Called with the session cookie but without X-Astrix-CSRF. Codes: `missing_role`, `unknown_role`, `forbidden_role`, `not_your_job`, `csrf_required` */
+      /** @description The token is valid, but its role or ownership does not allow this; or: Called with the session cookie but without X-Astrix-CSRF. Codes: `missing_role`, `unknown_role`, `forbidden_role`, `not_your_job`, `not_your_pbx`, `csrf_required` */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3798,6 +3914,7 @@ export interface operations {
                 | "unknown_role"
                 | "forbidden_role"
                 | "not_your_job"
+                | "not_your_pbx"
                 | "csrf_required";
             };
           } & components["schemas"]["Error"];

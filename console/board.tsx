@@ -1,8 +1,9 @@
 /**
  * The supervisor's board: the live calls, updated from the event stream
  * (no polling: new calls appear, ended ones go, states change, durations
- * tick), each with Listen / Whisper / Barge. A listen becomes one of the
- * user's jobs (the panel beside the board).
+ * tick), each with Listen / Whisper / Barge on the PBX it is on (a PBX
+ * column when there are several). A listen becomes one of the user's jobs
+ * (the panel beside the board).
  *
  * @module
  */
@@ -58,11 +59,11 @@ export function Board() {
     };
   }, [board, live]);
 
-  async function listen(channel: string, mode: Mode) {
+  async function listen(channel: string, pbx: string, mode: Mode) {
     setError(null);
     try {
       const { job } = await unwrap(
-        api.POST("/ami/originate/listen", { body: { targetChannel: channel, mode } }),
+        api.POST("/ami/originate/listen", { body: { targetChannel: channel, mode, pbx } }),
       );
       jobs.put(job);
       jobsChanged();
@@ -74,11 +75,12 @@ export function Board() {
   const listenNow = useRef(listen);
   listenNow.current = listen;
   const onAction = useCallback(
-    (channel: string, mode: Mode) => listenNow.current(channel, mode),
+    (channel: string, pbx: string, mode: Mode) => listenNow.current(channel, pbx, mode),
     [],
   );
 
   const channels = board.list();
+  const showPbx = board.pbxs().length > 1;
   return (
     <div class="split">
       <section aria-labelledby="board-title">
@@ -98,6 +100,7 @@ export function Board() {
           <table class="channels">
             <thead>
               <tr>
+                {showPbx && <th scope="col">{speaker.t("board.pbx")}</th>}
                 <th scope="col">{speaker.t("board.channel")}</th>
                 <th scope="col">{speaker.t("board.state")}</th>
                 <th scope="col">{speaker.t("board.caller")}</th>
@@ -109,7 +112,9 @@ export function Board() {
             <tbody>
               {channels.map((channel) => (
                 <ChannelRow
-                  key={channel.uniqueId ?? channel.channel}
+                  key={`${channel.pbx}\n${channel.uniqueId ?? channel.channel}`}
+                  pbx={channel.pbx}
+                  showPbx={showPbx}
                   channel={channel.channel}
                   state={channel.state}
                   callerIdNum={channel.callerIdNum}
@@ -135,8 +140,12 @@ interface RowProps extends
     BoardChannel,
     "channel" | "state" | "callerIdNum" | "callerIdName" | "connectedLineNum" | "startedAtMs"
   > {
+  /** The channel's PBX, which its actions name. */
+  pbx: string;
+  /** Whether the board shows the PBX column (it has several PBXs). */
+  showPbx: boolean;
   now: number;
-  onAction(channel: string, mode: Mode): void;
+  onAction(channel: string, pbx: string, mode: Mode): void;
 }
 
 /**
@@ -159,6 +168,11 @@ class ChannelRow extends Component<RowProps> {
     const { channel } = props;
     return (
       <tr data-channel={channel}>
+        {props.showPbx && (
+          <td>
+            <bdi dir="ltr">{props.pbx}</bdi>
+          </td>
+        )}
         <td>
           <bdi dir="ltr">{channel}</bdi>
         </td>
@@ -179,7 +193,7 @@ class ChannelRow extends Component<RowProps> {
                 type="button"
                 key={mode}
                 aria-label={speaker.t("board.actionLabel", { action, channel })}
-                onClick={() => props.onAction(channel, mode)}
+                onClick={() => props.onAction(channel, props.pbx, mode)}
               >
                 {action}
               </button>

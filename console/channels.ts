@@ -1,8 +1,8 @@
 /**
  * The live-call board's state: the channels `GET /ami/channels` listed,
  * kept current by the AMI events of the stream (Newchannel, Newstate,
- * NewCallerid, NewConnectedLine, Newexten, Rename, Hangup), keyed by
- * Uniqueid. Each event costs one map lookup, so a board of a thousand
+ * NewCallerid, NewConnectedLine, Newexten, Rename, Hangup), keyed by PBX
+ * and Uniqueid (two PBXs may number their calls alike). Each event costs one map lookup, so a board of a thousand
  * calls follows a hundred events a second without re-reading the list.
  * Durations tick from each channel's start, known from the list's
  * `durationSeconds` or the time its Newchannel arrived.
@@ -39,11 +39,14 @@ export class ChannelBoard {
   /** Applies one AMI event received at `nowMs`; true when the board changed. */
   apply(event: AmiEventData, nowMs: number): boolean {
     const id = header(event, "Uniqueid");
-    if (!id) return false;
-    const known = this.#byId.get(id);
+    const pbx = header(event, "pbx");
+    if (!id || !pbx) return false;
+    const key = callKey(pbx, id);
+    const known = this.#byId.get(key);
     switch (event.event) {
       case "Newchannel":
-        this.#byId.set(id, {
+        this.#byId.set(key, {
+          pbx,
           channel: header(event, "Channel") ?? id,
           state: header(event, "ChannelStateDesc") ?? "Unknown",
           callerIdNum: header(event, "CallerIDNum"),
@@ -57,7 +60,7 @@ export class ChannelBoard {
         });
         break;
       case "Hangup":
-        if (!this.#byId.delete(id)) return false;
+        if (!this.#byId.delete(key)) return false;
         break;
       case "Newstate":
       case "NewCallerid":
@@ -92,10 +95,20 @@ export class ChannelBoard {
   get size(): number {
     return this.#byId.size;
   }
+
+  /** The PBXs the board's channels are on, in order. */
+  pbxs(): string[] {
+    return [...new Set([...this.#byId.values()].map((channel) => channel.pbx))].sort();
+  }
 }
 
+/** A channel's key on the board: its PBX and its Uniqueid (or name) there. */
 function keyOf(channel: Channel): string {
-  return channel.uniqueId ?? channel.channel;
+  return callKey(channel.pbx, channel.uniqueId ?? channel.channel);
+}
+
+function callKey(pbx: string, id: string): string {
+  return `${pbx}\n${id}`;
 }
 
 type TextField =

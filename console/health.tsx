@@ -1,6 +1,6 @@
 /**
  * The admin's health panel, from `GET /status`: the PBX connection and what
- * its AMI user may not do, reconnects, event-stream subscribers, whether the
+ * its AMI user may not do (and, with several PBXs, each one's), reconnects, event-stream subscribers, whether the
  * audit can be written (and what to do if not), jobs by state.
  *
  * @module
@@ -31,6 +31,9 @@ export function HealthView() {
   useEffect(() => void load(), []);
 
   const yesNo = (value: boolean) => speaker.t(value ? "yes" : "no");
+  const identity = (pbx: Status["ami"]["pbx"]) =>
+    pbx ? `Asterisk ${pbx.asterisk} (AMI ${pbx.amiVersion})` : "—";
+  const several = status ? Object.entries(status.pbxs) : [];
   return (
     <section aria-labelledby="health-title">
       <h2 id="health-title">{speaker.t("health.title")}</h2>
@@ -42,12 +45,16 @@ export function HealthView() {
           <dd data-health="ami">{yesNo(status.ami.connected)}</dd>
           <dt>{speaker.t("health.pbx")}</dt>
           <dd>
-            <bdi dir="ltr">
-              {status.ami.pbx
-                ? `Asterisk ${status.ami.pbx.asterisk} (AMI ${status.ami.pbx.amiVersion})`
-                : "—"}
-            </bdi>
+            <bdi dir="ltr">{identity(status.ami.pbx)}</bdi>
           </dd>
+          {several.length > 1 && several.map(([name, pbx]) => [
+            <dt key={`${name}-dt`}>{speaker.t("health.pbxOf", { name })}</dt>,
+            <dd key={`${name}-dd`} data-health={`pbx-${name}`}>
+              {yesNo(pbx.connected)}
+              {" · "}
+              <bdi dir="ltr">{pbx.problem ?? identity(pbx.pbx)}</bdi>
+            </dd>,
+          ])}
           <dt>{speaker.t("health.permissions")}</dt>
           <dd data-health="permissions">
             {status.ami.cannotWork.length === 0

@@ -14,11 +14,10 @@ import { cors } from "hono/cors";
 import type { ClientInfo } from "../http/serve.ts";
 import { headSize, MAX_HEADER_BYTES } from "../http/head_size.ts";
 import type { Logger } from "../log.ts";
-import { grantsFor } from "./ami_features.ts";
 import type { AuditBrowser } from "./audit_browser.ts";
 import type { AuditTrail, RequestContext } from "./audit_trail.ts";
 import type { Authenticator, Principal } from "./auth.ts";
-import type { Backend } from "./backends/backend.ts";
+import type { Pbxs } from "./backends/pbxs.ts";
 import {
   ForbiddenError,
   OutcomeUnknownError,
@@ -41,12 +40,14 @@ import { clearedSessionCookie, overTls } from "./session/cookie.ts";
 import { consoleRoutes } from "./session/console_routes.ts";
 import type { LoginCodes } from "./session/login_codes.ts";
 import type { SessionStore } from "./session/session_store.ts";
-import { cannotWork as cannotWorkOf, statusRoutes } from "./routes/status_routes.ts";
+import { statusRoutes } from "./routes/status_routes.ts";
+import { pbxsReadiness } from "./pbx_health.ts";
 
 /** Everything the proxy's routes use. */
 export interface ProxyDeps {
   auth: Authenticator;
-  backend: Backend;
+  /** The PBXs behind the proxy, by name (one: `default`, unless named). */
+  pbxs: Pbxs;
   jobs: JobStore;
   hub: EventHub;
   trail: AuditTrail;
@@ -77,6 +78,14 @@ export interface AuditSubject {
   action: string;
   target?: string | null;
   jobId?: string | null;
+  /** The PBX the request acts on; its rows carry it in `detail.pbx`. */
+  pbx?: string;
+}
+
+/** A row's `detail` with the PBX of the request's subject in it, when it names one. */
+export function withPbx(subject: AuditSubject, detail: unknown): unknown {
+  if (subject.pbx === undefined) return detail;
+  return { ...(detail as object ?? {}), pbx: subject.pbx };
 }
 
 /** The Hono environment of the proxy. */
@@ -193,31 +202,17 @@ export function createProxyApp(deps: ProxyDeps): Hono<ProxyEnv> {
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", (c) => {
-    const { checked, missing } = deps.backend.permissions;
-    // The AMI user's rights are known once the backend has logged in and asked (ListCommands).
-    const amiPermissions = checked && missing.length === 0;
     // The audit's problem (a failed write or checkpoint, a missing file) comes with its fix.
     const auditProblem = deps.trail.problem;
-    const checks = { ami: deps.backend.ready, audit: auditProblem === null, amiPermissions };
-    // Whom the proxy talks to, from the PBX's banner (unknown until connected, and in forward mode).
-    const pbx = deps.backend.pbx;
-    const ready = checks.ami && checks.audit && checks.amiPermissions;
-    const cannotWork = cannotWorkOf(missing);
+    const { anyReady, pbxs, ...checks } = pbxsReadiness(deps.pbxs);
+    const ready = anyReady && auditProblem === null;
     return c.json(
       {
         ready,
         ...checks,
-        ...(pbx
-          ? { pbx: { asterisk: pbx.asterisk, amiVersion: pbx.amiVersion, exact: pbx.exact } }
-          : {}),
+        audit: auditProblem === null,
         ...(auditProblem ? { auditProblem } : {}),
-        ...(cannotWork.length > 0
-          ? {
-            cannotWork,
-            fix: `add ${grantsFor(missing).join(", ")} ` +
-              `to the AMI user's write= line in manager.conf, then run "manager reload"`,
-          }
-          : {}),
+        pbxs,
       },
       ready ? 200 : 503,
     );
@@ -258,7 +253,7 @@ export function createProxyApp(deps: ProxyDeps): Hono<ProxyEnv> {
             ...subject,
             outcome: "denied",
             status: 403,
-            detail: { code: error.code },
+            detail: withPbx(subject, { code: error.code }),
           });
         } catch (auditError) {
           return errorResponse(c, auditError);

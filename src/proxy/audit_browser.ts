@@ -1,7 +1,8 @@
 /**
  * The audit as the proxy reads it back for the admin's routes (`GET /audit`,
- * `/audit/verify`): a read-only {@linkcode AuditReader} on the file the audit
- * worker writes (WAL lets it read while rows are committed), pages and CSV
+ * `/audit/verify`): a read-only {@linkcode AuditSource} on the database the
+ * proxy writes (a SQLite file, whose WAL lets it read while rows are
+ * committed, or PostgreSQL, where every proxy's rows are), pages and CSV
  * exports with audit-query's field names and CSV writer (times in UTC), and
  * the chain's verification in a worker thread (`audit_verify_worker.ts`), one
  * at a time, so that hashing every row never stalls the event loop.
@@ -10,17 +11,22 @@
  * ```ts
  * import { AuditBrowser } from "./audit_browser.ts";
  *
- * const audit = AuditBrowser.open("ami_audit.db", { keyFile: "ami_audit.db.key" });
- * audit.page({ outcome: "denied" }, { limit: 10 }); // { rows: [...], nextCursor: "1796...42" }
+ * const audit = await AuditBrowser.open("ami_audit.db", { keyFile: "ami_audit.db.key" });
+ * await audit.page({ outcome: "denied" }, { limit: 10 }); // { rows: [...], nextCursor: "1796...42" }
  * (await audit.verify()).ok; // true while the chain holds
- * audit.close();
+ * await audit.close();
  * ```
  *
  * @module
  */
 
 import type { z } from "zod";
-import { type AuditFilter, AuditReader, type PageOptions } from "../audit/mod.ts";
+import {
+  type AuditFilter,
+  type AuditSource,
+  openAuditSource,
+  type PageOptions,
+} from "../audit/mod.ts";
 import { CSV_HEADER, csvLine, csvRow, present, type PresentedRow } from "../audit/format.ts";
 import type { auditVerification } from "./api/schemas.ts";
 import { ProxyError } from "./errors.ts";
@@ -75,29 +81,29 @@ export function verifyWorkerUrl(here: string = import.meta.url): URL {
 
 /** The audit, read-only, for the admin's routes. */
 export class AuditBrowser {
-  readonly #reader: AuditReader;
+  readonly #reader: AuditSource;
   readonly #request: VerifyRequest;
   readonly #workerUrl: URL;
   #verifying: Promise<AuditVerification> | undefined;
   #stopWorker: (() => void) | undefined;
 
-  private constructor(reader: AuditReader, path: string, options: AuditBrowserOptions) {
+  private constructor(reader: AuditSource, path: string, options: AuditBrowserOptions) {
     this.#reader = reader;
     this.#request = { path, keyFile: options.keyFile };
     this.#workerUrl = options.workerUrl ?? verifyWorkerUrl();
   }
 
-  /** Opens the existing database at `path` read-only (the writer must have created it). */
-  static open(path: string, options: AuditBrowserOptions): AuditBrowser {
-    return new AuditBrowser(AuditReader.open(path), path, options);
+  /** Opens the existing database `path` names read-only (the writer must have created it). */
+  static async open(path: string, options: AuditBrowserOptions): Promise<AuditBrowser> {
+    return new AuditBrowser(await openAuditSource(path), path, options);
   }
 
-  /** One page of the rows matching `filter`; throws AuditUnreadableError if SQLite fails. */
-  page(
+  /** One page of the rows matching `filter`; throws AuditUnreadableError if the database fails. */
+  async page(
     filter: AuditFilter,
     page: PageOptions,
-  ): { rows: PresentedRow[]; nextCursor: string | null } {
-    const { rows, nextCursor } = this.#query(filter, page);
+  ): Promise<{ rows: PresentedRow[]; nextCursor: string | null }> {
+    const { rows, nextCursor } = await this.#query(filter, page);
     return { rows: rows.map((row) => present(row, UTC_ISO)), nextCursor: nextCursor ?? null };
   }
 
@@ -111,9 +117,9 @@ export class AuditBrowser {
     let left = CSV_ROW_CAP;
     return new ReadableStream({
       start: (controller) => controller.enqueue(encoder.encode(csvLine(CSV_HEADER))),
-      pull: (controller) => {
+      pull: async (controller) => {
         const limit = Math.min(CSV_PAGE_ROWS, left);
-        const page = this.#query(filter, { limit, order, cursor });
+        const page = await this.#query(filter, { limit, order, cursor });
         const text = page.rows.map((row) => csvRow(present(row, UTC_ISO))).join("");
         if (text) controller.enqueue(encoder.encode(text));
         left -= page.rows.length;
@@ -133,17 +139,17 @@ export class AuditBrowser {
   }
 
   /** Closes the connection and stops a verification under way. */
-  close(): void {
+  async close(): Promise<void> {
     this.#stopWorker?.();
-    this.#reader.close();
+    await this.#reader.close();
   }
 
-  #query(filter: AuditFilter, page: PageOptions) {
+  async #query(filter: AuditFilter, page: PageOptions) {
     try {
-      return this.#reader.query(filter, page);
+      return await this.#reader.query(filter, page);
     } catch (error) {
       throw new AuditUnreadableError(
-        `Cannot read the audit database ${this.#request.path}: ${(error as Error).message}`,
+        `Cannot read the audit database ${this.#reader.description}: ${(error as Error).message}`,
         { cause: error },
       );
     }
@@ -164,7 +170,7 @@ export class AuditBrowser {
       const result = await answer.promise;
       if (result.type === "failed") {
         throw new AuditUnreadableError(
-          `Cannot verify the audit ${this.#request.path}: ${result.message}`,
+          `Cannot verify the audit ${this.#reader.description}: ${result.message}`,
         );
       }
       return result.verification;

@@ -3,7 +3,7 @@
  * `GET /audit/verify`: `verifyChain` hashes every row synchronously (about
  * 4.5 s for a million rows), which on the proxy's main thread would stall
  * every request, event stream and the AMI link. Told `{path, keyFile}`, it
- * opens the database read-only, verifies it with the key and the chain start
+ * opens the database (a SQLite file or a `postgres://` URL) read-only, verifies it with the key and the chain start
  * recorded beside it, as `audit-query --verify` does, and answers one
  * {@linkcode VerifyAnswer}.
  *
@@ -13,14 +13,7 @@
  * @module
  */
 
-import {
-  anchorFile,
-  AuditReader,
-  formatPoint,
-  loadKey,
-  readAnchor,
-  verifyChain,
-} from "../audit/mod.ts";
+import { anchorFile, formatPoint, loadKey, openAuditSource, readAnchor } from "../audit/mod.ts";
 import { verifyReport } from "../audit/verify_report.ts";
 import type { AuditVerification, VerifyAnswer, VerifyRequest } from "./audit_browser.ts";
 
@@ -32,21 +25,21 @@ interface WorkerScope {
 
 const scope = globalThis as unknown as WorkerScope;
 
-scope.onmessage = (event) => {
+scope.onmessage = async (event) => {
   try {
-    scope.postMessage({ type: "verified", verification: verify(event.data) });
+    scope.postMessage({ type: "verified", verification: await verify(event.data) });
   } catch (error) {
     scope.postMessage({ type: "failed", message: (error as Error).message });
   }
 };
 
-function verify(request: VerifyRequest): AuditVerification {
+async function verify(request: VerifyRequest): Promise<AuditVerification> {
   const anchor = anchorFile(request.keyFile);
   const key = loadKey(request.keyFile, { create: false });
   const start = readAnchor(anchor);
-  const reader = AuditReader.open(request.path);
+  const reader = await openAuditSource(request.path);
   try {
-    const result = verifyChain(reader.db, key, { start });
+    const result = await reader.verify(key, { start });
     const report = verifyReport(result, {
       keyFile: request.keyFile,
       keySource: "the proxy's --audit-key-file",
@@ -72,6 +65,6 @@ function verify(request: VerifyRequest): AuditVerification {
         : {}),
     };
   } finally {
-    reader.close();
+    await reader.close();
   }
 }

@@ -7,7 +7,7 @@
  * `exp - now` without `iat`) of at most 24 h by default. The claims give the
  * caller: `sub` (or the seed's `user_id`), `role`, optional `ext`, each plain
  * text that logs and the audit keep exactly (see `claims.ts`), checked before
- * anything is logged or audited.
+ * anything is logged or audited, and optional `pbx`, the PBXs it may reach.
  * A verified token is remembered until it expires, so that a client's
  * repeated requests cost one signature check.
  *
@@ -23,7 +23,7 @@
  */
 
 import { createRemoteJWKSet, type JWTPayload, jwtVerify, type JWTVerifyGetKey } from "jose";
-import { claimProblem, IDENTITY_CLAIMS, MAX_CLAIM_CHARS } from "./claims.ts";
+import { claimProblem, IDENTITY_CLAIMS, MAX_CLAIM_CHARS, pbxClaimProblem } from "./claims.ts";
 import { AuthError, ForbiddenError, ProxyConfigError } from "./errors.ts";
 import { isRole, type Role } from "./roles.ts";
 
@@ -33,6 +33,8 @@ export interface Principal {
   role: Role;
   /** The caller's own phone: where its listens and playbacks ring. */
   ext: string | null;
+  /** The PBXs the token is limited to (claim `pbx`); absent: every PBX. */
+  pbx?: readonly string[];
 }
 
 /** A verified token: its caller, and when it stops being valid (seconds since the epoch). */
@@ -264,7 +266,13 @@ function principalOf(payload: JWTPayload): Principal {
   if (ext !== undefined && (typeof ext !== "string" || !EXTENSION.test(ext))) {
     throw new AuthError("invalid_claims", "The token's ext claim is not an extension");
   }
-  return { userId, role: payload.role, ext: ext ?? null };
+  const principal: Principal = { userId, role: payload.role, ext: ext ?? null };
+  if (payload.pbx === undefined) return principal;
+  const problem = pbxClaimProblem(payload.pbx);
+  if (problem !== undefined) {
+    throw new AuthError("invalid_claims", `The token's pbx claim ${problem}`);
+  }
+  return { ...principal, pbx: [payload.pbx as string | string[]].flat() };
 }
 
 function authErrorOf(error: unknown, algorithms: string[]): AuthError {

@@ -5,8 +5,10 @@
  * control character (C0 including NUL, DEL, C1, U+2028/U+2029: SQLite cuts
  * text at a NUL, terminals and CSV readers act on the others), no lone
  * UTF-16 surrogate (it cannot be stored as UTF-8 as it is), and at most
- * {@linkcode MAX_CLAIM_CHARS} characters. The proxy refuses such a token
- * (401 `invalid_claims`) and `astrix token` refuses to sign one.
+ * {@linkcode MAX_CLAIM_CHARS} characters. The optional `pbx` claim limits a
+ * token to some PBXs: one PBX name, or a list of 1 to {@linkcode MAX_PBX_CLAIM}
+ * of them. The proxy refuses a token breaking either rule (401
+ * `invalid_claims`) and `astrix token` refuses to sign one.
  *
  * @example
  * ```ts
@@ -19,11 +21,16 @@
  * @module
  */
 
+import { isPbxName, PBX_NAME_RULE } from "./pbx_names.ts";
+
 /** The longest `sub`, `user_id`, `role` or `ext` accepted, in characters (code points). */
 export const MAX_CLAIM_CHARS = 128;
 
 /** The claims the proxy reads to know who calls, in the order it checks them. */
 export const IDENTITY_CLAIMS = ["sub", "user_id", "role", "ext"] as const;
+
+/** The most PBX names a `pbx` claim may list. */
+export const MAX_PBX_CLAIM = 64;
 
 /** C0 (with NUL), DEL, C1, LINE SEPARATOR, PARAGRAPH SEPARATOR, and lone surrogates. */
 // deno-lint-ignore no-control-regex -- matching control characters is the point
@@ -48,4 +55,20 @@ export function claimProblem(value: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * Why `value` cannot be a `pbx` claim (one PBX name, or a list of 1 to
+ * {@linkcode MAX_PBX_CLAIM} of them), in words that never repeat it; undefined
+ * when it can.
+ */
+export function pbxClaimProblem(value: unknown): string | undefined {
+  const names = Array.isArray(value) ? value : [value];
+  if (Array.isArray(value) && (value.length === 0 || value.length > MAX_PBX_CLAIM)) {
+    return `must list 1 to ${MAX_PBX_CLAIM} PBX names, not ${value.length}`;
+  }
+  const bad = names.findIndex((name) => !isPbxName(name));
+  if (bad < 0) return undefined;
+  const where = Array.isArray(value) ? `its item ${bad + 1} ` : "";
+  return `is not a PBX name or a list of them: ${where}is not ${PBX_NAME_RULE}`;
 }

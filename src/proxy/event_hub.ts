@@ -30,7 +30,7 @@
 
 import { SseSubscriber, type WireEntry } from "./sse_subscriber.ts";
 
-/** An event as published; `jobId` and `owner` are for filters and are not sent. */
+/** An event as published; `jobId`, `owner` and `pbx` are for filters and are not sent. */
 export interface HubEventInput {
   /** The SSE event name; must not contain a line break. */
   event: string;
@@ -40,6 +40,8 @@ export interface HubEventInput {
   jobId?: string;
   /** Who started the job (the JWT subject), for "sees only its own jobs". */
   owner?: string;
+  /** The PBX it comes from, for tokens limited to some PBXs (claim `pbx`). */
+  pbx?: string;
 }
 
 /** A published event: its id and its redacted data. */

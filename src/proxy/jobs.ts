@@ -6,13 +6,17 @@
  * proxy lost sight of before it knew the call existed (the AMI link dropped
  * with the Originate unanswered): it becomes dialing or active when the call
  * is found by its Uniqueid, failed when it is not. A job's identity at the
- * PBX is its call's Uniqueid, never the channel name alone (Asterisk reuses
- * names after a restart). Every change is kept in the job's timeline and
+ * PBX is its PBX's name plus its call's Uniqueid, never the channel name
+ * alone (Asterisk reuses names after a restart, and two PBXs may number their
+ * calls alike): each PBX's backend sees and moves only its own jobs, through
+ * {@linkcode JobStore.forPbx}. Every change is kept in the job's timeline and
  * announced to listeners (the SSE hub). Jobs are forgotten `retentionMs`
  * after they end.
  *
  * @module
  */
+
+import { DEFAULT_PBX } from "./pbx_names.ts";
 
 /** What a job does. */
 export type JobKind = "listen" | "playback";
@@ -42,6 +46,8 @@ export interface TimelineEntry {
 export interface Job {
   id: string;
   kind: JobKind;
+  /** The PBX its call is on (`default` when the proxy has one unnamed PBX). */
+  pbx: string;
   status: JobStatus;
   /** The user who started it (JWT sub). */
   owner: string;
@@ -77,6 +83,26 @@ export function isFinal(status: JobStatus): boolean {
   return FINAL.has(status);
 }
 
+/** The jobs of one PBX: all its backend may find and move (see {@linkcode JobStore.forPbx}). */
+export interface PbxJobs {
+  readonly pbx: string;
+  /** The job, if it is this PBX's. */
+  get(id: string): Job | undefined;
+  /** This PBX's jobs not yet over. */
+  live(): Job[];
+  /**
+   * The live job whose listener channel is named `channel`: only for events
+   * that carry no Uniqueid (Asterisk 11's ChanSpyStart), while the link that
+   * saw the channel created is still up.
+   */
+  byChannel(channel: string): Job | undefined;
+  /** The live job whose call on this PBX has this Uniqueid. */
+  byUniqueId(uniqueId: string): Job | undefined;
+  transition(job: Job, status: JobStatus, note: string): boolean;
+  note(job: Job, note: string): void;
+  setCall(job: Job, call: { channel: string; uniqueId: string }): void;
+}
+
 /** Options of {@linkcode JobStore}. */
 export interface JobStoreOptions {
   /** How long an ended job stays readable (ms). Default 1 hour. */
@@ -91,6 +117,7 @@ export interface JobStoreOptions {
 /** The jobs of this proxy, in memory. */
 export class JobStore {
   readonly #jobs = new Map<string, Job>();
+  /** By {@linkcode callKey}: a Uniqueid names a call on one PBX only. */
   readonly #byUniqueId = new Map<string, Job>();
   /** Each owner's jobs, oldest first. */
   readonly #byOwner = new Map<string, Set<Job>>();
@@ -107,13 +134,18 @@ export class JobStore {
     this.#onChange = options.onChange ?? (() => {});
   }
 
-  /** A new queued job. */
-  create(fields: Pick<Job, "kind" | "owner" | "ownerRole" | "extension" | "target" | "mode">): Job {
+  /** A new queued job, on `fields.pbx` (default {@linkcode DEFAULT_PBX}). */
+  create(
+    fields:
+      & Pick<Job, "kind" | "owner" | "ownerRole" | "extension" | "target" | "mode">
+      & { pbx?: string },
+  ): Job {
     this.#sweep();
     const at = new Date(this.#now()).toISOString();
     const job: Job = {
       id: newJobId(),
       ...fields,
+      pbx: fields.pbx ?? DEFAULT_PBX,
       status: "queued",
       channel: null,
       uniqueId: null,
@@ -148,22 +180,22 @@ export class JobStore {
     return [...this.#jobs.values()].filter((job) => !isFinal(job.status));
   }
 
-  /**
-   * The live job whose listener channel is named `channel`: only for events
-   * that carry no Uniqueid (Asterisk 11's ChanSpyStart), while the link that
-   * saw the channel created is still up.
-   */
-  byChannel(channel: string): Job | undefined {
-    for (const job of this.#jobs.values()) {
-      if (job.channel === channel && !isFinal(job.status)) return job;
-    }
-    return undefined;
-  }
-
-  /** The live job whose call has this Uniqueid. */
-  byUniqueId(uniqueId: string): Job | undefined {
-    const job = this.#byUniqueId.get(uniqueId);
-    return job && !isFinal(job.status) ? job : undefined;
+  /** The jobs of PBX `pbx`, as its backend sees them: no other PBX's job is found there. */
+  forPbx(pbx: string): PbxJobs {
+    const own = (job: Job | undefined) => job?.pbx === pbx ? job : undefined;
+    return {
+      pbx,
+      get: (id) => own(this.get(id)),
+      live: () => this.live().filter((job) => job.pbx === pbx),
+      byChannel: (channel) => this.live().find((job) => job.pbx === pbx && job.channel === channel),
+      byUniqueId: (uniqueId) => {
+        const job = this.#byUniqueId.get(callKey(pbx, uniqueId));
+        return job && !isFinal(job.status) ? job : undefined;
+      },
+      transition: (job, status, note) => this.transition(job, status, note),
+      note: (job, note) => this.note(job, note),
+      setCall: (job, call) => this.setCall(job, call),
+    };
   }
 
   /**
@@ -192,11 +224,11 @@ export class JobStore {
   /** Records the listener's call: its channel name and Uniqueid. */
   setCall(job: Job, call: { channel: string; uniqueId: string }): void {
     if (job.uniqueId !== null && job.uniqueId !== call.uniqueId) {
-      this.#byUniqueId.delete(job.uniqueId);
+      this.#byUniqueId.delete(callKey(job.pbx, job.uniqueId));
     }
     job.channel = call.channel;
     job.uniqueId = call.uniqueId;
-    this.#byUniqueId.set(call.uniqueId, job);
+    this.#byUniqueId.set(callKey(job.pbx, call.uniqueId), job);
   }
 
   /** Jobs per state, for metrics. */
@@ -235,10 +267,14 @@ export class JobStore {
     const own = this.#byOwner.get(job.owner);
     own?.delete(job);
     if (own?.size === 0) this.#byOwner.delete(job.owner);
-    if (job.uniqueId !== null && this.#byUniqueId.get(job.uniqueId) === job) {
-      this.#byUniqueId.delete(job.uniqueId);
-    }
+    const key = job.uniqueId === null ? undefined : callKey(job.pbx, job.uniqueId);
+    if (key !== undefined && this.#byUniqueId.get(key) === job) this.#byUniqueId.delete(key);
   }
+}
+
+/** A call's key: its PBX and its Uniqueid there (a line break is in neither). */
+function callKey(pbx: string, uniqueId: string): string {
+  return `${pbx}\n${uniqueId}`;
 }
 
 /** 128 random bits, base64url: not guessable, safe in a URL. */

@@ -265,14 +265,14 @@ export interface ProxyMetrics {
   /** `route` is the route pattern (`/ami/jobs/:id`), never the raw path. */
   httpRequests: Counter<"route" | "method" | "status">;
   httpLatency: Histogram<"route">;
-  /** Usually `readFrom` the AMI client's state. */
-  amiConnected: Gauge;
-  amiReconnects: Counter;
-  amiEvents: Counter;
+  /** 1 while logged in to the PBX named by `pbx`, else 0. */
+  amiConnected: Gauge<"pbx">;
+  amiReconnects: Counter<"pbx">;
+  amiEvents: Counter<"pbx">;
   /** AMI events the proxy lost because it fell behind the PBX (each loss is a `gap` in SSE). */
-  amiEventsLost: Counter;
-  /** 1 per feature the AMI user may use, 0 for one its manager.conf classes do not allow. */
-  amiFeatureAllowed: Gauge<"feature">;
+  amiEventsLost: Counter<"pbx">;
+  /** 1 per PBX and feature its AMI user may use, 0 for one its manager.conf classes do not allow. */
+  amiFeatureAllowed: Gauge<"pbx" | "feature">;
   /** Usually `readFrom` the SSE hub. */
   sseSubscribers: Gauge;
   /** Usually `readFrom` the SSE hub: subscribers with events waiting that their queue cannot take. */
@@ -307,17 +307,20 @@ export function createProxyMetrics(options: MetricsOptions = {}): ProxyMetrics {
       ["route"],
       LATENCY_BUCKETS,
     ),
-    amiConnected: m.gauge("astrix_ami_connected", "1 while logged in to AMI, else 0."),
-    amiReconnects: m.counter("astrix_ami_reconnects_total", "Reconnections to AMI."),
-    amiEvents: m.counter("astrix_ami_events_total", "AMI events received."),
+    amiConnected: m.gauge("astrix_ami_connected", "1 while logged in to the PBX's AMI, else 0.", [
+      "pbx",
+    ]),
+    amiReconnects: m.counter("astrix_ami_reconnects_total", "Reconnections to AMI.", ["pbx"]),
+    amiEvents: m.counter("astrix_ami_events_total", "AMI events received.", ["pbx"]),
     amiEventsLost: m.counter(
       "astrix_ami_events_lost_total",
       "AMI events lost because the proxy fell behind the PBX's event stream.",
+      ["pbx"],
     ),
     amiFeatureAllowed: m.gauge(
       "astrix_ami_feature_allowed",
       "1 if the AMI user's manager.conf classes allow the feature, 0 if not (checked at login).",
-      ["feature"],
+      ["pbx", "feature"],
     ),
     sseSubscribers: m.gauge("astrix_sse_subscribers", "Open server-sent event streams."),
     sseSubscribersBehind: m.gauge(

@@ -1,8 +1,8 @@
 /**
  * Assembles a running proxy from its configuration: the audit log (opened
- * first: no audit, no proxy), the token verifier, the backend (AMI, or the
- * simulated PBX in-process over loopback), the job store and SSE hub wired
- * together, the recordings source, and the HTTP server. `close()` stops in
+ * first: no audit, no proxy), the token verifier, the backend of each PBX
+ * (AMI, or the simulated PBX in-process over loopback), the job store and
+ * SSE hub wired together, the recordings source, and the HTTP server. `close()` stops in
  * the order that loses nothing: end the event streams with a final event,
  * stop accepting and finish the requests in flight, log off the PBX, close
  * the database.
@@ -10,36 +10,28 @@
  * @module
  */
 
-import { AmiClient, describePbx } from "../ami/mod.ts";
-import { AuditWriter } from "../audit/worker_writer.ts";
 import { serveHttp } from "../http/serve.ts";
 import type { Logger } from "../log.ts";
-import { createMockAmi, type MockAmi } from "../pbx/mock_ami.ts";
+import type { MockAmi } from "../pbx/mock_ami.ts";
 import { DirectoryCatalog } from "../recordings/directory.ts";
 import { SyntheticCatalog } from "../recordings/synthetic.ts";
 import { createProxyApp } from "./app.ts";
 import { AuditBrowser } from "./audit_browser.ts";
 import { auditEventHandler } from "./audit_events.ts";
+import { openAuditWriter } from "./audit_sink.ts";
 import { AuditTrail } from "./audit_trail.ts";
 import { Authenticator, describeLifetime } from "./auth.ts";
-import { AMI_FEATURES, describeMissing } from "./ami_features.ts";
-import { AmiBackend } from "./backends/ami.ts";
-import type { Backend } from "./backends/backend.ts";
-import { ForwardBackend } from "./backends/forward.ts";
+import { type BackendConfig, startPbxs } from "./backends/start_pbxs.ts";
 import { EventHub } from "./event_hub.ts";
 import { JobStore } from "./jobs.ts";
 import { ProxyConfigError } from "./errors.ts";
-import { createProxyMetrics, type ProxyMetrics } from "./metrics.ts";
+import { createProxyMetrics } from "./metrics.ts";
 import { RecordingsSource } from "./recordings_source.ts";
-import { amiEventData, jobEventData } from "./stream_data.ts";
+import { jobEventData } from "./stream_data.ts";
 import { LoginCodes } from "./session/login_codes.ts";
 import { SessionStore } from "./session/session_store.ts";
 
-/** Where the proxy sends PBX actions. */
-export type BackendConfig =
-  | { kind: "ami"; host: string; port: number; username: string; secret: string; md5?: boolean }
-  | { kind: "forward"; url: URL; token?: string }
-  | { kind: "simulate" };
+export type { BackendConfig, NamedAmiLogin } from "./backends/start_pbxs.ts";
 
 /** Everything `astrix proxy` is told. */
 export interface ProxyConfig {
@@ -98,8 +90,8 @@ export interface RunningProxy {
   /** The in-process simulated PBX (simulate mode), for tests. */
   simulated?: MockAmi;
   /**
-   * Resolves true once the backend is ready (logged in to the PBX, its permissions checked),
-   * false when it is not within `timeoutMs`; `/readyz` says why.
+   * Resolves true once every PBX's backend is ready (logged in, its permissions checked),
+   * false when one is not within `timeoutMs`; `/readyz` says why.
    */
   whenReady(timeoutMs: number): Promise<boolean>;
   /**
@@ -118,8 +110,8 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
     ? Authenticator.hs256(config.auth.secret, config)
     : Authenticator.jwks(config.auth.url, config);
   const metrics = createProxyMetrics();
-  // Written by its worker thread: a held lock or a slow disk never stalls this one.
-  const audit = await AuditWriter.open(config.auditDb, {
+  const audit = await openAuditWriter({
+    db: config.auditDb,
     keyFile: config.auditKeyFile,
     busyTimeoutMs: config.auditBusyTimeoutMs,
     checkpointIntervalMs: config.auditCheckpointIntervalMs,
@@ -127,8 +119,9 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
   });
   const cleanup: (() => Promise<void> | void)[] = [() => audit.close()];
   try {
-    // Read back beside the writer (WAL: readers never block it) for GET /audit and /audit/verify.
-    const auditReader = AuditBrowser.open(config.auditDb, { keyFile: config.auditKeyFile });
+    // Read back beside the writer (SQLite's WAL, PostgreSQL's MVCC: readers never block it) for
+    // GET /audit and /audit/verify.
+    const auditReader = await AuditBrowser.open(config.auditDb, { keyFile: config.auditKeyFile });
     cleanup.push(() => auditReader.close());
     const hub = new EventHub({ firstId: Date.now() * 1000, heartbeatMs: config.heartbeatMs });
     metrics.sseSubscribers.readFrom(() => hub.subscriberCount);
@@ -137,37 +130,24 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
     const jobs = new JobStore({
       retentionMs: config.jobRetentionMs,
       onChange: (job) =>
-        hub.publish({ event: "job", data: jobEventData(job), jobId: job.id, owner: job.owner }),
+        hub.publish({
+          event: "job",
+          data: jobEventData(job),
+          jobId: job.id,
+          owner: job.owner,
+          pbx: job.pbx,
+        }),
     });
 
-    let simulated: MockAmi | undefined;
-    let backend: Backend;
-    let backendFact: string;
-    if (config.backend.kind === "forward") {
-      backend = new ForwardBackend({ url: config.backend.url, jobs, token: config.backend.token });
-      backendFact = `backend: forward to ${config.backend.url.href}`;
-    } else {
-      let ami: AmiTarget;
-      if (config.backend.kind === "simulate") {
-        // The simulated PBX, in this process, reached over loopback like a real one.
-        const secret = crypto.randomUUID();
-        simulated = createMockAmi({
-          users: [{ username: "astrix-proxy", secret, read: ["all"], write: ["all"] }],
-          calls: 2,
-        });
-        const addr = await simulated.listen({ hostname: "127.0.0.1", port: 0 });
-        cleanup.push(() => simulated!.close());
-        ami = { host: "127.0.0.1", port: addr.port, username: "astrix-proxy", secret };
-        backendFact =
-          `backend: simulate (the simulated PBX in this process, AMI on 127.0.0.1:${addr.port})`;
-      } else {
-        ami = config.backend;
-        backendFact = `backend: AMI ${ami.host}:${ami.port} as ${ami.username}`;
-      }
-      backend = amiBackend(ami, config, jobs, hub, metrics, logger);
-    }
-    cleanup.splice(1, 0, () => backend.close());
-    backend.start();
+    const backends = await startPbxs(config.backend, {
+      jobs,
+      hub,
+      metrics,
+      logger,
+      amiEventBufferSize: config.amiEventBufferSize,
+    });
+    cleanup.splice(1, 0, () => backends.close());
+    const { pbxs, simulated } = backends;
 
     const recordings = await recordingsSource(config);
     const trail = new AuditTrail(audit, metrics);
@@ -177,7 +157,7 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
     const loginCodes = new LoginCodes({ now: config.now });
     const app = createProxyApp({
       auth,
-      backend,
+      pbxs,
       jobs,
       hub,
       trail,
@@ -196,8 +176,8 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
     const server = await serveHttp(app.fetch, { hostname: config.host, port: config.port });
     const facts = [
       `astrix proxy listening on ${server.url}`,
-      backendFact,
-      `audit: ${config.auditDb} (key ${config.auditKeyFile})`,
+      ...backends.facts,
+      `audit: ${audit.description} (key ${config.auditKeyFile})`,
       `auth: ${
         config.auth.kind === "hs256" ? "HS256 shared secret" : `JWKS ${config.auth.url}`
       }, ` +
@@ -218,7 +198,8 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
       simulated,
       async whenReady(timeoutMs) {
         const deadline = Date.now() + timeoutMs;
-        const isReady = () => backend.ready && backend.permissions.checked;
+        const isReady = () =>
+          pbxs.all().every(({ backend }) => backend.ready && backend.permissions.checked);
         while (!isReady() && Date.now() < deadline) {
           await new Promise((resolve) => setTimeout(resolve, 10));
         }
@@ -243,86 +224,6 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
     for (const step of cleanup) await step();
     throw error;
   }
-}
-
-interface AmiTarget {
-  host: string;
-  port: number;
-  username: string;
-  secret: string;
-  md5?: boolean;
-}
-
-/** An AMI backend whose events feed the hub and the metrics. */
-function amiBackend(
-  ami: AmiTarget,
-  config: ProxyConfig,
-  jobs: JobStore,
-  hub: EventHub,
-  metrics: ProxyMetrics,
-  logger: Logger,
-): AmiBackend {
-  const client = new AmiClient({
-    host: ami.host,
-    port: ami.port,
-    username: ami.username,
-    secret: ami.secret,
-    authType: ami.md5 ? "md5" : "plain",
-    events: "on",
-  });
-  metrics.amiConnected.readFrom(() => client.state === "connected" ? 1 : 0);
-  return new AmiBackend({
-    client,
-    jobs,
-    name: config.backend.kind === "ami" ? "ami" : "simulate",
-    username: ami.username,
-    eventBufferSize: config.amiEventBufferSize,
-    onPermissions: (missing) => {
-      for (const feature of Object.keys(AMI_FEATURES)) {
-        const allowed = !missing.some((m) => m.feature === feature);
-        metrics.amiFeatureAllowed.set({ feature }, allowed ? 1 : 0);
-      }
-      if (missing.length > 0) {
-        logger.warn(describeMissing(missing, ami.username), {
-          cannotWork: missing.map((m) => m.feature),
-        });
-      }
-    },
-    onEvent: (event, job) => {
-      metrics.amiEvents.inc();
-      hub.publish({
-        event: "ami",
-        data: amiEventData(event),
-        jobId: job?.id,
-        owner: job?.owner,
-      });
-    },
-    onEventsLost: (lost) => {
-      logger.warn("AMI events lost: the proxy fell behind the PBX's event stream", { lost });
-      metrics.amiEventsLost.inc(lost);
-      hub.publish({ event: "gap", data: { source: "ami", lost } });
-    },
-    onState: (change) => {
-      if (change.state === "connected") {
-        if (change.previous === "reconnecting") metrics.amiReconnects.inc();
-        const pbx = client.pbx;
-        logger.info("AMI connected", {
-          host: ami.host,
-          port: ami.port,
-          pbx: pbx ? describePbx(pbx) : client.banner,
-        });
-        if (pbx && !pbx.exact) logger.warn(`The PBX speaks ${describePbx(pbx)}`);
-      } else if (change.state === "reconnecting") {
-        logger.warn("AMI not connected, retrying", {
-          host: ami.host,
-          port: ami.port,
-          attempt: change.attempt,
-          inMs: change.delayMs,
-          error: change.error,
-        });
-      }
-    },
-  });
 }
 
 async function recordingsSource(config: ProxyConfig): Promise<RecordingsSource | null> {

@@ -1,6 +1,6 @@
 /**
  * Signing tokens the proxy accepts (HS256), for `astrix token`, `astrix dev`
- * and tests: `sub`, `role`, optional `ext`, `iss`, `aud`, `iat` and an
+ * and tests: `sub`, `role`, optional `ext` and `pbx`, `iss`, `aud`, `iat` and an
  * expiry, always. Claims the proxy would refuse (control characters, too
  * long: see `claims.ts`) are refused here too, with InvalidClaimError.
  *
@@ -17,7 +17,7 @@
 
 import { SignJWT } from "jose";
 import { DEFAULT_AUDIENCE, DEFAULT_ISSUER } from "./auth.ts";
-import { claimProblem } from "./claims.ts";
+import { claimProblem, pbxClaimProblem } from "./claims.ts";
 import { InvalidClaimError } from "./errors.ts";
 import type { Role } from "./roles.ts";
 
@@ -26,6 +26,8 @@ export interface TokenClaims {
   sub: string;
   role: Role;
   ext?: string;
+  /** The PBXs the token may reach (one name or several); absent: every PBX. */
+  pbx?: string | readonly string[];
   /** Lifetime in seconds. Default 3,600. */
   ttlSeconds?: number;
   issuer?: string;
@@ -45,9 +47,12 @@ export async function signToken(secret: Uint8Array, claims: TokenClaims): Promis
     const problem = value === undefined ? undefined : claimProblem(value);
     if (problem !== undefined) throw new InvalidClaimError(name, problem);
   }
+  const pbxProblem = claims.pbx === undefined ? undefined : pbxClaimProblem(claims.pbx);
+  if (pbxProblem !== undefined) throw new InvalidClaimError("pbx", pbxProblem);
   const now = Math.floor(claims.now ?? Date.now() / 1000);
-  const payload: Record<string, string> = { role: claims.role };
+  const payload: Record<string, string | readonly string[]> = { role: claims.role };
   if (claims.ext !== undefined) payload.ext = claims.ext;
+  if (claims.pbx !== undefined) payload.pbx = claims.pbx;
   return await new SignJWT(payload)
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject(claims.sub)

@@ -334,3 +334,18 @@ for (const backend of AUDIT_BACKENDS) {
     await source.close();
   });
 }
+
+Deno.test("[postgres] an id beyond 2^53 - 1, put there with the CHECK dropped, is named and refused", async () => {
+  const backend = AUDIT_BACKENDS.find((b) => b.name === "postgres")!;
+  await using audit = await backend.create();
+  await written(audit, 3);
+  await audit.exec("ALTER TABLE ami_audit DROP CONSTRAINT ami_audit_id_check");
+  await audit.exec(
+    `INSERT INTO ami_audit (id, user_id, action, timestamp, outcome, prev_hash, hash)
+       VALUES (9007199254740993, 'ghost', 'listen', 1, 'ok', 'x', 'y')`,
+  );
+  const result = await verify(audit);
+  assertEquals([result.ok, result.firstBad?.kind, result.chained], [false, "id", 3]);
+  const error = await assertRejects(() => audit.openWriter(), AuditTamperedError);
+  assertMatch(error.message, /id 9007199254740993/);
+});

@@ -39,6 +39,7 @@ const ofKind = (name: string) => CALL_EVENTS.filter((event) => event.event === n
 /** A channel as `GET /ami/channels` lists it. */
 function channel(uniqueId: string, fields: Partial<Channel> = {}): Channel {
   return {
+    pbx: "default",
     channel: `PJSIP/${uniqueId}`,
     state: "Up",
     callerIdNum: null,

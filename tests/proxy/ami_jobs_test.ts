@@ -15,7 +15,9 @@ const event = (fields: Record<string, string>) => new AmiMessage(fields);
 function setup() {
   const jobs = new JobStore({ now: () => Date.UTC(2026, 0, 1) });
   const hungUp: Job[] = [];
-  const tracker = new AmiJobTracker(jobs, { hangUp: (job) => hungUp.push(job) });
+  const tracker = new AmiJobTracker(jobs.forPbx("default"), {
+    hangUp: (job) => hungUp.push(job),
+  });
   const listen = jobs.create({
     kind: "listen",
     owner: "sup",
@@ -204,4 +206,59 @@ Deno.test("AmiJobTracker.eventsLost leaves alone a job its own events ended duri
   await tracker.eventsLost(link as any, 3);
   assertEquals(listen.status, "failed", "as its Hangup said: the listener hung up before ChanSpy");
   assertEquals(listen.timeline.filter((t) => t.note.includes("events the proxy lost")), []);
+});
+
+Deno.test("AmiJobTracker of one PBX never moves another PBX's job, whatever the Uniqueids and names", () => {
+  const jobs = new JobStore({ now: () => Date.UTC(2026, 0, 1) });
+  const trackers = Object.fromEntries(["floor1", "floor2"].map((pbx) => [
+    pbx,
+    new AmiJobTracker(jobs.forPbx(pbx), { hangUp: () => {} }),
+  ]));
+  const listens = Object.fromEntries(["floor1", "floor2"].map((pbx) => {
+    const job = jobs.create({
+      kind: "listen",
+      pbx,
+      owner: "sup",
+      ownerRole: "supervisor",
+      extension: "201",
+      target: "SIP/202-00000001",
+      mode: "listen",
+    });
+    jobs.transition(job, "dialing", "calling");
+    trackers[pbx].originating("a1", job);
+    // Both PBXs number their calls alike: the same channel and Uniqueid on each.
+    trackers[pbx].handle(answered("SIP/201-00000007", "1700000000.9"));
+    return [pbx, job];
+  }));
+  assertEquals(listens.floor1.uniqueId, listens.floor2.uniqueId);
+  // floor2's events: its own job goes on and ends; floor1's is untouched.
+  trackers.floor2.handle(event({
+    Event: "ChanSpyStart",
+    SpyerChannel: "SIP/201-00000007",
+    SpyerUniqueid: "1700000000.9",
+    SpyeeChannel: "SIP/202-00000001",
+  }));
+  trackers.floor2.handle(
+    event({ Event: "Hangup", Channel: "SIP/201-00000007", Uniqueid: "1700000000.9" }),
+  );
+  assertEquals([listens.floor1.status, listens.floor2.status], ["dialing", "ended"]);
+  // A floor1 call not seen yet: a floor2 channel whose Uniqueid is that job's id is not it.
+  const queued = jobs.create({
+    kind: "playback",
+    pbx: "floor1",
+    owner: "qa",
+    ownerRole: "qa",
+    extension: "206",
+    target: "rec-1",
+  });
+  trackers.floor2.handle(
+    event({ Event: "Newchannel", Channel: "SIP/206-00000001", Uniqueid: queued.id }),
+  );
+  assertEquals(queued.channel, null);
+  trackers.floor1.handle(
+    event({ Event: "Newchannel", Channel: "SIP/206-00000001", Uniqueid: queued.id }),
+  );
+  assertEquals(queued.channel, "SIP/206-00000001");
+  assertEquals(jobs.forPbx("floor1").live(), [listens.floor1, queued]);
+  assertEquals(jobs.forPbx("floor2").byUniqueId("1700000000.9"), undefined);
 });

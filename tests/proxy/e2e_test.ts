@@ -304,8 +304,8 @@ Deno.test("proxy e2e: AMI down at start, then up; dropped mid-job, then back: no
     });
     assertEquals(next.response.status, 202, "new jobs work after the reconnect");
     const { data: metrics = "" } = await anonymous.GET("/metrics", { parseAs: "text" });
-    assertMatch(metrics, /astrix_ami_reconnects_total [1-9]/);
-    assertMatch(metrics, /astrix_ami_connected 1/);
+    assertMatch(metrics, /astrix_ami_reconnects_total\{pbx="default"\} [1-9]/);
+    assertMatch(metrics, /astrix_ami_connected\{pbx="default"\} 1/);
   } finally {
     await proxy.close();
     await mock?.close();

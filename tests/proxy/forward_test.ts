@@ -110,6 +110,7 @@ Deno.test("forward mode passes requests upstream with the caller's identity, fol
     await poll(async () => (await contractFetch(`${proxy.url}/readyz`)).status === 200, "ready");
 
     const none = {
+      pbx: "default",
       callerIdNum: null,
       callerIdName: null,
       connectedLineNum: null,

@@ -40,9 +40,9 @@ Deno.test("an AMI user with read=call write=originate: readyz, metrics and the l
   );
 
   const metrics = (await px.request("GET", "/metrics")).body as string;
-  assertMatch(metrics, /astrix_ami_feature_allowed\{feature="channels"\} 0/);
-  assertMatch(metrics, /astrix_ami_feature_allowed\{feature="hangup"\} 0/);
-  assertMatch(metrics, /astrix_ami_feature_allowed\{feature="playback"\} 1/);
+  assertMatch(metrics, /astrix_ami_feature_allowed\{pbx="default",feature="channels"\} 0/);
+  assertMatch(metrics, /astrix_ami_feature_allowed\{pbx="default",feature="hangup"\} 0/);
+  assertMatch(metrics, /astrix_ami_feature_allowed\{pbx="default",feature="playback"\} 1/);
 
   const warning = lines.map((line) => JSON.parse(line)).find((l) => l.level === "warn");
   assert(warning, "a warning at login");

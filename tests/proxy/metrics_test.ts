@@ -176,10 +176,10 @@ Deno.test("createProxyMetrics renders every proxy metric in order, each line par
   proxy.httpRequests.inc({ route: 'odd "route"\\\n', method: "POST", status: 500 });
   proxy.httpLatency.observe({ route: "/ami/jobs/:id" }, 0.003);
   proxy.httpLatency.observe({ route: "/ami/jobs/:id" }, 12);
-  proxy.amiConnected.readFrom(() => 1);
-  proxy.amiReconnects.inc();
-  proxy.amiEvents.inc(25);
-  proxy.amiFeatureAllowed.set({ feature: "hangup" }, 0);
+  proxy.amiConnected.set({ pbx: "floor1" }, 1);
+  proxy.amiReconnects.inc({ pbx: "floor1" });
+  proxy.amiEvents.inc({ pbx: "floor1" }, 25);
+  proxy.amiFeatureAllowed.set({ pbx: "floor1", feature: "hangup" }, 0);
   proxy.sseSubscribers.readFrom(() => 4);
   proxy.auditWrites.inc({ outcome: "attempt" });
   proxy.auditWrites.inc({ outcome: "ok" });
@@ -232,7 +232,8 @@ Deno.test("createProxyMetrics renders every proxy metric in order, each line par
     'astrix_http_request_duration_seconds_bucket{route="/ami/jobs/:id",le="+Inf"} 2',
   );
   assert(samples(text).includes("astrix_sse_subscribers 4"));
-  assert(samples(text).includes("astrix_ami_events_total 25"));
+  assert(samples(text).includes('astrix_ami_events_total{pbx="floor1"} 25'));
+  assert(samples(text).includes('astrix_ami_feature_allowed{pbx="floor1",feature="hangup"} 0'));
 });
 
 Deno.test("PROMETHEUS_CONTENT_TYPE is the text format 0.0.4", () => {

@@ -53,7 +53,10 @@ function assertAudit(px: TestProxy, answer: Answer, caller: string, role: Role, 
 /** `text` as a regular expression that matches it literally. */
 const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
 
-/** Asserts a 403 with `code`, its one `denied` row, and that nothing reached the PBX. */
+/**
+ * Asserts a 403 with `code`, its one `denied` row (whose detail names the PBX when the
+ * refusal came after the PBX was chosen), and that nothing reached the PBX.
+ */
 function assertDenied(
   px: TestProxy,
   answer: Answer,
@@ -64,7 +67,9 @@ function assertDenied(
 ) {
   assertErrorAnswer(answer, 403, code);
   assertAudit(px, answer, caller, role, [{ outcome: "denied", status: 403, ...row }]);
-  assertEquals(JSON.parse(px.auditOf(answer.requestId)[0].detail ?? "{}"), { code });
+  // The extension is checked once the listen or playback has its PBX.
+  const pbx = code === "not_your_extension" ? { pbx: "default" } : {};
+  assertEquals(JSON.parse(px.auditOf(answer.requestId)[0].detail ?? "{}"), { code, ...pbx });
   assertEquals(answer.sent, [], "a refused request sends nothing to the PBX");
 }
 

@@ -157,7 +157,9 @@ Deno.test("the proxy's lost events are a `gap` in every SSE stream, qa's own-job
       assert(data.lost > 0, `a count of lost events, got ${gap.data}`);
     }
     const metrics = await px.request("GET", "/metrics");
-    const lost = Number(/^astrix_ami_events_lost_total (\d+)$/m.exec(metrics.body)?.[1]);
+    const lost = Number(
+      /^astrix_ami_events_lost_total\{pbx="default"\} (\d+)$/m.exec(metrics.body)?.[1],
+    );
     assert(lost > 0, "astrix_ami_events_lost_total counts them");
   } finally {
     await Promise.all(streams.map((reader) => reader.cancel()));

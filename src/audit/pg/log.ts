@@ -41,6 +41,9 @@ import { migratePg } from "./schema.ts";
 /** The channel every commit notifies, with the last id written as its payload. */
 export const AUDIT_CHANNEL = "astrix_audit";
 
+/** Rows per INSERT statement (14 parameters each, under PostgreSQL's 65,535). */
+export const INSERT_ROWS = 2_000;
+
 /** Options of {@linkcode PgAuditLog.open}. */
 export interface PgAuditLogOptions {
   /** The HMAC key file, shared by every proxy writing to the database; created if absent. */
@@ -141,7 +144,11 @@ export class PgAuditLog {
           written.push({ id, hash: sealed.hash });
           prevHash = sealed.hash;
         }
-        await tx`INSERT INTO ami_audit ${tx(stored, ...ROW_COLUMNS)}`;
+        // One INSERT per chunk: a statement holds at most 65,535 parameters (14 per row).
+        for (let from = 0; from < stored.length; from += INSERT_ROWS) {
+          const chunk = stored.slice(from, from + INSERT_ROWS);
+          await tx`INSERT INTO ami_audit ${tx(chunk, ...ROW_COLUMNS)}`;
+        }
         await tx`UPDATE ami_audit_head SET id = ${id}, hash = ${prevHash}`;
         await tx`SELECT pg_notify(${AUDIT_CHANNEL}, ${String(id)})`;
         return written;

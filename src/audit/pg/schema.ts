@@ -2,7 +2,8 @@
  * The PostgreSQL audit's schema: the migrations in `./migrations/`, applied
  * in order in one transaction under an advisory lock (several proxies
  * starting at once migrate once), their number recorded in
- * `astrix_schema`. A database migrated by a newer astrix is refused.
+ * `astrix_schema` per component (`audit`; the fleet's shared jobs are
+ * another, `../../proxy/fleet/`). A database migrated by a newer astrix is refused.
  *
  * @module
  */
@@ -16,23 +17,37 @@ export const PG_MIGRATIONS: readonly string[] = [m001];
 /** The advisory lock migrations hold (any constant; "astrix" in ASCII). */
 const MIGRATION_LOCK = 0x617374726978;
 
-/** Applies the migrations not applied yet; throws if the database is newer than this astrix. */
-export async function migratePg(sql: Sql): Promise<void> {
+/** Applies the audit's migrations not applied yet; throws if the database is newer than this astrix. */
+export function migratePg(sql: Sql): Promise<void> {
+  return migrateComponent(sql, "audit", PG_MIGRATIONS);
+}
+
+/**
+ * Applies `component`'s migrations not applied yet (migration N brings it to
+ * version N), in one transaction under the advisory lock; throws if the
+ * database holds a newer version than `migrations` know.
+ */
+export async function migrateComponent(
+  sql: Sql,
+  component: string,
+  migrations: readonly string[],
+): Promise<void> {
   await sql.begin(async (tx) => {
     await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
     await tx`CREATE TABLE IF NOT EXISTS astrix_schema (
       component text PRIMARY KEY, version integer NOT NULL)`;
-    const [row] = await tx`SELECT version FROM astrix_schema WHERE component = 'audit'`;
+    const [row] = await tx`SELECT version FROM astrix_schema WHERE component = ${component}`;
     const version = row ? Number(row.version) : 0;
-    if (version > PG_MIGRATIONS.length) {
+    if (version > migrations.length) {
       throw new Error(
-        `its audit schema is version ${version}, newer than this astrix knows ` +
-          `(${PG_MIGRATIONS.length}): upgrade astrix`,
+        `its ${component} schema is version ${version}, newer than this astrix knows ` +
+          `(${migrations.length}): upgrade astrix`,
       );
     }
-    for (let n = version; n < PG_MIGRATIONS.length; n++) await tx.unsafe(PG_MIGRATIONS[n]);
-    if (version < PG_MIGRATIONS.length) {
-      await tx`INSERT INTO astrix_schema (component, version) VALUES ('audit', ${PG_MIGRATIONS.length})
+    for (let n = version; n < migrations.length; n++) await tx.unsafe(migrations[n]);
+    if (version < migrations.length) {
+      await tx`INSERT INTO astrix_schema (component, version)
+        VALUES (${component}, ${migrations.length})
         ON CONFLICT (component) DO UPDATE SET version = excluded.version`;
     }
   });

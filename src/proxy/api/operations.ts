@@ -16,6 +16,7 @@ import {
   auditQuery,
   auditVerification,
   channelList,
+  channelsQuery,
   consoleAssetParams,
   consoleLoginBody,
   consoleLoginQuery,
@@ -326,6 +327,7 @@ const LISTEN_STARTED = {
   job: {
     id: "job_eKC9dsi5qCB06TRJ8FzHmw",
     kind: "listen",
+    pbx: "default",
     extension: "201",
     target: "SIP/210-00000002",
     mode: "listen",
@@ -436,17 +438,19 @@ const VERIFY_EXAMPLES = {
     },
   },
 };
+const STATUS_AMI = {
+  connected: true,
+  pbx: { asterisk: 22, amiVersion: "11.0.0", exact: true },
+  permissionsChecked: true,
+  cannotWork: [],
+  reconnects: 0,
+  eventsLost: 0,
+};
 const STATUS_EXAMPLE = {
   uptimeSeconds: 3605,
   backend: "ami",
-  ami: {
-    connected: true,
-    pbx: { asterisk: 22, amiVersion: "11.0.0", exact: true },
-    permissionsChecked: true,
-    cannotWork: [],
-    reconnects: 0,
-    eventsLost: 0,
-  },
+  ami: STATUS_AMI,
+  pbxs: { default: { ...STATUS_AMI, problem: null } },
   sse: { subscribers: 0, behind: 0 },
   audit: { writable: true, problem: null },
   jobs: { queued: 0, dialing: 0, unknown: 0, active: 1, paused: 0, ended: 0, failed: 0 },
@@ -455,6 +459,27 @@ const STATUS_EXAMPLE = {
 /** The headers a job route reads besides the token: none. The playback controls, in words. */
 const CONTROLS_TEXT = "pause and resume (a pause toggles in Asterisk, so resume is a second " +
   "pause the proxy sends only when paused), forward and reverse (3 s), restart, stop";
+
+/** /readyz's example of an AMI user that may not originate. */
+const NO_ORIGINATE = {
+  pbx: { asterisk: 22, amiVersion: "11.0.0", exact: true },
+  cannotWork: [
+    {
+      feature: "listen",
+      what: "listen to a call (POST /ami/originate/listen: check the target, call " +
+        "the listener)",
+      refusedActions: ["Originate"],
+      grant: ["originate"],
+    },
+    {
+      feature: "playback",
+      what: "play a recording (POST /ami/originate/playback)",
+      refusedActions: ["Originate"],
+      grant: ["originate"],
+    },
+  ],
+  fix: 'add originate to the AMI user\'s write= line in manager.conf, then run "manager reload"',
+};
 
 /** Every route of the proxy, in the order the document lists them. */
 const ROUTES: readonly ApiOperation[] = [
@@ -479,8 +504,10 @@ const ROUTES: readonly ApiOperation[] = [
     operationId: "readiness",
     tag: "probes",
     summary: "Readiness: logged in to the PBX, the audit writable, the AMI user's rights enough",
-    description: "200 when the proxy can serve, 503 with the reason and its fix when not. " +
-      "Also names the Asterisk the PBX runs (from the AMI banner). No token.",
+    description: "200 when the proxy can serve: the audit can be written and at least one PBX " +
+      "is ready (logged in, its AMI user's rights enough); 503 with the reason and its fix when " +
+      "not. pbxs says how each PBX is (one down leaves the others served), with the Asterisk " +
+      "it runs (from the AMI banner). No token.",
     responses: answers(EVERY_ROUTE, {
       200: {
         description: "Ready",
@@ -494,6 +521,37 @@ const ROUTES: readonly ApiOperation[] = [
               audit: true,
               amiPermissions: true,
               pbx: { asterisk: 22, amiVersion: "11.0.0", exact: true },
+              pbxs: {
+                default: {
+                  ready: true,
+                  ami: true,
+                  amiPermissions: true,
+                  pbx: { asterisk: 22, amiVersion: "11.0.0", exact: true },
+                },
+              },
+            },
+          },
+          onePbxDown: {
+            summary: "Two PBXs, floor2 down: floor1 is served",
+            value: {
+              ready: true,
+              ami: false,
+              audit: true,
+              amiPermissions: false,
+              pbxs: {
+                floor1: {
+                  ready: true,
+                  ami: true,
+                  amiPermissions: true,
+                  pbx: { asterisk: 22, amiVersion: "11.0.0", exact: true },
+                },
+                floor2: {
+                  ready: false,
+                  ami: false,
+                  amiPermissions: false,
+                  problem: "not logged in to AMI: Connection refused (os error 111)",
+                },
+              },
             },
           },
         },
@@ -509,24 +567,10 @@ const ROUTES: readonly ApiOperation[] = [
               ami: true,
               audit: true,
               amiPermissions: false,
-              pbx: { asterisk: 22, amiVersion: "11.0.0", exact: true },
-              cannotWork: [
-                {
-                  feature: "listen",
-                  what: "listen to a call (POST /ami/originate/listen: check the target, call " +
-                    "the listener)",
-                  refusedActions: ["Originate"],
-                  grant: ["originate"],
-                },
-                {
-                  feature: "playback",
-                  what: "play a recording (POST /ami/originate/playback)",
-                  refusedActions: ["Originate"],
-                  grant: ["originate"],
-                },
-              ],
-              fix:
-                'add originate to the AMI user\'s write= line in manager.conf, then run "manager reload"',
+              ...NO_ORIGINATE,
+              pbxs: {
+                default: { ready: false, ami: true, amiPermissions: false, ...NO_ORIGINATE },
+              },
             },
           },
         },
@@ -819,9 +863,13 @@ const ROUTES: readonly ApiOperation[] = [
     operationId: "listChannels",
     tag: "pbx",
     summary: "The PBX's live channels, to pick one to listen to",
-    description: "Asks the PBX (CoreShowChannels) at every call: the list is live.",
+    description: "Asks each PBX the token may reach (CoreShowChannels) at every call: the list " +
+      "is live, each channel with its PBX (names may repeat on several PBXs). A PBX that is " +
+      "down or refuses is left out and named in unavailable; when all fail, the answer is " +
+      "that error.",
     permission: "channels",
-    responses: answers(EVERY_ROUTE, authenticated(), PBX_ACTION, {
+    query: channelsQuery,
+    responses: answers(EVERY_ROUTE, authenticated(["not_your_pbx"]), BAD_REQUEST, PBX_ACTION, {
       200: {
         description: "The live channels",
         json: channelList,
@@ -831,6 +879,7 @@ const ROUTES: readonly ApiOperation[] = [
             value: {
               channels: [
                 {
+                  pbx: "default",
                   channel: "SIP/210-00000002",
                   state: "Up",
                   callerIdNum: "210",
@@ -842,6 +891,7 @@ const ROUTES: readonly ApiOperation[] = [
                   linkedId: "1796296470.2",
                 },
                 {
+                  pbx: "default",
                   channel: "SIP/203-00000003",
                   state: "Up",
                   callerIdNum: "203",
@@ -868,13 +918,13 @@ const ROUTES: readonly ApiOperation[] = [
     description: "The target must be live (404 channel_not_found otherwise). The answer comes " +
       "once the PBX accepted the call; follow the job (GET /ami/jobs/{id} or the event stream) " +
       "to see it ring, go active (ChanSpyStart) and end. The audio goes to the token's own " +
-      "extension; only an admin may name another.",
+      "extension; only an admin may name another. With several PBXs, pbx names the target's.",
     permission: "listen",
     body: listenBody,
     bodyExample: { targetChannel: "SIP/210-00000002", mode: "listen" },
     responses: answers(
       EVERY_ROUTE,
-      authenticated(["not_your_extension"]),
+      authenticated(["not_your_extension", "not_your_pbx"]),
       BAD_REQUEST,
       TOO_LARGE,
       PBX_ACTION,
@@ -916,13 +966,14 @@ const ROUTES: readonly ApiOperation[] = [
     tag: "pbx",
     summary: "Play a recording to the caller's phone",
     description: "The phone rings; once answered it hears the recording, which the job's " +
-      `controls steer (${CONTROLS_TEXT}). Only an admin may send it to another extension.`,
+      `controls steer (${CONTROLS_TEXT}). Only an admin may send it to another extension. ` +
+      "With several PBXs, pbx names the phone's.",
     permission: "playback",
     body: playbackBody,
     bodyExample: { recordingId: "20261124-103000-201-5550142-1763980200.21" },
     responses: answers(
       EVERY_ROUTE,
-      authenticated(["not_your_extension"]),
+      authenticated(["not_your_extension", "not_your_pbx"]),
       BAD_REQUEST,
       TOO_LARGE,
       RECORDINGS_SOURCE,
@@ -949,7 +1000,7 @@ const ROUTES: readonly ApiOperation[] = [
     bodyExample: { jobId: "job_eKC9dsi5qCB06TRJ8FzHmw", control: "pause" },
     responses: answers(
       EVERY_ROUTE,
-      authenticated(["not_your_job"]),
+      authenticated(["not_your_job", "not_your_pbx"]),
       BAD_REQUEST,
       TOO_LARGE,
       JOB_NOT_FOUND,
@@ -997,9 +1048,14 @@ const ROUTES: readonly ApiOperation[] = [
     description: "The caller's own jobs (admin: any).",
     permission: "jobs",
     params: jobIdParams,
-    responses: answers(EVERY_ROUTE, authenticated(["not_your_job"]), JOB_NOT_FOUND, {
-      200: { description: "The job", json: jobAnswer, examples: { active: JOB_EXAMPLE } },
-    }),
+    responses: answers(
+      EVERY_ROUTE,
+      authenticated(["not_your_job", "not_your_pbx"]),
+      JOB_NOT_FOUND,
+      {
+        200: { description: "The job", json: jobAnswer, examples: { active: JOB_EXAMPLE } },
+      },
+    ),
   },
   {
     method: "post",
@@ -1013,7 +1069,7 @@ const ROUTES: readonly ApiOperation[] = [
     params: jobIdParams,
     responses: answers(
       EVERY_ROUTE,
-      authenticated(["not_your_job"]),
+      authenticated(["not_your_job", "not_your_pbx"]),
       JOB_NOT_FOUND,
       PBX_ACTION,
       {

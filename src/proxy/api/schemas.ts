@@ -15,6 +15,7 @@
 import { z } from "zod";
 import { JOB_STATUSES } from "../jobs.ts";
 import { ROLES } from "../roles.ts";
+import { PBX_NAME } from "../pbx_names.ts";
 import { ASTERISK_MAJORS } from "../../ami/versions.ts";
 import { OUTCOMES } from "../../audit/mod.ts";
 
@@ -39,6 +40,11 @@ export const responseSchemas = z.registry<ComponentMeta>();
 const channel = z.string().regex(CHANNEL, "must be a channel name like SIP/202-0000000a");
 const extension = z.string().regex(EXTENSION, "must be an extension like 201");
 const isoTime = z.iso.datetime().describe("ISO 8601, UTC");
+const pbxName = z.string().regex(PBX_NAME, "must be a PBX name like floor1 (see GET /readyz)");
+const requestedPbx = pbxName.optional().describe(
+  "The PBX to act on, by name (GET /readyz lists them); default: the proxy's only PBX " +
+    "(with several, it is required)",
+);
 
 /** POST /ami/originate/listen */
 export const listenBody = z.strictObject({
@@ -49,6 +55,7 @@ export const listenBody = z.strictObject({
   mode: z.enum(["listen", "whisper", "barge"]).default("listen").describe(
     "listen: hear both sides; whisper: also speak to the target; barge: speak to both",
   ),
+  pbx: requestedPbx,
 });
 requestSchemas.add(listenBody, { id: "ListenRequest" });
 
@@ -58,6 +65,7 @@ export const playbackBody = z.strictObject({
   targetExtension: extension.optional().describe(
     "The phone that rings (default: the token's ext; another one: admin only)",
   ),
+  pbx: requestedPbx,
 });
 requestSchemas.add(playbackBody, { id: "PlaybackRequest" });
 
@@ -71,7 +79,13 @@ export const controlBody = z.strictObject({
 });
 requestSchemas.add(controlBody, { id: "ControlRequest" });
 
-/** GET /ami/events query. */
+/** GET /ami/channels query. */
+export const channelsQuery = z.strictObject({
+  pbx: pbxName.optional().describe(
+    "Only this PBX's channels (default: every PBX the token may reach)",
+  ),
+});
+
 /** GET /ami/jobs query. */
 export const jobsQuery = z.strictObject({
   state: z.enum(["all", "live"]).optional().describe(
@@ -82,6 +96,7 @@ export const jobsQuery = z.strictObject({
   ),
 });
 
+/** GET /ami/events query. */
 export const eventsQuery = z.strictObject({
   job: z.string().max(100).optional().describe("Only the events of this job"),
   event: z.string().max(200).optional().describe(
@@ -129,6 +144,7 @@ responseSchemas.add(timelineEntry, { id: "TimelineEntry" });
 const jobFields = {
   id: z.string().describe("128 random bits, base64url, prefixed job_"),
   kind: z.enum(["listen", "playback"]),
+  pbx: z.string().describe("The PBX the job's call is on (default: the proxy's only PBX)"),
   status: z.enum(JOB_STATUSES).describe(
     "queued → dialing → active ⇄ paused → ended, or failed; unknown while the proxy lost sight " +
       "of a call it had asked for",
@@ -171,6 +187,7 @@ responseSchemas.add(jobList, { id: "JobList" });
 
 /** A live channel. */
 export const channelInfo = z.strictObject({
+  pbx: z.string().describe("The PBX the channel is on (names may repeat on several PBXs)"),
   channel: z.string(),
   state: z.string().describe("Asterisk's state description: Up, Ringing, ..."),
   callerIdNum: z.string().nullable(),
@@ -183,7 +200,15 @@ export const channelInfo = z.strictObject({
 });
 responseSchemas.add(channelInfo, { id: "Channel" });
 
-export const channelList = z.strictObject({ channels: z.array(channelInfo) });
+export const channelList = z.strictObject({
+  channels: z.array(channelInfo),
+  unavailable: z.array(z.strictObject({
+    pbx: z.string(),
+    error: z.string().describe("Why its channels could not be listed"),
+  })).optional().describe(
+    "PBXs left out because they are down or refused (present only when some are)",
+  ),
+});
 responseSchemas.add(channelList, { id: "ChannelList" });
 
 /** A recording. */
@@ -227,45 +252,78 @@ responseSchemas.add(errorBody, { id: "Error" });
 export const health = z.strictObject({ status: z.literal("ok") });
 responseSchemas.add(health, { id: "Health" });
 
+/** Which Asterisk a PBX's AMI banner names. */
+const pbxIdentity = z.strictObject({
+  asterisk: z.literal(ASTERISK_MAJORS).describe(
+    "The Asterisk major the AMI banner's version belongs to (11, 13, 16, 18, 20, 22)",
+  ),
+  amiVersion: z.string().describe("From the AMI banner"),
+  exact: z.boolean().describe(
+    "False when the banner's AMI version is none a known major speaks (asterisk is the nearest)",
+  ),
+});
+
+/** What the AMI user may not do. */
+const cannotWork = z.array(z.strictObject({
+  feature: z.string(),
+  what: z.string(),
+  refusedActions: z.array(z.string()),
+  grant: z.array(z.string()).describe("The manager.conf classes that allow those actions"),
+}));
+
+/** A PBX's identity and missing rights, in /readyz (once known). */
+const pbxDetail = {
+  pbx: pbxIdentity.optional(),
+  cannotWork: cannotWork.optional(),
+  fix: z.string().optional().describe("What to add to manager.conf"),
+};
+
+/** What /readyz says of one PBX. */
+export const pbxReadiness = z.strictObject({
+  ready: z.boolean().describe("Logged in, and the AMI user may run every action the proxy needs"),
+  ami: z.boolean().describe("Logged in to the PBX"),
+  amiPermissions: z.boolean().describe("The AMI user may run every action the proxy needs"),
+  problem: z.string().optional().describe("Why the PBX cannot be reached now"),
+  ...pbxDetail,
+});
+responseSchemas.add(pbxReadiness, { id: "PbxReadiness" });
+
 /** What /readyz says. */
 export const readiness = z.strictObject({
-  ready: z.boolean(),
-  ami: z.boolean().describe("Logged in to the PBX"),
+  ready: z.boolean().describe(
+    "The audit can be written and at least one PBX is ready (the others may be down: see pbxs)",
+  ),
+  ami: z.boolean().describe("Logged in to every PBX"),
   audit: z.boolean().describe("The audit log can be written"),
-  amiPermissions: z.boolean().describe("The AMI user may run every action the proxy needs"),
-  pbx: z.strictObject({
-    asterisk: z.literal(ASTERISK_MAJORS).describe(
-      "The Asterisk major the AMI banner's version belongs to (11, 13, 16, 18, 20, 22)",
-    ),
-    amiVersion: z.string().describe("From the AMI banner"),
-    exact: z.boolean().describe(
-      "False when the banner's AMI version is none a known major speaks (asterisk is the nearest)",
-    ),
-  }).optional(),
+  amiPermissions: z.boolean().describe(
+    "Every PBX's AMI user may run every action the proxy needs",
+  ),
+  ...pbxDetail,
   auditProblem: z.strictObject({
     reason: z.string().describe("Why the audit cannot be written"),
     fix: z.string().describe("What the operator should do; /readyz turns ready by itself after"),
   }).optional().describe("Present while the audit cannot be written"),
-  cannotWork: z.array(z.strictObject({
-    feature: z.string(),
-    what: z.string(),
-    refusedActions: z.array(z.string()),
-    grant: z.array(z.string()).describe("The manager.conf classes that allow those actions"),
-  })).optional(),
-  fix: z.string().optional().describe("What to add to manager.conf"),
+  pbxs: z.record(z.string(), pbxReadiness).describe(
+    "Each PBX by name; pbx, cannotWork and fix at the top are the only PBX's, when there is one",
+  ),
 });
 responseSchemas.add(readiness, { id: "Readiness" });
 
 /** An AMI event relayed on the stream: its name and every header of the event. */
 export const amiEvent = z.object({
   event: z.string().describe("The AMI event name (Newchannel, ChanSpyStart, ...)"),
+  pbx: z.string().describe("The PBX that sent it"),
 }).catchall(z.union([z.string(), z.array(z.string())])).describe(
   "The event's headers as keys (a repeated header holds a list); secrets are never relayed",
 );
 responseSchemas.add(amiEvent, { id: "AmiEvent" });
 
 /** Events the PBX sent that the proxy could not relay (it fell behind). */
-export const gapEvent = z.strictObject({ source: z.literal("ami"), lost: z.number().int() });
+export const gapEvent = z.strictObject({
+  source: z.literal("ami"),
+  pbx: z.string().describe("The PBX whose events were lost"),
+  lost: z.number().int(),
+});
 responseSchemas.add(gapEvent, { id: "GapEvent" });
 
 /** Why the stream cannot resume from Last-Event-ID, or why it was ended (a slow reader). */
@@ -365,22 +423,33 @@ export const auditVerification = z.strictObject({
 });
 responseSchemas.add(auditVerification, { id: "AuditVerification" });
 
+/** The health panel's view of the PBX link: of one PBX, or the summary of all. */
+const amiHealth = {
+  connected: z.boolean().describe("Logged in to the PBX (forward mode: the upstream is up)"),
+  pbx: pbxIdentity.nullable().describe("Null until connected, and in forward mode"),
+  permissionsChecked: z.boolean().describe("The AMI user's rights were asked at login"),
+  cannotWork: cannotWork.describe(
+    "What the AMI user's manager.conf classes do not allow (as /readyz)",
+  ),
+  reconnects: z.number().int().describe("astrix_ami_reconnects_total"),
+  eventsLost: z.number().int().describe("astrix_ami_events_lost_total"),
+};
+
 /** GET /status: the health panel. */
 export const proxyStatus = z.strictObject({
   uptimeSeconds: z.number().int(),
   backend: z.enum(["ami", "simulate", "forward"]),
-  ami: z.strictObject({
-    connected: z.boolean().describe("Logged in to the PBX (forward mode: the upstream is up)"),
-    pbx: readiness.shape.pbx.unwrap().nullable().describe(
-      "Null until connected, and in forward mode",
-    ),
-    permissionsChecked: z.boolean().describe("The AMI user's rights were asked at login"),
-    cannotWork: readiness.shape.cannotWork.unwrap().describe(
-      "What the AMI user's manager.conf classes do not allow (as /readyz)",
-    ),
-    reconnects: z.number().int().describe("astrix_ami_reconnects_total"),
-    eventsLost: z.number().int().describe("astrix_ami_events_lost_total"),
-  }),
+  ami: z.strictObject(amiHealth).describe(
+    "Every PBX at once: connected and permissionsChecked when they hold for each, pbx only with " +
+      "one PBX, the missing features of any, the sums of the counts",
+  ),
+  pbxs: z.record(
+    z.string(),
+    z.strictObject({
+      ...amiHealth,
+      problem: z.string().nullable().describe("Why the PBX cannot be reached now"),
+    }),
+  ).describe("Each PBX by name"),
   sse: z.strictObject({
     subscribers: z.number().int().describe("Open event streams"),
     behind: z.number().int().describe("Of them, readers not keeping up"),

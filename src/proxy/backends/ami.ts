@@ -36,7 +36,8 @@ import {
   OutcomeUnknownError,
   ProxyError,
 } from "../errors.ts";
-import { isFinal, type Job, type JobStore } from "../jobs.ts";
+import { isFinal, type Job, type JobStore, type PbxJobs } from "../jobs.ts";
+import { DEFAULT_PBX } from "../pbx_names.ts";
 import { AmiJobTracker } from "./ami_jobs.ts";
 import type {
   Backend,
@@ -51,6 +52,8 @@ import type {
 export interface AmiBackendOptions {
   client: AmiClient;
   jobs: JobStore;
+  /** The PBX's name: its jobs are this PBX's jobs of `jobs`. Default {@linkcode DEFAULT_PBX}. */
+  pbx?: string;
   name?: "ami" | "simulate";
   /** The AMI user, named in permission messages. */
   username?: string;
@@ -70,7 +73,7 @@ export interface AmiBackendOptions {
 export class AmiBackend implements Backend {
   readonly name: "ami" | "simulate";
   readonly #client: AmiClient;
-  readonly #jobs: JobStore;
+  readonly #jobs: PbxJobs;
   readonly #username: string;
   readonly #tracker: AmiJobTracker;
   readonly #onEvent: (event: AmiMessage, job: Job | undefined) => void;
@@ -81,13 +84,15 @@ export class AmiBackend implements Backend {
   readonly #onPermissions: (missing: readonly MissingFeature[]) => void;
   readonly #events;
   #wasConnected = false;
+  /** Why the last connection attempt or link failed, until logged in again. */
+  #lastError: Error | undefined;
   /** What the AMI user may not do; undefined until checked at login. */
   #missing: readonly MissingFeature[] | undefined;
 
   constructor(options: AmiBackendOptions) {
     this.name = options.name ?? "ami";
     this.#client = options.client;
-    this.#jobs = options.jobs;
+    this.#jobs = options.jobs.forPbx(options.pbx ?? DEFAULT_PBX);
     this.#username = options.username ?? "the AMI user";
     this.#onEvent = options.onEvent ?? (() => {});
     this.#onEventsLost = options.onEventsLost ?? (() => {});
@@ -100,12 +105,20 @@ export class AmiBackend implements Backend {
     this.#events = this.#client.events({ bufferSize: options.eventBufferSize ?? 100_000 });
     this.#client.onState((change) => {
       options.onState?.(change);
+      this.#lastError = change.error ??
+        (change.state === "connected" ? undefined : this.#lastError);
       this.#stateChanged(change.state);
     });
   }
 
   get ready(): boolean {
     return this.#client.state === "connected";
+  }
+
+  get problem(): string | null {
+    if (this.ready) return null;
+    const why = this.#lastError ? `: ${this.#lastError.message}` : " yet";
+    return `not logged in to AMI${why}`;
   }
 
   get pbx(): PbxIdentity | undefined {

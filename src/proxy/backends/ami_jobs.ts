@@ -24,7 +24,7 @@
 import { actions, AmiError, type AmiListResult, type AmiMessage } from "../../ami/mod.ts";
 
 const TAG_VARIABLE = actions.TAG_VARIABLE.toLowerCase();
-import { isFinal, type Job, type JobStore } from "../jobs.ts";
+import { isFinal, type Job, type PbxJobs } from "../jobs.ts";
 
 /** Why an Originate failed, by OriginateResponse `Reason` (Asterisk's AST_CONTROL codes). */
 const ORIGINATE_REASONS: Record<string, string> = {
@@ -44,9 +44,9 @@ export interface TrackerLink {
   send(action: actions.AmiAction): Promise<AmiMessage>;
 }
 
-/** The jobs' side of an AMI backend. */
+/** The jobs' side of an AMI backend: the jobs of its own PBX only. */
 export class AmiJobTracker {
-  readonly #jobs: JobStore;
+  readonly #jobs: PbxJobs;
   /** Originates waiting for their OriginateResponse, by ActionID. */
   readonly #originating = new Map<string, Job>();
   /** Uniqueids (or, without one, channel names) of spyers whose ChanSpyStart came first. */
@@ -64,7 +64,7 @@ export class AmiJobTracker {
   readonly #hangUp: (job: Job) => void;
 
   /** `hangUp` ends a failed listen's call that still rings (its target went first). */
-  constructor(jobs: JobStore, options: { hangUp: (job: Job) => void }) {
+  constructor(jobs: PbxJobs, options: { hangUp: (job: Job) => void }) {
     this.#jobs = jobs;
     this.#hangUp = options.hangUp;
   }

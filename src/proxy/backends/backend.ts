@@ -58,6 +58,8 @@ export interface Backend {
   readonly name: "ami" | "simulate" | "forward";
   /** Can the PBX be reached now? (`/readyz`; actions fail fast with 503 when not.) */
   readonly ready: boolean;
+  /** Why it cannot be reached now, in words (`/readyz`, `/status`); null while it can. */
+  readonly problem: string | null;
   /** Starts connecting; returns at once. */
   start(): void;
   /**

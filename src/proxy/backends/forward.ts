@@ -61,6 +61,10 @@ export class ForwardBackend implements Backend {
     return this.#ready;
   }
 
+  get problem(): string | null {
+    return this.#ready ? null : `the upstream adapter's ${this.#base}/healthz does not answer 200`;
+  }
+
   start(): void {
     void this.#poll();
     this.#timer = setInterval(() => void this.#poll(), this.#pollMs);

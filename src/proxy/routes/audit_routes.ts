@@ -29,7 +29,7 @@ export function auditRoutes(deps: ProxyDeps): Hono<ProxyEnv> {
     const filter = filterOf(query, Date.now());
     const order = query.order ?? "desc";
     if (query.format !== "csv") {
-      const page = deps.auditReader.page(filter, {
+      const page = await deps.auditReader.page(filter, {
         limit: query.limit ?? 100,
         order,
         cursor: query.cursor,

@@ -1,7 +1,8 @@
 /**
  * What every route does before and around acting: name its audit subject,
- * check the caller's role (a refusal becomes a `denied` row through the
- * app's error handler), and wrap a PBX action in its `attempt` row (written
+ * check the caller's role and the PBX it acts on against the token's `pbx`
+ * claim (a refusal becomes a `denied` row through the app's error handler),
+ * and wrap a PBX action in its `attempt` row (written
  * first: if it cannot be, nothing is sent) and its result row.
  *
  * @module
@@ -12,7 +13,7 @@ import type { Principal } from "../auth.ts";
 import { ForbiddenError, OutcomeUnknownError, toHttpError } from "../errors.ts";
 import { type Permission, type Scope, scopeOf } from "../roles.ts";
 import type { AuditSubject, ProxyDeps, ProxyEnv } from "../app.ts";
-import { requestContext } from "../app.ts";
+import { requestContext, withPbx } from "../app.ts";
 import type { TrailEntry } from "../audit_trail.ts";
 
 /** The verified caller (the auth middleware ran). */
@@ -34,6 +35,28 @@ export function guard(c: Context<ProxyEnv>, subject: AuditSubject, permission: P
   return scope;
 }
 
+/** May the caller reach PBX `name`? A token's `pbx` claim limits it to the PBXs it names. */
+export function mayReach(principal: Principal, name: string): boolean {
+  return principal.pbx === undefined || principal.pbx.includes(name);
+}
+
+/**
+ * Names the PBX the request acts on, for its audit rows (`detail.pbx`), then
+ * refuses it (403 `not_your_pbx`) unless the token may reach it.
+ */
+export function guardPbx(c: Context<ProxyEnv>, name: string): void {
+  c.set("audit", { ...c.get("audit")!, pbx: name });
+  const principal = principalOf(c);
+  if (!mayReach(principal, name)) {
+    throw new ForbiddenError(
+      "not_your_pbx",
+      `The token may not reach the PBX "${name}" (its pbx claim names ${
+        principal.pbx!.join(", ")
+      })`,
+    );
+  }
+}
+
 /** Writes the one row of a request that reads (no PBX action); the answer waits for it. */
 export async function auditRead(
   deps: ProxyDeps,
@@ -42,7 +65,12 @@ export async function auditRead(
   detail?: unknown,
 ): Promise<void> {
   const subject = c.get("audit")!;
-  await deps.trail.write(requestContext(c)!, { ...subject, outcome: "ok", status, detail });
+  await deps.trail.write(requestContext(c)!, {
+    ...subject,
+    outcome: "ok",
+    status,
+    detail: withPbx(subject, detail),
+  });
 }
 
 /**
@@ -58,7 +86,7 @@ export async function audited<T>(
 ): Promise<T> {
   const request = requestContext(c)!;
   const subject = c.get("audit")!;
-  const row = { ...subject, ...entry };
+  const row = { ...subject, ...entry, detail: withPbx(subject, entry.detail) };
   await deps.trail.write(request, { ...row, outcome: "attempt" });
   let outcome: { status: number; result: T; jobId?: string };
   try {
