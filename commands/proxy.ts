@@ -48,6 +48,7 @@ interface ProxyFlags {
   dialTemplate: string;
   devToken: boolean;
   jobRetention: number;
+  fleetDeadAfter: number;
   logFormat: "json" | "pretty";
   corsOrigin?: string[];
   publicUrl?: string;
@@ -296,6 +297,13 @@ export function proxyCommand(ctx: CliContext): Command {
         .default(false),
     )
     .addOption(
+      new Option(
+        "--fleet-dead-after <ms>",
+        "with a postgres:// audit, jobs are shared by its proxies: a proxy silent this long has " +
+          "its live jobs taken over by another",
+      ).env("ASTRIX_FLEET_DEAD_AFTER").default(10_000).argParser(parseCount),
+    )
+    .addOption(
       new Option("--job-retention <ms>", "how long ended jobs stay readable").env(
         "ASTRIX_JOB_RETENTION",
       ).default(3_600_000).argParser(parseCount),
@@ -450,6 +458,7 @@ function proxyConfig(
     spoolDir: flags.spoolDir,
     dialTemplate: flags.dialTemplate,
     jobRetentionMs: flags.jobRetention,
+    fleetDeadAfterMs: flags.fleetDeadAfter,
     corsOrigins: flags.corsOrigin,
     publicUrl: flags.publicUrl,
     logger,

@@ -10,7 +10,9 @@
  * alone (Asterisk reuses names after a restart, and two PBXs may number their
  * calls alike): each PBX's backend sees and moves only its own jobs, through
  * {@linkcode JobStore.forPbx}. Every change is kept in the job's timeline and
- * announced to listeners (the SSE hub). Jobs are forgotten `retentionMs`
+ * announced to listeners (the SSE hub), with where it came from: this proxy,
+ * or another proxy of the fleet (`fleet/job_sharing.ts`), whose jobs are
+ * taken in by {@linkcode JobStore.adopt}. Jobs are forgotten `retentionMs`
  * after they end.
  *
  * @module
@@ -110,9 +112,15 @@ export interface JobStoreOptions {
   /** Most jobs kept; the oldest ended ones go first. Default 100,000. */
   maxJobs?: number;
   now?: () => number;
-  /** Told about every change (the SSE hub publishes it). */
-  onChange?: (job: Job) => void;
+  /**
+   * Told about every change (the SSE hub publishes it): made here (`local`), or taken in from
+   * another proxy of the fleet (`fleet`).
+   */
+  onChange?: (job: Job, origin: JobChangeOrigin) => void;
 }
+
+/** Where a change of a job was made. */
+export type JobChangeOrigin = "local" | "fleet";
 
 /** The jobs of this proxy, in memory. */
 export class JobStore {
@@ -124,7 +132,7 @@ export class JobStore {
   readonly #retentionMs: number;
   readonly #maxJobs: number;
   readonly #now: () => number;
-  readonly #onChange: (job: Job) => void;
+  readonly #onChange: (job: Job, origin: JobChangeOrigin) => void;
   #sweptAt = -Infinity;
 
   constructor(options: JobStoreOptions = {}) {
@@ -154,12 +162,41 @@ export class JobStore {
       endedAt: null,
       timeline: [{ at, status: "queued", note: "accepted" }],
     };
+    this.#add(job);
+    this.#onChange(job, "local");
+    return job;
+  }
+
+  /**
+   * Takes in the state another proxy wrote of a job: a job not known here
+   * is added, a known one moves to it if its timeline is longer (further on:
+   * the same events seen here give the same moves, which are not announced
+   * twice). The job object stays the same, so trackers holding it follow.
+   * Returns whether anything changed.
+   */
+  adopt(state: Job): boolean {
+    this.#sweep();
+    const known = this.#jobs.get(state.id);
+    if (known && known.timeline.length >= state.timeline.length) return false;
+    const job = known ?? state;
+    if (known) {
+      if (known.uniqueId !== null && known.uniqueId !== state.uniqueId) {
+        this.#byUniqueId.delete(callKey(known.pbx, known.uniqueId));
+      }
+      Object.assign(known, state);
+    } else {
+      this.#add(job);
+    }
+    if (job.uniqueId !== null) this.#byUniqueId.set(callKey(job.pbx, job.uniqueId), job);
+    this.#onChange(job, "fleet");
+    return true;
+  }
+
+  #add(job: Job): void {
     this.#jobs.set(job.id, job);
     let own = this.#byOwner.get(job.owner);
     if (!own) this.#byOwner.set(job.owner, own = new Set());
     own.add(job);
-    this.#onChange(job);
-    return job;
   }
 
   /** The job, unless unknown or expired. */
@@ -209,7 +246,7 @@ export class JobStore {
     job.updatedAt = at;
     if (isFinal(status)) job.endedAt = at;
     job.timeline.push({ at, status, note });
-    this.#onChange(job);
+    this.#onChange(job, "local");
     return true;
   }
 
@@ -218,7 +255,7 @@ export class JobStore {
     const at = new Date(this.#now()).toISOString();
     job.updatedAt = at;
     job.timeline.push({ at, status: job.status, note });
-    this.#onChange(job);
+    this.#onChange(job, "local");
   }
 
   /** Records the listener's call: its channel name and Uniqueid. */

@@ -10,6 +10,8 @@
  * @module
  */
 
+import process from "node:process";
+import { isPostgresUrl } from "../audit/mod.ts";
 import { serveHttp } from "../http/serve.ts";
 import type { Logger } from "../log.ts";
 import type { MockAmi } from "../pbx/mock_ami.ts";
@@ -23,6 +25,7 @@ import { AuditTrail } from "./audit_trail.ts";
 import { Authenticator, describeLifetime } from "./auth.ts";
 import { type BackendConfig, startPbxs } from "./backends/start_pbxs.ts";
 import { EventHub } from "./event_hub.ts";
+import { JobSharing } from "./fleet/job_sharing.ts";
 import { JobStore } from "./jobs.ts";
 import { ProxyConfigError } from "./errors.ts";
 import { createProxyMetrics } from "./metrics.ts";
@@ -64,6 +67,16 @@ export interface ProxyConfig {
   dialTemplate?: string;
   /** How long ended jobs stay readable, in ms. */
   jobRetentionMs?: number;
+  /**
+   * With a PostgreSQL audit, share jobs with the other proxies writing to it (default true):
+   * a job started through one is read, controlled and hung up through any.
+   */
+  shareJobs?: boolean;
+  /**
+   * How long a silent proxy's live jobs wait before another takes them over, in ms; default
+   * 10,000. Each proxy says it is alive five times in that time.
+   */
+  fleetDeadAfterMs?: number;
   /** Interval of SSE heartbeats, in ms. Default 15,000. */
   heartbeatMs?: number;
   /** Browser origins allowed to call the API (`*` for any). */
@@ -127,16 +140,20 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
     metrics.sseSubscribers.readFrom(() => hub.subscriberCount);
     metrics.sseSubscribersBehind.readFrom(() => hub.behindCount);
     cleanup.unshift(() => hub.close());
+    let sharing: JobSharing | undefined;
     const jobs = new JobStore({
       retentionMs: config.jobRetentionMs,
-      onChange: (job) =>
+      onChange: (job, origin) => {
         hub.publish({
           event: "job",
           data: jobEventData(job),
           jobId: job.id,
           owner: job.owner,
           pbx: job.pbx,
-        }),
+        });
+        // Changes taken in from the fleet are already in the database.
+        if (origin === "local") sharing?.publish(job);
+      },
     });
 
     const backends = await startPbxs(config.backend, {
@@ -148,6 +165,29 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
     });
     cleanup.splice(1, 0, () => backends.close());
     const { pbxs, simulated } = backends;
+    if (isPostgresUrl(config.auditDb) && config.shareJobs !== false) {
+      // The proxies writing one PostgreSQL audit share their jobs through it: they act as one.
+      sharing = await JobSharing.start(config.auditDb, {
+        proxyId: crypto.randomUUID(),
+        description: `astrix proxy pid ${process.pid} on ${config.host}:${config.port}`,
+        store: jobs,
+        logger,
+        retentionMs: config.jobRetentionMs ?? 3_600_000,
+        heartbeatMs: (config.fleetDeadAfterMs ?? 10_000) / 5,
+        deadAfterMs: config.fleetDeadAfterMs ?? 10_000,
+        onTakeover: () => {
+          for (const { name, backend } of pbxs.all()) {
+            backend.recheckJobs?.().catch((error) =>
+              logger.warn("could not look the taken-over jobs' calls up", {
+                pbx: name,
+                error: (error as Error).message,
+              })
+            );
+          }
+        },
+      });
+      cleanup.splice(2, 0, () => sharing!.close());
+    }
 
     const recordings = await recordingsSource(config);
     const trail = new AuditTrail(audit, metrics);
@@ -178,6 +218,7 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
       `astrix proxy listening on ${server.url}`,
       ...backends.facts,
       `audit: ${audit.description} (key ${config.auditKeyFile})`,
+      ...(sharing ? [`jobs: shared with every proxy writing to ${audit.description}`] : []),
       `auth: ${
         config.auth.kind === "hs256" ? "HS256 shared secret" : `JWKS ${config.auth.url}`
       }, ` +

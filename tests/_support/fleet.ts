@@ -11,6 +11,7 @@
 import { createMockAmi, type MockAmi } from "../../src/pbx/mock_ami.ts";
 import type { Role } from "../../src/proxy/roles.ts";
 import { signToken } from "../../src/proxy/tokens.ts";
+import { wavHeader } from "../../src/recordings/wav.ts";
 import { denoArgs } from "./cli.ts";
 import { testDatabase } from "./postgres.ts";
 
@@ -42,7 +43,8 @@ export interface Fleet extends AsyncDisposable {
 /** Starts the database, the mock PBX and `count` proxies. */
 export async function startFleet(
   count: number,
-  options: { calls?: number; binary?: string } = {},
+  options: { calls?: number; binary?: string; recordings?: readonly string[]; extra?: string[] } =
+    {},
 ): Promise<Fleet> {
   const database = await testDatabase();
   const dir = Deno.makeTempDirSync({ prefix: "astrix-fleet-" });
@@ -54,6 +56,22 @@ export async function startFleet(
     calls: options.calls ?? 4,
   });
   const addr = await mock.listen({ hostname: "127.0.0.1", port: 0 });
+  const recordings: string[] = [];
+  if (options.recordings) {
+    Deno.mkdirSync(`${dir}/recordings`);
+    for (const id of options.recordings) {
+      const header = wavHeader({
+        sampleRate: 8_000,
+        channels: 1,
+        bitsPerSample: 16,
+        dataSize: 16_000,
+      });
+      const file = new Uint8Array(header.length + 16_000);
+      file.set(header);
+      Deno.writeFileSync(`${dir}/recordings/${id}.wav`, file);
+    }
+    recordings.push("--recordings", `${dir}/recordings`);
+  }
   const proxies: FleetProxy[] = [];
   const startProxy = async (extra: string[] = []) => {
     const proxy = await spawnProxy(options.binary, [
@@ -72,6 +90,8 @@ export async function startFleet(
       keyFile,
       "--jwt-secret-file",
       `${dir}/jwt.secret`,
+      ...recordings,
+      ...options.extra ?? [],
       ...extra,
     ]);
     proxies.push(proxy);

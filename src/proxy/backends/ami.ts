@@ -269,6 +269,17 @@ export class AmiBackend implements Backend {
     if (!isFinal(job.status)) this.#jobs.note(job, "hangup requested");
   }
 
+  /**
+   * Looks up every live job's call on this PBX by Uniqueid and moves each job
+   * to what it finds, as after a reconnect: jobs taken over from a proxy that
+   * stopped answering may have moved meanwhile. Not connected: the next
+   * login checks them anyway.
+   */
+  async recheckJobs(): Promise<void> {
+    if (!this.ready) return;
+    await this.#tracker.recheck(this.#client, this.#profile.originateChannelId);
+  }
+
   async close(): Promise<void> {
     await this.#client.close();
   }

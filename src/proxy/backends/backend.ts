@@ -78,6 +78,8 @@ export interface Backend {
   /** Throws ConflictError when the job's state does not allow the control. */
   control(job: Job, control: ControlAction): Promise<void>;
   hangup(job: Job): Promise<void>;
+  /** Looks up the live jobs' calls at the PBX again (jobs taken over from another proxy). */
+  recheckJobs?(): Promise<void>;
   /** Logs off and stops. */
   close(): Promise<void>;
 }
