@@ -25,7 +25,9 @@ import { AuditTrail } from "./audit_trail.ts";
 import { Authenticator, describeLifetime } from "./auth.ts";
 import { type BackendConfig, startPbxs } from "./backends/start_pbxs.ts";
 import { EventHub } from "./event_hub.ts";
+import { openFleetDb } from "./fleet/fleet_db.ts";
 import { JobSharing } from "./fleet/job_sharing.ts";
+import { SharedSessions } from "./fleet/shared_sessions.ts";
 import { JobStore } from "./jobs.ts";
 import { ProxyConfigError } from "./errors.ts";
 import { createProxyMetrics } from "./metrics.ts";
@@ -68,8 +70,8 @@ export interface ProxyConfig {
   /** How long ended jobs stay readable, in ms. */
   jobRetentionMs?: number;
   /**
-   * With a PostgreSQL audit, share jobs with the other proxies writing to it (default true):
-   * a job started through one is read, controlled and hung up through any.
+   * With a PostgreSQL audit, share jobs and console sessions with the other proxies writing to
+   * it (default true): a job started through one is read, controlled and hung up through any.
    */
   shareJobs?: boolean;
   /**
@@ -165,9 +167,14 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
     });
     cleanup.splice(1, 0, () => backends.close());
     const { pbxs, simulated } = backends;
-    if (isPostgresUrl(config.auditDb) && config.shareJobs !== false) {
-      // The proxies writing one PostgreSQL audit share their jobs through it: they act as one.
-      sharing = await JobSharing.start(config.auditDb, {
+    // The proxies writing one PostgreSQL audit share their jobs and console sessions through its
+    // database: they act as one.
+    const fleetDb = isPostgresUrl(config.auditDb) && config.shareJobs !== false
+      ? await openFleetDb(config.auditDb)
+      : undefined;
+    if (fleetDb) {
+      cleanup.splice(2, 0, () => fleetDb.end({ timeout: 5 }));
+      sharing = await JobSharing.start(fleetDb, {
         proxyId: crypto.randomUUID(),
         description: `astrix proxy pid ${process.pid} on ${config.host}:${config.port}`,
         store: jobs,
@@ -192,8 +199,11 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
     const recordings = await recordingsSource(config);
     const trail = new AuditTrail(audit, metrics);
     metrics.auditWritable.readFrom(() => trail.problem === null ? 1 : 0);
-    // In memory: a restart ends every console session (the browser logs in again).
-    const sessions = new SessionStore({ now: config.now });
+    // In memory (a restart ends every console session: the browser logs in again), or the fleet's.
+    const sessions = new SessionStore({
+      now: config.now,
+      shared: fleetDb && new SharedSessions(fleetDb),
+    });
     const loginCodes = new LoginCodes({ now: config.now });
     const app = createProxyApp({
       auth,
@@ -218,7 +228,9 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
       `astrix proxy listening on ${server.url}`,
       ...backends.facts,
       `audit: ${audit.description} (key ${config.auditKeyFile})`,
-      ...(sharing ? [`jobs: shared with every proxy writing to ${audit.description}`] : []),
+      ...(sharing
+        ? [`jobs and console sessions: shared with every proxy writing to ${audit.description}`]
+        : []),
       `auth: ${
         config.auth.kind === "hs256" ? "HS256 shared secret" : `JWKS ${config.auth.url}`
       }, ` +

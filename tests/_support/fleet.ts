@@ -123,8 +123,11 @@ export async function startFleet(
   };
 }
 
-/** Starts `astrix <args>` and waits for its "listening on" line. */
-async function spawnProxy(binary: string | undefined, args: string[]): Promise<FleetProxy> {
+/** Starts `astrix <args>` (from source, or `binary`) and waits for its "listening on" line. */
+export async function spawnProxy(
+  binary: string | undefined,
+  args: string[],
+): Promise<FleetProxy> {
   const child = new Deno.Command(binary ?? Deno.execPath(), {
     args: binary ? args : denoArgs(args),
     stdout: "piped",

@@ -20,11 +20,9 @@
  * @module
  */
 
-import { connect, type Sql } from "../../audit/pg/connect.ts";
-import { migrateComponent } from "../../audit/pg/schema.ts";
+import type { Sql } from "../../audit/pg/connect.ts";
 import type { Logger } from "../../log.ts";
 import { isFinal, type Job } from "../jobs.ts";
-import m001 from "./migrations/001_jobs.sql" with { type: "text" };
 
 /** The channel job changes are announced on; the payload is `{ id, proxy }`. */
 export const JOBS_CHANNEL = "astrix_jobs";
@@ -69,25 +67,21 @@ export class JobSharing {
     this.#options = options;
   }
 
-  /** Migrates, announces this proxy, loads the fleet's jobs and listens for their changes. */
-  static async start(url: string, options: JobSharingOptions): Promise<JobSharing> {
-    const sql = connect(url, { max: 2 });
+  /**
+   * Announces this proxy, loads the fleet's jobs and listens for their
+   * changes, on the fleet's database (`fleet_db.ts`, which the caller ends).
+   */
+  static async start(sql: Sql, options: JobSharingOptions): Promise<JobSharing> {
     const sharing = new JobSharing(sql, options);
-    try {
-      await migrateComponent(sql, "jobs", [m001]);
-      await sharing.#heartbeat();
-      const { unlisten } = await sql.listen(
-        JOBS_CHANNEL,
-        (payload) => sharing.#announced(payload),
-        () => void sharing.#loadAll(),
-      );
-      sharing.#unlisten = unlisten;
-      sharing.#timer = setInterval(() => void sharing.#beat(), options.heartbeatMs ?? 2_000);
-      return sharing;
-    } catch (error) {
-      await sql.end({ timeout: 1 });
-      throw error;
-    }
+    await sharing.#heartbeat();
+    const { unlisten } = await sql.listen(
+      JOBS_CHANNEL,
+      (payload) => sharing.#announced(payload),
+      () => void sharing.#loadAll(),
+    );
+    sharing.#unlisten = unlisten;
+    sharing.#timer = setInterval(() => void sharing.#beat(), options.heartbeatMs ?? 2_000);
+    return sharing;
   }
 
   /** A job this proxy owns changed: written (coalesced with its later changes) and announced. */
@@ -98,7 +92,7 @@ export class JobSharing {
     this.#writing ??= this.#flush();
   }
 
-  /** Writes what is pending, hands this proxy's live jobs over, stops. */
+  /** Writes what is pending, hands this proxy's live jobs over, stops (the connection stays). */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -114,7 +108,6 @@ export class JobSharing {
         error: (error as Error).message,
       });
     }
-    await this.#sql.end({ timeout: 5 });
   }
 
   async #flush(): Promise<void> {

@@ -29,7 +29,7 @@ export function callerAuth(
       c.set("principal", await deps.auth.verify(authorization));
       return await next();
     }
-    const session = deps.sessions.get(id);
+    const session = await deps.sessions.get(id);
     if (!session) throw new SessionExpiredError();
     // Set first: a refused request's log line and denied row name who it was refused to.
     c.set("principal", { ...session.principal });

@@ -48,16 +48,16 @@ export function consoleRoutes(deps: ProxyDeps): Hono<ProxyEnv> {
     return c.json(sessionBody(session), 200, { ...NO_STORE, "set-cookie": cookie });
   });
 
-  app.get("/console/session", (c) => {
-    const session = liveSession(deps, c);
+  app.get("/console/session", async (c) => {
+    const session = await liveSession(deps, c);
     return c.json(sessionBody(session), 200, NO_STORE);
   });
 
   app.post("/console/logout", async (c) => {
-    const session = liveSession(deps, c);
+    const session = await liveSession(deps, c);
     c.set("audit", { action: "console-logout" });
     requireCsrf(c.req.raw, session);
-    deps.sessions.end(session.id);
+    await deps.sessions.end(session.id);
     try {
       await deps.trail.write(requestContext(c)!, {
         action: "console-logout",
@@ -123,7 +123,7 @@ async function logIn(
     status,
     detail: { via, expiresAt },
   });
-  const session = deps.sessions.create(verified);
+  const session = await deps.sessions.create(verified);
   return {
     session,
     cookie: sessionCookie(session.id, left, overTls(c.req.raw, deps.publicOrigin)),
@@ -131,10 +131,10 @@ async function logIn(
 }
 
 /** The live session the request's cookie names; throws NoSessionError or SessionExpiredError. */
-function liveSession(deps: ProxyDeps, c: Context<ProxyEnv>): Session {
+async function liveSession(deps: ProxyDeps, c: Context<ProxyEnv>): Promise<Session> {
   const id = sessionIdOf(c.req.header("cookie"));
   if (id === undefined) throw new NoSessionError();
-  const session = deps.sessions.get(id);
+  const session = await deps.sessions.get(id);
   if (!session) throw new SessionExpiredError();
   c.set("principal", { ...session.principal });
   return session;
