@@ -9,7 +9,7 @@ CREATE TABLE ami_audit (
   timestamp bigint NOT NULL,
   role text,
   outcome text CHECK (outcome IN ('attempt', 'ok', 'denied', 'error')),
-  status integer,
+  status bigint,
   request_id text,
   remote_addr text,
   detail text CHECK (detail IS NULL OR detail::json IS NOT NULL),
