@@ -16,7 +16,8 @@
 
 import { parseArgs } from "node:util";
 import { DatabaseSync } from "node:sqlite";
-import { type AuditRow, canonical, ChainKey, rowFields } from "../src/audit/chain.ts";
+import { canonical, ChainKey, rowFields } from "../src/audit/chain.ts";
+import { bigRow } from "./audit_rows.ts";
 import { anchorFile, recordAnchor } from "../src/audit/anchor.ts";
 import { loadKey } from "../src/audit/key.ts";
 import { AuditReader } from "../src/audit/query.ts";
@@ -80,25 +81,9 @@ function buildBig(path: string, keyFile: string, count: number): void {
   );
   let prev = key.legacyAnchor([]);
   let first: string | undefined;
-  const start = Date.UTC(2026, 0, 1);
   db.exec("BEGIN");
   for (let i = 1; i <= count; i++) {
-    const row: AuditRow = {
-      id: i,
-      userId: `user-${i % 500}`,
-      action: ["listen", "playback", "control", "hangup"][i % 4],
-      target: `SIP/2${String(i % 100).padStart(2, "0")}-${(i >> 3).toString(16).padStart(8, "0")}`,
-      jobId: `job-${i >> 1}`,
-      timestamp: start + i * 30_000,
-      role: ["supervisor", "qa", "admin", "user"][i % 4],
-      outcome: (["attempt", "ok", "denied", "error"] as const)[i % 4],
-      status: [null, 202, 403, 502][i % 4],
-      requestId: `req-${i}`,
-      remoteAddr: `10.0.${i % 250}.9`,
-      detail: '{"mode":"listen"}',
-      prevHash: prev,
-      hash: null,
-    };
+    const row = bigRow(i, prev);
     row.hash = key.hash(prev, canonical(row));
     insert.run(...rowFields(row), row.prevHash, row.hash); // the INSERT's columns are in this order
     prev = row.hash;

@@ -16,7 +16,7 @@
 
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { type AuditRow, canonical, ChainKey, ROW_COLUMNS } from "../src/audit/chain.ts";
+import { canonical, ChainKey, ROW_COLUMNS } from "../src/audit/chain.ts";
 import { anchorFile, readAnchor, recordAnchor } from "../src/audit/anchor.ts";
 import { loadKey } from "../src/audit/key.ts";
 import { connect } from "../src/audit/pg/connect.ts";
@@ -24,6 +24,7 @@ import { INSERT_ROWS, sqlRow } from "../src/audit/pg/log.ts";
 import { migratePg } from "../src/audit/pg/schema.ts";
 import { openAuditSource } from "../src/audit/source.ts";
 import { postgresBin, startServer } from "../tests/_support/postgres.ts";
+import { bigRow } from "./audit_rows.ts";
 import { runJson } from "./processes.ts";
 
 const { values } = parseArgs({
@@ -130,28 +131,10 @@ async function buildBig(url: string, keyFile: string, count: number): Promise<vo
   const sql = connect(url);
   let prev = key.legacyAnchor([]);
   let first: string | undefined;
-  const start = Date.UTC(2026, 0, 1);
   for (let from = 1; from <= count; from += INSERT_ROWS) {
     const rows = [];
     for (let i = from; i < Math.min(from + INSERT_ROWS, count + 1); i++) {
-      const row: AuditRow = {
-        id: i,
-        userId: `user-${i % 500}`,
-        action: ["listen", "playback", "control", "hangup"][i % 4],
-        target: `SIP/2${String(i % 100).padStart(2, "0")}-${
-          (i >> 3).toString(16).padStart(8, "0")
-        }`,
-        jobId: `job-${i >> 1}`,
-        timestamp: start + i * 30_000,
-        role: ["supervisor", "qa", "admin", "user"][i % 4],
-        outcome: (["attempt", "ok", "denied", "error"] as const)[i % 4],
-        status: [null, 202, 403, 502][i % 4],
-        requestId: `req-${i}`,
-        remoteAddr: `10.0.${i % 250}.9`,
-        detail: '{"mode":"listen"}',
-        prevHash: prev,
-        hash: null,
-      };
+      const row = bigRow(i, prev);
       row.hash = key.hash(prev, canonical(row));
       rows.push(sqlRow(row));
       prev = row.hash;

@@ -13,6 +13,7 @@
 
 import postgres from "postgres";
 import { PgAuditWriter } from "../src/audit/pg/writer.ts";
+import { listenEntry } from "./audit_rows.ts";
 
 const [mode, url, keyFile, rows, inFlight, name, startAt] = Deno.args;
 const count = Number(rows);
@@ -20,20 +21,7 @@ const lanes = Number(inFlight);
 const waitForStart = () =>
   new Promise((resolve) => setTimeout(resolve, Number(startAt) - Date.now()));
 
-function entry(i: number) {
-  return {
-    userId: name,
-    role: "supervisor",
-    action: "listen",
-    target: `SIP/2${String(i % 100).padStart(2, "0")}-0000000a`,
-    jobId: `job-${i}`,
-    outcome: "ok" as const,
-    status: 202,
-    remoteAddr: "10.0.0.9",
-    requestId: crypto.randomUUID(),
-    detail: { mode: "listen" },
-  };
-}
+const entry = (i: number) => listenEntry(name, i);
 
 /** Runs `write(i)` for i in 0..count, `lanes` at a time. */
 async function drive(write: (i: number) => Promise<unknown>): Promise<void> {

@@ -11,26 +11,14 @@
 import { DatabaseSync } from "node:sqlite";
 import { AuditLog } from "../src/audit/log.ts";
 import { openForWriting } from "../src/audit/schema.ts";
+import { listenEntry } from "./audit_rows.ts";
 
 const [mode, db, keyFile, rows, name, startAt] = Deno.args;
 const count = Number(rows);
 const waitForStart = () =>
   new Promise((resolve) => setTimeout(resolve, Number(startAt) - Date.now()));
 
-function entry(i: number) {
-  return {
-    userId: name,
-    role: "supervisor",
-    action: "listen",
-    target: `SIP/2${String(i % 100).padStart(2, "0")}-0000000a`,
-    jobId: `job-${i}`,
-    outcome: "ok" as const,
-    status: 202,
-    remoteAddr: "10.0.0.9",
-    requestId: crypto.randomUUID(),
-    detail: { mode: "listen" },
-  };
-}
+const entry = (i: number) => listenEntry(name, i);
 
 if (mode === "astrix") {
   const log = AuditLog.open(db, { keyFile });

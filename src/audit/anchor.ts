@@ -157,3 +157,30 @@ export function writerKey(keyFile: string): WriterKey {
     throw new AuditUnavailableError((error as Error).message, { cause: error });
   }
 }
+
+/**
+ * Records where a chain started, once its first row is committed (`database`: how messages
+ * name it); throws {@linkcode AuditUnavailableError} if it could not be recorded.
+ */
+export function recordChainStart(anchor: string, start: ChainPoint, database: string): void {
+  try {
+    recordAnchor(anchor, start);
+  } catch (error) {
+    throw new AuditUnavailableError(
+      `The audit chain of ${database} started at row ${start.id}, which is written, but its ` +
+        `start could not be recorded: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Why a chain may not start now, given what the tampering checks found and the start recorded
+ * beside the key: a recorded start means the chain had started before, and is gone.
+ */
+export function startRefusal(
+  tampering: string | undefined,
+  recorded: ChainPoint | undefined,
+): string | undefined {
+  return tampering ?? (recorded ? `the chain that started at row ${recorded.id} is gone` : undefined);
+}

@@ -18,7 +18,14 @@
 
 import { statSync } from "node:fs";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { type ChainPoint, readAnchor, recordAnchor, writerKey } from "./anchor.ts";
+import {
+  type ChainPoint,
+  readAnchor,
+  recordAnchor,
+  recordChainStart,
+  startRefusal,
+  writerKey,
+} from "./anchor.ts";
 import {
   type AuditEntry,
   type AuditRow,
@@ -177,24 +184,16 @@ export class AuditLog {
    */
   #mayStartChain(): void {
     const recorded = this.#start ?? readAnchor(this.#anchorFile);
-    const problem = tampering(this.#db, recorded) ??
-      (recorded ? `the chain that started at row ${recorded.id} is gone` : undefined);
+    const problem = startRefusal(tampering(this.#db, recorded), recorded);
     if (problem) throw new AuditTamperedError(this.path, problem);
   }
 
   /** Records where the chain started, once its first row is committed. */
   #recordStart(start: Appended): void {
-    try {
-      recordAnchor(this.#anchorFile, start);
-      this.#start = start;
-    } catch (error) {
-      throw new AuditUnavailableError(
-        `The audit chain of ${this.path} started at row ${start.id}, which is written, but its ` +
-          `start could not be recorded: ${(error as Error).message}`,
-        { cause: error },
-      );
-    }
+    recordChainStart(this.#anchorFile, start, this.path);
+    this.#start = start;
   }
+
 
   /**
    * Copies the WAL's committed pages into the main file (`PRAGMA wal_checkpoint`, PASSIVE: never

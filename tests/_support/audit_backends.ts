@@ -23,6 +23,7 @@ import type { AuditEntry } from "../../src/audit/chain.ts";
 import { type Appended, AuditLog } from "../../src/audit/log.ts";
 import { PgAuditLog } from "../../src/audit/pg/log.ts";
 import { type AuditSource, openAuditSource } from "../../src/audit/source.ts";
+import { runCli } from "./cli.ts";
 import { testDatabase } from "./postgres.ts";
 
 type Value = string | number | null;
@@ -157,3 +158,16 @@ const pg: AuditBackend = {
 
 /** Both databases, SQLite first. */
 export const AUDIT_BACKENDS: readonly AuditBackend[] = [sqlite, pg];
+
+/** `astrix audit-query --db <the audit> --verify --key-file <its key> [args]` as a process. */
+export function verifyCli(audit: TestAudit, ...args: string[]) {
+  return runCli([
+    "audit-query",
+    "--db",
+    audit.db,
+    "--verify",
+    "--key-file",
+    audit.keyFile,
+    ...args,
+  ]);
+}

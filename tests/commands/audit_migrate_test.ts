@@ -46,19 +46,16 @@ function sqliteAudit(dir: string, chained: number): { db: string; keyFile: strin
   return { db, keyFile };
 }
 
+/** `astrix audit-migrate --from <db> --to <url> --key-file <key>` as a process. */
+function migrateCli(db: string, url: string, keyFile: string) {
+  return runCli(["audit-migrate", "--from", db, "--to", url, "--key-file", keyFile]);
+}
+
 Deno.test("audit-migrate copies 100,000 rows with their hashes; the chain verifies on PostgreSQL and grows there", async () => {
   const dir = Deno.makeTempDirSync({ prefix: "astrix-migrate-" });
   await using pg = await testDatabase();
   const { db, keyFile } = sqliteAudit(dir, ROWS);
-  const migrate = await runCli([
-    "audit-migrate",
-    "--from",
-    db,
-    "--to",
-    pg.url,
-    "--key-file",
-    keyFile,
-  ]);
+  const migrate = await migrateCli(db, pg.url, keyFile);
   assertEquals(migrate.code, 0, migrate.stderr);
   assertMatch(
     migrate.stdout,
@@ -96,15 +93,7 @@ Deno.test("audit-migrate copies 100,000 rows with their hashes; the chain verifi
   const again = await verify();
   assertEquals(again.code, 0, again.stderr);
 
-  const twice = await runCli([
-    "audit-migrate",
-    "--from",
-    db,
-    "--to",
-    pg.url,
-    "--key-file",
-    keyFile,
-  ]);
+  const twice = await migrateCli(db, pg.url, keyFile);
   assertEquals(twice.code, 2);
   assertMatch(twice.stderr, /already holds 100004 audit rows/);
   Deno.removeSync(dir, { recursive: true });
@@ -117,15 +106,7 @@ Deno.test("audit-migrate refuses a source that does not verify, and copies nothi
   const handle = new DatabaseSync(db);
   handle.exec("UPDATE ami_audit SET user_id = 'someone-else' WHERE id = 10");
   handle.close();
-  const migrate = await runCli([
-    "audit-migrate",
-    "--from",
-    db,
-    "--to",
-    pg.url,
-    "--key-file",
-    keyFile,
-  ]);
+  const migrate = await migrateCli(db, pg.url, keyFile);
   assertEquals(migrate.code, 1);
   assertMatch(migrate.stderr, /does not verify \(row 10: .*\); nothing copied/);
   const query = await runCli(["audit-query", "--db", pg.url]);

@@ -8,6 +8,7 @@
 import { assertEquals, assertMatch } from "../_support/assert.ts";
 import { AUDIT_BACKENDS, type TestAudit } from "../_support/audit_backends.ts";
 import { denoArgs, runCli } from "../_support/cli.ts";
+import { LineReader } from "../_support/lines.ts";
 
 const CLOCK = Date.UTC(2026, 10, 20, 9, 0, 0);
 
@@ -68,25 +69,13 @@ for (const backend of AUDIT_BACKENDS) {
     const head = await query(audit, "--head");
     assertEquals(head.code, 0, head.stderr);
     assertMatch(head.stdout, /^12:[0-9a-f]{64} 1:[0-9a-f]{64}\n$/);
-    const ok = await query(
-      audit,
-      "--verify",
-      "--key-file",
-      audit.keyFile,
-      "--expect-head",
-      head.stdout.trim(),
-    );
+    const verifyHead = () =>
+      query(audit, "--verify", "--key-file", audit.keyFile, "--expect-head", head.stdout.trim());
+    const ok = await verifyHead();
     assertEquals(ok.code, 0, ok.stderr);
     assertMatch(ok.stdout, /chain OK · 12 rows: 12 chained/);
     await audit.exec("DELETE FROM ami_audit WHERE id > 10");
-    const cut = await query(
-      audit,
-      "--verify",
-      "--key-file",
-      audit.keyFile,
-      "--expect-head",
-      head.stdout.trim(),
-    );
+    const cut = await verifyHead();
     assertEquals(cut.code, 1);
     assertMatch(cut.stdout + cut.stderr, /row 12/);
   });
@@ -119,19 +108,9 @@ for (const backend of AUDIT_BACKENDS) {
       stderr: "piped",
     }).spawn();
     const deadline = setTimeout(() => follower.kill("SIGTERM"), 30_000);
-    const reader = follower.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    const reader = new LineReader(follower.stdout);
     const lines: string[] = [];
-    let buffer = "";
-    const read = async (count: number) => {
-      while (lines.length < count) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += value;
-        const parts = buffer.split("\n");
-        buffer = parts.pop()!;
-        lines.push(...parts.filter(Boolean));
-      }
-    };
+    const read = async (count: number) => lines.push(...await reader.read(count - lines.length));
     await audit.append([{ userId: "late", action: "listen", outcome: "ok", timestamp: CLOCK }]);
     await read(1);
     await audit.append([

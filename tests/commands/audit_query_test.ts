@@ -7,6 +7,7 @@ import { DatabaseSync } from "node:sqlite";
 import { assert, assertEquals, assertMatch } from "../_support/assert.ts";
 import { runCli } from "../_support/cli.ts";
 import { AuditLog, AuditReader, loadKey } from "../../src/audit/mod.ts";
+import { LineReader } from "../_support/lines.ts";
 
 const WRITER = new URL("../_support/audit_writer.ts", import.meta.url).pathname;
 const decoder = new TextDecoder();
@@ -435,35 +436,17 @@ function spawnFollower(db: string, format: "ndjson" | "table", ...args: string[]
   }).spawn();
 }
 
-/** Reads ndjson lines from `stream` until `count` have come (or the stream ends). */
-async function readLines(
-  reader: ReadableStreamDefaultReader<string>,
-  count: number,
-): Promise<string[]> {
-  const lines: string[] = [];
-  let buffer = "";
-  while (lines.length < count) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += value;
-    const parts = buffer.split("\n");
-    buffer = parts.pop()!;
-    lines.push(...parts.filter(Boolean));
-  }
-  return lines;
-}
-
 Deno.test("audit-query --follow prints the last rows, then each new one", async () => {
   const { db, key } = fixture();
   const follower = spawnFollower(db, "ndjson", "--limit", "2", "--utc");
   const deadline = setTimeout(() => follower.kill("SIGTERM"), 20_000);
-  const reader = follower.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const first = await readLines(reader, 2);
+  const reader = new LineReader(follower.stdout);
+  const first = await reader.read(2);
   assertEquals(first.map((l) => JSON.parse(l).id), [5, 6]);
   const log = AuditLog.open(db, { keyFile: key });
   log.append({ userId: "late", action: "listen", target: "SIP/204-0000000d", outcome: "ok" });
   log.close();
-  const [next] = await readLines(reader, 1);
+  const [next] = await reader.read(1);
   clearTimeout(deadline);
   assertEquals(JSON.parse(next).user, "late");
   follower.kill("SIGTERM");
@@ -504,15 +487,15 @@ Deno.test("audit-query tables fit their widest cells: the listing, --follow's fi
 
   const follower = spawnFollower(db, "table", "--limit", "3", "--utc");
   const deadline = setTimeout(() => follower.kill("SIGTERM"), 20_000);
-  const reader = follower.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const first = await readLines(reader, 4);
+  const reader = new LineReader(follower.stdout);
+  const first = await reader.read(4);
   assertEquals(first.length, 4);
   assertMatch(first[0], /^ID\s+TIME\s+USER\s+ROLE/);
   assertMatch(first[3], /^7\s+2026-11-20T15:00:00\.000Z\s+dev-supervisor\s+supervisor\s+listen/);
   assertAligned(first);
   append("night-shift-supervisor-02", 7);
   log.close();
-  const later = await readLines(reader, 2);
+  const later = await reader.read(2);
   clearTimeout(deadline);
   follower.kill("SIGTERM");
   await reader.cancel();
@@ -552,9 +535,9 @@ Deno.test("two writers, a follower and a verifier on one file: no lock errors, e
   assertEquals(after.code, 0, after.stdout);
   assertMatch(after.stdout, /606 rows: 606 chained/);
   // The follower printed every row, each once, then stops on SIGTERM.
-  const reader2 = follower.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const reader2 = new LineReader(follower.stdout);
   const deadline = setTimeout(() => follower.kill("SIGTERM"), 20_000);
-  const lines = await readLines(reader2, 606);
+  const lines = await reader2.read(606);
   clearTimeout(deadline);
   assertEquals(lines.length, 606, "the follower stopped before it printed every row");
   follower.kill("SIGTERM");

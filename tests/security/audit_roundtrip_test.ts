@@ -11,8 +11,7 @@
  */
 
 import { assertEquals, assertMatch, assertRejects } from "../_support/assert.ts";
-import { AUDIT_BACKENDS } from "../_support/audit_backends.ts";
-import { runCli } from "../_support/cli.ts";
+import { AUDIT_BACKENDS, verifyCli } from "../_support/audit_backends.ts";
 import { type AuditEntry, AuditError } from "../../src/audit/mod.ts";
 
 /** Values that are easy to get wrong between JavaScript, JSON and SQLite. */
@@ -101,14 +100,7 @@ for (const backend of AUDIT_BACKENDS) {
       );
     });
 
-    const cli = await runCli([
-      "audit-query",
-      "--db",
-      audit.db,
-      "--verify",
-      "--key-file",
-      audit.keyFile,
-    ]);
+    const cli = await verifyCli(audit);
     assertEquals(cli.code, 0, cli.stdout + cli.stderr);
     assertMatch(
       cli.stdout,
@@ -146,14 +138,7 @@ for (const backend of AUDIT_BACKENDS) {
     }
     // The same batch without the bad entry goes through: nothing half-written before.
     assertEquals((await audit.append([base]))[0].id, 1);
-    const cli = await runCli([
-      "audit-query",
-      "--db",
-      audit.db,
-      "--verify",
-      "--key-file",
-      audit.keyFile,
-    ]);
+    const cli = await verifyCli(audit);
     assertEquals(cli.code, 0, cli.stdout + cli.stderr);
   });
 }

@@ -20,7 +20,14 @@
  * @module
  */
 
-import { type ChainPoint, readAnchor, recordAnchor, writerKey } from "../anchor.ts";
+import {
+  type ChainPoint,
+  readAnchor,
+  recordAnchor,
+  recordChainStart,
+  startRefusal,
+  writerKey,
+} from "../anchor.ts";
 import {
   type AuditEntry,
   type AuditRow,
@@ -176,24 +183,16 @@ export class PgAuditLog {
    */
   async #mayStartChain(tx: Queries): Promise<void> {
     const recorded = this.#start ?? readAnchor(this.#anchorFile);
-    const problem = judgeTampering(await pgChainFacts(tx, recorded), recorded) ??
-      (recorded ? `the chain that started at row ${recorded.id} is gone` : undefined);
+    const problem = startRefusal(judgeTampering(await pgChainFacts(tx, recorded), recorded), recorded);
     if (problem) throw new AuditTamperedError(this.description, problem);
   }
 
   /** Records where the chain started, once its first row is committed. */
   #recordStart(start: Appended): void {
-    try {
-      recordAnchor(this.#anchorFile, start);
-      this.#start = start;
-    } catch (error) {
-      throw new AuditUnavailableError(
-        `The audit chain of ${this.description} started at row ${start.id}, which is written, ` +
-          `but its start could not be recorded: ${(error as Error).message}`,
-        { cause: error },
-      );
-    }
+    recordChainStart(this.#anchorFile, start, this.description);
+    this.#start = start;
   }
+
 
   /** Another proxy started the chain after this one opened: its start is recorded here too. */
   async #adoptStart(): Promise<void> {
