@@ -45,7 +45,12 @@ export function foreignId(db: DatabaseSync): string | undefined {
 export function droppedColumns(columns: Set<string>, version: number): string[] {
   const migrated = version >= 2 || ASTRIX_COLUMNS.some((c) => columns.has(c)) ||
     columns.has("hash");
-  return migrated ? ROW_COLUMNS.filter((c) => !columns.has(c)) : [];
+  return migrated ? missingColumns(columns) : [];
+}
+
+/** Columns of {@linkcode ROW_COLUMNS} a table lacks (PostgreSQL's has them all from the start). */
+export function missingColumns(columns: Set<string>): string[] {
+  return ROW_COLUMNS.filter((c) => !columns.has(c));
 }
 
 /** The first chained row, where the chain starts (undefined before it has). */

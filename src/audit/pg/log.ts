@@ -40,10 +40,10 @@ import {
 import { storedRow } from "../entry.ts";
 import { AuditTamperedError, AuditUnavailableError } from "../errors.ts";
 import type { Appended } from "../log.ts";
-import { judgeTampering } from "../tamper.ts";
+import { judgeTampering, missingColumns } from "../tamper.ts";
 import { connect, describeUrl, type Queries, type Sql } from "./connect.ts";
 import { pgChainFacts, pgFirstChained } from "./facts.ts";
-import { migratePg } from "./schema.ts";
+import { migratePg, pgAuditColumns } from "./schema.ts";
 
 /** The channel every commit notifies, with the last id written as its payload. */
 export const AUDIT_CHANNEL = "astrix_audit";
@@ -97,6 +97,10 @@ export class PgAuditLog {
     const sql = connect(url, { lockTimeoutMs: options.lockTimeoutMs });
     try {
       await migratePg(sql);
+      const dropped = missingColumns(await pgAuditColumns(sql));
+      if (dropped.length > 0) {
+        throw new AuditTamperedError(description, `its columns ${dropped.join(", ")} were dropped`);
+      }
       const problem = judgeTampering(await pgChainFacts(sql, recorded), recorded);
       if (problem) throw new AuditTamperedError(description, problem);
       const start = recorded ?? await pgFirstChained(sql);

@@ -12,7 +12,7 @@
 import { formatPoint } from "../anchor.ts";
 import { ROW_COLUMNS, type SqlRow } from "../chain.ts";
 import { type Bad, broken, type ChainWalk, NEXT_CHAINED_SQL, type WalkRow } from "../chain_walk.ts";
-import { droppedColumns, MAX_ID } from "../tamper.ts";
+import { MAX_ID, missingColumns } from "../tamper.ts";
 import {
   droppedBad,
   foreignRow,
@@ -43,7 +43,7 @@ export function verifyChainPg(
   return sql.begin("ISOLATION LEVEL REPEATABLE READ READ ONLY", async (tx) => {
     const columns = await pgAuditColumns(tx);
     // Every column is astrix's from migration 1 on: any missing one was dropped.
-    const dropped = droppedColumns(columns, 2);
+    const dropped = missingColumns(columns);
     const found = new Map<number, SqlRow | undefined>();
     const walk = startWalk(
       (id) => {
