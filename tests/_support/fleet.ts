@@ -27,6 +27,8 @@ export interface FleetProxy {
   stop(): Promise<void>;
   /** What it printed on stderr so far (its logs). */
   stderr(): string;
+  /** What it printed on stdout so far (its banner). */
+  stdout(): string;
 }
 
 /** A fleet: the database, the mock PBX, the shared key, and proxies. */
@@ -151,9 +153,9 @@ export async function spawnProxy(
     text += value;
     url = text.match(/listening on (http:\/\/\S+)/)?.[1];
   }
-  // The rest of stdout (the banner) is read and dropped, so the pipe never fills.
+  // The rest of stdout (the banner) is read as it comes, so the pipe never fills.
   const stdoutDone = (async () => {
-    while (!(await lines.read()).done) { /* drop */ }
+    for (let r = await lines.read(); !r.done; r = await lines.read()) text += r.value;
   })().catch(() => {});
   let ended: Promise<void> | undefined;
   const end = (signal: Deno.Signal) =>
@@ -171,5 +173,6 @@ export async function spawnProxy(
     kill: () => end("SIGKILL"),
     stop: () => end("SIGTERM"),
     stderr: () => errors,
+    stdout: () => text,
   };
 }
