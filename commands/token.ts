@@ -23,6 +23,7 @@ interface TokenFlags {
   sub?: string;
   role: Role;
   ext?: string;
+  pbx?: string[];
   ttl: number;
   maxTokenLifetime: number;
   secret?: string;
@@ -44,12 +45,19 @@ export function tokenCommand(ctx: CliContext): Command {
       "\nExamples:\n" +
         "  astrix token --user u17 --role supervisor --ext 201 \\\n" +
         "    --secret-file /etc/astrix/jwt.secret\n" +
-        "  astrix token --user qa7 --role qa --ext 206 --ttl 8h   # a work day, not 1h",
+        "  astrix token --user qa7 --role qa --ext 206 --ttl 8h   # a work day, not 1h\n" +
+        "  astrix token --user sup3 --role supervisor --pbx floor3   # floor3 only",
     )
     .addOption(new Option("--user <id>", "the user id (the JWT's sub claim)"))
     .addOption(new Option("--sub <id>", "the same as --user").hideHelp())
     .addOption(new Option("--role <role>", "the role").choices([...ROLES]).makeOptionMandatory())
     .addOption(new Option("--ext <extension>", "the user's own phone: where its audio rings"))
+    .addOption(
+      new Option(
+        "--pbx <names>",
+        "the PBXs the token may reach, comma-separated (the pbx claim); every PBX by default",
+      ).argParser((value) => value.split(",").map((name) => name.trim()).filter(Boolean)),
+    )
     .addOption(
       new Option("--ttl <lifetime>", "how long it is valid: seconds, or 15m, 8h, 7d").default(
         3_600,
@@ -127,6 +135,7 @@ export function tokenCommand(ctx: CliContext): Command {
             sub: user,
             role: flags.role,
             ext: flags.ext,
+            pbx: flags.pbx,
             ttlSeconds: flags.ttl,
             issuer: flags.issuer,
             audience: flags.audience,

@@ -43,3 +43,20 @@ Deno.test("astrix token refuses a missing or short secret, a bad extension and a
     assertMatch(stderr, message);
   }
 });
+
+Deno.test("astrix token --pbx limits the token to those PBXs, and refuses a name the proxy would", async () => {
+  const { code, stdout, stderr } = await runCli(
+    ["token", "--user", "sup3", "--role", "supervisor", "--ext", "301", "--pbx", "floor1,floor3"],
+    { ASTRIX_JWT_SECRET: SECRET },
+  );
+  assertEquals(code, 0, stderr);
+  const auth = Authenticator.hs256(new TextEncoder().encode(SECRET));
+  const principal = await auth.verify(`Bearer ${stdout.trim()}`);
+  assertEquals(principal.pbx, ["floor1", "floor3"]);
+  const bad = await runCli(
+    ["token", "--user", "sup3", "--role", "supervisor", "--pbx", "Floor 1"],
+    { ASTRIX_JWT_SECRET: SECRET },
+  );
+  assertEquals(bad.code, 2);
+  assertMatch(bad.stderr, /^astrix token: .*pbx/);
+});
