@@ -111,16 +111,23 @@ export class JobSharing {
   }
 
   async #flush(): Promise<void> {
+    let failing = false;
     while (this.#dirty.size > 0) {
       const [id, job] = this.#dirty.entries().next().value!;
       this.#dirty.delete(id);
       try {
         await this.#write(job);
+        if (failing) this.#options.logger.info("shared jobs written again");
+        failing = false;
       } catch (error) {
-        this.#options.logger.warn("a shared job could not be written; retrying", {
-          job: id,
-          error: (error as Error).message,
-        });
+        // Said once per outage; the jobs wait (their newest state only) and are written after.
+        if (!failing) {
+          this.#options.logger.warn("shared jobs cannot be written; retrying every 0.5 s", {
+            job: id,
+            error: (error as Error).message,
+          });
+        }
+        failing = true;
         if (!this.#dirty.has(id)) this.#dirty.set(id, job);
         await new Promise((resolve) => setTimeout(resolve, 500));
         if (this.#closed) break;
