@@ -182,5 +182,6 @@ export function startRefusal(
   tampering: string | undefined,
   recorded: ChainPoint | undefined,
 ): string | undefined {
-  return tampering ?? (recorded ? `the chain that started at row ${recorded.id} is gone` : undefined);
+  return tampering ??
+    (recorded ? `the chain that started at row ${recorded.id} is gone` : undefined);
 }

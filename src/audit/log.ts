@@ -194,7 +194,6 @@ export class AuditLog {
     this.#start = start;
   }
 
-
   /**
    * Copies the WAL's committed pages into the main file (`PRAGMA wal_checkpoint`, PASSIVE: never
    * waits for readers). Its error is how a main file that cannot be written shows: commits still

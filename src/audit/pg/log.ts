@@ -187,7 +187,10 @@ export class PgAuditLog {
    */
   async #mayStartChain(tx: Queries): Promise<void> {
     const recorded = this.#start ?? readAnchor(this.#anchorFile);
-    const problem = startRefusal(judgeTampering(await pgChainFacts(tx, recorded), recorded), recorded);
+    const problem = startRefusal(
+      judgeTampering(await pgChainFacts(tx, recorded), recorded),
+      recorded,
+    );
     if (problem) throw new AuditTamperedError(this.description, problem);
   }
 
@@ -196,7 +199,6 @@ export class PgAuditLog {
     recordChainStart(this.#anchorFile, start, this.description);
     this.#start = start;
   }
-
 
   /** Another proxy started the chain after this one opened: its start is recorded here too. */
   async #adoptStart(): Promise<void> {
