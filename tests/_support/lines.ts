@@ -6,7 +6,7 @@ export class LineReader {
   #buffer = "";
   #lines: string[] = [];
 
-  constructor(stream: ReadableStream<Uint8Array>) {
+  constructor(stream: ReadableStream<Uint8Array<ArrayBuffer>>) {
     this.#reader = stream.pipeThrough(new TextDecoderStream()).getReader();
   }
 
