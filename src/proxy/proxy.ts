@@ -25,7 +25,7 @@ import { AuditTrail } from "./audit_trail.ts";
 import { Authenticator, describeLifetime } from "./auth.ts";
 import { type BackendConfig, startPbxs } from "./backends/start_pbxs.ts";
 import { EventHub } from "./event_hub.ts";
-import { openFleetDb } from "./fleet/fleet_db.ts";
+import { eventIdBlock, openFleetDb } from "./fleet/fleet_db.ts";
 import { JobSharing } from "./fleet/job_sharing.ts";
 import { SharedSessions } from "./fleet/shared_sessions.ts";
 import { JobStore } from "./jobs.ts";
@@ -138,7 +138,16 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
     // GET /audit and /audit/verify.
     const auditReader = await AuditBrowser.open(config.auditDb, { keyFile: config.auditKeyFile });
     cleanup.push(() => auditReader.close());
-    const hub = new EventHub({ firstId: Date.now() * 1000, heartbeatMs: config.heartbeatMs });
+    // The proxies writing one PostgreSQL audit share their jobs and console sessions through its
+    // database: they act as one.
+    const fleetDb = isPostgresUrl(config.auditDb) && config.shareJobs !== false
+      ? await openFleetDb(config.auditDb)
+      : undefined;
+    if (fleetDb) cleanup.push(() => fleetDb.end({ timeout: 5 }));
+    // Event ids: from the start time, or, in a fleet, from a block no other proxy's ids reach (a
+    // stream resumed on another proxy with this one's Last-Event-ID gets a reset, not a replay).
+    const firstId = fleetDb ? await eventIdBlock(fleetDb) : Date.now() * 1000;
+    const hub = new EventHub({ firstId, heartbeatMs: config.heartbeatMs });
     metrics.sseSubscribers.readFrom(() => hub.subscriberCount);
     metrics.sseSubscribersBehind.readFrom(() => hub.behindCount);
     cleanup.unshift(() => hub.close());
@@ -167,13 +176,7 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
     });
     cleanup.splice(1, 0, () => backends.close());
     const { pbxs, simulated } = backends;
-    // The proxies writing one PostgreSQL audit share their jobs and console sessions through its
-    // database: they act as one.
-    const fleetDb = isPostgresUrl(config.auditDb) && config.shareJobs !== false
-      ? await openFleetDb(config.auditDb)
-      : undefined;
     if (fleetDb) {
-      cleanup.splice(2, 0, () => fleetDb.end({ timeout: 5 }));
       sharing = await JobSharing.start(fleetDb, {
         proxyId: crypto.randomUUID(),
         description: `astrix proxy pid ${process.pid} on ${config.host}:${config.port}`,
