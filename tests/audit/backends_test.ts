@@ -10,12 +10,13 @@ import { assert, assertEquals, assertMatch, assertRejects } from "../_support/as
 import { AUDIT_BACKENDS, type TestAudit } from "../_support/audit_backends.ts";
 import { anchorFile, readAnchor } from "../../src/audit/anchor.ts";
 import { type AuditEntry, canonical, toAuditRow } from "../../src/audit/chain.ts";
-import { AuditTamperedError } from "../../src/audit/errors.ts";
+import { AuditTamperedError, AuditUnavailableError } from "../../src/audit/errors.ts";
 import { loadKey } from "../../src/audit/key.ts";
 import SEED_TABLE from "../../src/audit/migrations/001_create_audit_table.sql" with {
   type: "text",
 };
 import { copyToPostgres } from "../../src/audit/pg/copy.ts";
+import { PgAuditLog } from "../../src/audit/pg/log.ts";
 import type { BreakKind, RecordedHead } from "../../src/audit/verify.ts";
 
 const CLOCK = Date.UTC(2026, 10, 20, 9, 0, 0);
@@ -401,3 +402,25 @@ for (const backend of AUDIT_BACKENDS) {
     assertEquals([changed.ok, changed.firstBad?.id, changed.firstBad?.kind], [false, 4, "legacy"]);
   });
 }
+
+Deno.test("[postgres] a row inserted by hand at the head's next id stops the writer (fail closed), and verify names it", async () => {
+  // SQLite's AUTOINCREMENT chains the next row past such a row (verify: `inserted`); PostgreSQL's
+  // ids come from the head, so the writer's next id is taken: it refuses to write rather than skip.
+  const backend = AUDIT_BACKENDS.find((b) => b.name === "postgres")!;
+  await using audit = await backend.create();
+  await written(audit, 6);
+  const running = await PgAuditLog.open(audit.db, { keyFile: audit.keyFile }); // the proxy runs
+  await audit.exec(
+    "INSERT INTO ami_audit (id, user_id, action, timestamp, outcome) VALUES (7, 'ghost', 'listen', 1, 'ok')",
+  );
+  await assertRejects(
+    () => running.appendAll([entry(7)]),
+    AuditUnavailableError,
+    "Cannot write to the audit database",
+  );
+  await running.close();
+  const restarted = await assertRejects(() => audit.openWriter(), AuditTamperedError);
+  assertMatch(restarted.message, /row 7 has no hash, though the chain had started/);
+  const result = await verify(audit);
+  assertEquals([result.ok, result.firstBad?.id, result.firstBad?.kind], [false, 7, "unhashed"]);
+});

@@ -1,12 +1,14 @@
 /**
- * `astrix audit-query` as a real process on real SQLite files, with real
- * writer processes appending at the same time.
+ * `astrix audit-query` as a real process, on real SQLite files and on a real
+ * PostgreSQL (the tests that hold for both run on both), with real writer
+ * processes appending at the same time.
  */
 
 import { DatabaseSync } from "node:sqlite";
 import { assert, assertEquals, assertMatch } from "../_support/assert.ts";
 import { runCli } from "../_support/cli.ts";
-import { AuditLog, AuditReader, loadKey } from "../../src/audit/mod.ts";
+import { type AuditEntry, AuditLog, AuditReader, loadKey } from "../../src/audit/mod.ts";
+import { AUDIT_BACKENDS, type AuditBackend, type TestAudit } from "../_support/audit_backends.ts";
 import { LineReader } from "../_support/lines.ts";
 
 const WRITER = new URL("../_support/audit_writer.ts", import.meta.url).pathname;
@@ -39,43 +41,56 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
   return decoder.decode(await new Response(stream).arrayBuffer());
 }
 
+/** The fixture's six rows: a listen, a refusal, a playback of a formula-looking target, ... */
+const FIXTURE_ROWS: [
+  string,
+  string,
+  string,
+  string,
+  string | null,
+  "attempt" | "ok" | "denied" | "error",
+  number | null,
+][] = [
+  ["sup-1", "supervisor", "listen", "SIP/202-0000000a", "job-1", "attempt", null],
+  ["sup-1", "supervisor", "listen", "SIP/202-0000000a", "job-1", "ok", 202],
+  ["agent-3", "user", "listen", "SIP/202-0000000b", null, "denied", 403],
+  ["qa-7", "qa", "playback", "=cmd|' /C calc'!A0", "job-2", "ok", 202],
+  ["qa-7", "qa", "control", "job-2", "job-2", "error", 502],
+  ["admin", "admin", "hangup", "SIP/203-0000000c", "job-3", "ok", 200],
+];
+
+/** The fixture's entries, an hour apart from CLOCK. */
+function fixtureEntries(): AuditEntry[] {
+  return FIXTURE_ROWS.map(([userId, role, action, target, jobId, outcome, status], i) => ({
+    userId,
+    role,
+    action,
+    target,
+    jobId,
+    outcome,
+    status,
+    remoteAddr: "10.0.0.9",
+    requestId: `req-${i}`,
+    detail: { note: i === 3 ? 'comma, "quote"\nnew line' : "plain" },
+    timestamp: CLOCK + i * 3_600_000,
+  }));
+}
+
+/** The fixture as a SQLite file, its key beside it (`<db>.key`, the default). */
 function fixture(): { dir: string; db: string; key: string } {
   const dir = Deno.makeTempDirSync({ prefix: "astrix-audit-cli-" });
   const db = `${dir}/ami_audit.db`;
   const log = AuditLog.open(db, { keyFile: `${db}.key` });
-  const rows: [
-    string,
-    string,
-    string,
-    string,
-    string | null,
-    "attempt" | "ok" | "denied" | "error",
-    number | null,
-  ][] = [
-    ["sup-1", "supervisor", "listen", "SIP/202-0000000a", "job-1", "attempt", null],
-    ["sup-1", "supervisor", "listen", "SIP/202-0000000a", "job-1", "ok", 202],
-    ["agent-3", "user", "listen", "SIP/202-0000000b", null, "denied", 403],
-    ["qa-7", "qa", "playback", "=cmd|' /C calc'!A0", "job-2", "ok", 202],
-    ["qa-7", "qa", "control", "job-2", "job-2", "error", 502],
-    ["admin", "admin", "hangup", "SIP/203-0000000c", "job-3", "ok", 200],
-  ];
-  rows.forEach(([userId, role, action, target, jobId, outcome, status], i) =>
-    log.append({
-      userId,
-      role,
-      action,
-      target,
-      jobId,
-      outcome,
-      status,
-      remoteAddr: "10.0.0.9",
-      requestId: `req-${i}`,
-      detail: { note: i === 3 ? 'comma, "quote"\nnew line' : "plain" },
-      timestamp: CLOCK + i * 3_600_000,
-    })
-  );
+  log.appendAll(fixtureEntries());
   log.close();
   return { dir, db, key: `${db}.key` };
+}
+
+/** The fixture on either database. */
+async function fixtureOn(backend: AuditBackend): Promise<TestAudit> {
+  const audit = await backend.create();
+  await audit.append(fixtureEntries());
+  return audit;
 }
 
 /** A small RFC 4180 reader, to check what a spreadsheet would see. */
@@ -100,144 +115,158 @@ function parseCsv(text: string): string[][] {
   return records;
 }
 
-Deno.test("audit-query filters by each field and time, in every format", async () => {
-  const { db } = fixture();
-  const q = (...args: string[]) => runCli(["audit-query", "--db", db, "--utc", ...args]);
-  const ids = async (...args: string[]) => {
-    const { code, stdout, stderr } = await q(...args, "--format", "json");
-    assertEquals(code, 0, stderr);
-    return JSON.parse(stdout).map((r: { id: number }) => r.id);
-  };
-  assertEquals(await ids(), [6, 5, 4, 3, 2, 1]);
-  assertEquals(await ids("--order", "asc", "--limit", "2"), [1, 2]);
-  assertEquals(await ids("--user", "sup-1"), [2, 1]);
-  assertEquals(await ids("--role", "qa"), [5, 4]);
-  assertEquals(await ids("--action", "listen", "--target", "202"), [3, 2, 1]);
-  assertEquals(await ids("--target", "SIP/203*"), [6]);
-  assertEquals(await ids("--job", "job-2"), [5, 4]);
-  assertEquals(await ids("--outcome", "denied"), [3]);
-  assertEquals(await ids("--since", "2026-11-20T11:00:00Z", "--until", "2026-11-20T13:00:00Z"), [
-    5,
-    4,
-    3,
-  ]);
-  assertEquals(await ids("--since", "2026-11-21"), []);
-  // Relative times count back from the CLI's real clock: reach just past the oldest row.
-  const sinceDays = Math.ceil((Date.now() - CLOCK) / 86_400_000) + 1;
-  assertEquals(await ids("--since", `${sinceDays}d`), [6, 5, 4, 3, 2, 1]);
-  assertEquals(await ids("--since", "1h"), [], "relative: nothing in the last hour");
+for (const backend of AUDIT_BACKENDS) {
+  Deno.test(`[${backend.name}] audit-query filters by each field and time, in every format`, async () => {
+    await using audit = await fixtureOn(backend);
+    const db = audit.db;
+    const q = (...args: string[]) => runCli(["audit-query", "--db", db, "--utc", ...args]);
+    const ids = async (...args: string[]) => {
+      const { code, stdout, stderr } = await q(...args, "--format", "json");
+      assertEquals(code, 0, stderr);
+      return JSON.parse(stdout).map((r: { id: number }) => r.id);
+    };
+    assertEquals(await ids(), [6, 5, 4, 3, 2, 1]);
+    assertEquals(await ids("--order", "asc", "--limit", "2"), [1, 2]);
+    assertEquals(await ids("--user", "sup-1"), [2, 1]);
+    assertEquals(await ids("--role", "qa"), [5, 4]);
+    assertEquals(await ids("--action", "listen", "--target", "202"), [3, 2, 1]);
+    assertEquals(await ids("--target", "SIP/203*"), [6]);
+    assertEquals(await ids("--job", "job-2"), [5, 4]);
+    assertEquals(await ids("--outcome", "denied"), [3]);
+    assertEquals(await ids("--since", "2026-11-20T11:00:00Z", "--until", "2026-11-20T13:00:00Z"), [
+      5,
+      4,
+      3,
+    ]);
+    assertEquals(await ids("--since", "2026-11-21"), []);
+    // Relative times count back from the CLI's real clock: reach just past the oldest row.
+    const sinceDays = Math.ceil((Date.now() - CLOCK) / 86_400_000) + 1;
+    assertEquals(await ids("--since", `${sinceDays}d`), [6, 5, 4, 3, 2, 1]);
+    assertEquals(await ids("--since", "1h"), [], "relative: nothing in the last hour");
 
-  const ndjson = await q("--format", "ndjson", "--outcome", "ok");
-  assertEquals(ndjson.stdout.trim().split("\n").map((l) => JSON.parse(l).id), [6, 4, 2]);
+    const ndjson = await q("--format", "ndjson", "--outcome", "ok");
+    assertEquals(ndjson.stdout.trim().split("\n").map((l) => JSON.parse(l).id), [6, 4, 2]);
 
-  const table = await q("--user", "sup-1");
-  assertMatch(
-    table.stdout,
-    /^ID\s+TIME\s+USER\s+ROLE\s+ACTION\s+TARGET\s+JOB\s+OUTCOME\s+STATUS\s+FROM\n/,
-  );
-  assertMatch(
-    table.stdout,
-    /\n2\s+2026-11-20T10:00:00\.000Z\s+sup-1\s+supervisor\s+listen\s+SIP\/202-0000000a\s+job-1\s+ok\s+202\s+10\.0\.0\.9\n/,
-  );
+    const table = await q("--user", "sup-1");
+    assertMatch(
+      table.stdout,
+      /^ID\s+TIME\s+USER\s+ROLE\s+ACTION\s+TARGET\s+JOB\s+OUTCOME\s+STATUS\s+FROM\n/,
+    );
+    assertMatch(
+      table.stdout,
+      /\n2\s+2026-11-20T10:00:00\.000Z\s+sup-1\s+supervisor\s+listen\s+SIP\/202-0000000a\s+job-1\s+ok\s+202\s+10\.0\.0\.9\n/,
+    );
 
-  const stats = await q("--stats", "--by", "action");
-  assertMatch(stats.stdout, /^ACTION\s+COUNT\nlisten\s+3\n/);
-  const days = await q("--stats", "--by", "day", "--format", "ndjson");
-  assertEquals(JSON.parse(days.stdout), { key: "2026-11-20", count: 6 });
-});
-
-Deno.test("audit-query CSV is RFC 4180 and neutralizes spreadsheet formulas", async () => {
-  const { db } = fixture();
-  const { code, stdout } = await runCli([
-    "audit-query",
-    "--db",
-    db,
-    "--format",
-    "csv",
-    "--job",
-    "job-2",
-    "--order",
-    "asc",
-  ]);
-  assertEquals(code, 0);
-  const records = parseCsv(stdout);
-  assertEquals(records[0].slice(0, 6), ["id", "time", "user", "role", "action", "target"]);
-  assertEquals(records.length, 3);
-  assertEquals(records[1][5], "'=cmd|' /C calc'!A0", "a formula-looking target is prefixed");
-  assertEquals(
-    JSON.parse(records[1][11]),
-    { note: 'comma, "quote"\nnew line' },
-    "commas, quotes, newlines survive",
-  );
-  assert(stdout.includes("\r\n"), "CRLF record ends");
-});
-
-Deno.test("audit-query shows local time to people and keeps the offset in exports", async () => {
-  const { db } = fixture();
-  const env = { TZ: "America/Bogota" }; // UTC-5 all year
-  const q = (...args: string[]) =>
-    runCli(["audit-query", "--db", db, "--order", "asc", "--limit", "1", ...args], env);
-  assertMatch((await q()).stdout, /\n1\s+2026-11-20 04:00:00\s+sup-1/);
-  assertEquals(
-    parseCsv((await q("--format", "csv")).stdout)[1][1],
-    "2026-11-20T04:00:00.000-05:00",
-  );
-  const [row] = JSON.parse((await q("--format", "json")).stdout);
-  assertEquals([row.time, row.timestamp], [
-    "2026-11-20T04:00:00.000-05:00",
-    Date.UTC(2026, 10, 20, 9),
-  ]);
-  assertEquals(
-    JSON.parse((await q("--format", "ndjson", "--utc")).stdout).time,
-    "2026-11-20T09:00:00.000Z",
-  );
-  assertEquals(
-    JSON.parse((await q("--format", "ndjson", "--since", "2026-11-20 05:00")).stdout).id,
-    2,
-    "--since reads local time too",
-  );
-});
-
-Deno.test("audit-query --head and --verify --expect-head catch a truncated log", async () => {
-  const { db, key } = fixture();
-  const head = (await runCli(["audit-query", "--db", db, "--head"])).stdout.trim();
-  assertMatch(head, /^6:[0-9a-f]{64} 1:[0-9a-f]{64}$/, "the head, then where the chain starts");
-  const ok = await runCli([
-    "audit-query",
-    "--db",
-    db,
-    "--verify",
-    "--key-file",
-    key,
-    "--expect-head",
-    head,
-  ]);
-  assertEquals(ok.code, 0, ok.stdout);
-  assertMatch(ok.stdout, /chain OK · 6 rows: 6 chained, 0 legacy/);
-  const sql = new DatabaseSync(db);
-  sql.exec("DELETE FROM ami_audit WHERE id = 6");
-  sql.close();
-  const truncated = await runCli([
-    "audit-query",
-    "--db",
-    db,
-    "--verify",
-    "--key-file",
-    key,
-    "--expect-head",
-    head,
-  ]);
-  assertEquals(truncated.code, 1);
-  assertMatch(truncated.stdout, /chain BROKEN at row 6: the recorded head row is gone/);
-  const tampered = new DatabaseSync(db);
-  tampered.exec("UPDATE ami_audit SET outcome = 'ok' WHERE id = 3");
-  tampered.close();
-  const changed = await runCli(["audit-query", "--db", db, "--verify"], {
-    ASTRIX_AUDIT_KEY_FILE: key,
+    const stats = await q("--stats", "--by", "action");
+    assertMatch(stats.stdout, /^ACTION\s+COUNT\nlisten\s+3\n/);
+    const days = await q("--stats", "--by", "day", "--format", "ndjson");
+    assertEquals(JSON.parse(days.stdout), { key: "2026-11-20", count: 6 });
   });
-  assertEquals(changed.code, 1);
-  assertMatch(changed.stdout, /chain BROKEN at row 3: its content does not match its hash/);
-});
+}
+
+for (const backend of AUDIT_BACKENDS) {
+  Deno.test(`[${backend.name}] audit-query CSV is RFC 4180 and neutralizes spreadsheet formulas`, async () => {
+    await using audit = await fixtureOn(backend);
+    const db = audit.db;
+    const { code, stdout } = await runCli([
+      "audit-query",
+      "--db",
+      db,
+      "--format",
+      "csv",
+      "--job",
+      "job-2",
+      "--order",
+      "asc",
+    ]);
+    assertEquals(code, 0);
+    const records = parseCsv(stdout);
+    assertEquals(records[0].slice(0, 6), ["id", "time", "user", "role", "action", "target"]);
+    assertEquals(records.length, 3);
+    assertEquals(records[1][5], "'=cmd|' /C calc'!A0", "a formula-looking target is prefixed");
+    assertEquals(
+      JSON.parse(records[1][11]),
+      { note: 'comma, "quote"\nnew line' },
+      "commas, quotes, newlines survive",
+    );
+    assert(stdout.includes("\r\n"), "CRLF record ends");
+  });
+}
+
+for (const backend of AUDIT_BACKENDS) {
+  Deno.test(`[${backend.name}] audit-query shows local time to people and keeps the offset in exports`, async () => {
+    await using audit = await fixtureOn(backend);
+    const db = audit.db;
+    const env = { TZ: "America/Bogota" }; // UTC-5 all year
+    const q = (...args: string[]) =>
+      runCli(["audit-query", "--db", db, "--order", "asc", "--limit", "1", ...args], env);
+    assertMatch((await q()).stdout, /\n1\s+2026-11-20 04:00:00\s+sup-1/);
+    assertEquals(
+      parseCsv((await q("--format", "csv")).stdout)[1][1],
+      "2026-11-20T04:00:00.000-05:00",
+    );
+    const [row] = JSON.parse((await q("--format", "json")).stdout);
+    assertEquals([row.time, row.timestamp], [
+      "2026-11-20T04:00:00.000-05:00",
+      Date.UTC(2026, 10, 20, 9),
+    ]);
+    assertEquals(
+      JSON.parse((await q("--format", "ndjson", "--utc")).stdout).time,
+      "2026-11-20T09:00:00.000Z",
+    );
+    assertEquals(
+      JSON.parse((await q("--format", "ndjson", "--since", "2026-11-20 05:00")).stdout).id,
+      2,
+      "--since reads local time too",
+    );
+  });
+}
+
+for (const backend of AUDIT_BACKENDS) {
+  Deno.test(`[${backend.name}] audit-query --head and --verify --expect-head catch a truncated log`, async () => {
+    await using audit = await fixtureOn(backend);
+    const { db, keyFile: key } = audit;
+    const head = (await runCli(["audit-query", "--db", db, "--head"])).stdout.trim();
+    assertMatch(head, /^6:[0-9a-f]{64} 1:[0-9a-f]{64}$/, "the head, then where the chain starts");
+    const ok = await runCli([
+      "audit-query",
+      "--db",
+      db,
+      "--verify",
+      "--key-file",
+      key,
+      "--expect-head",
+      head,
+    ]);
+    assertEquals(ok.code, 0, ok.stdout);
+    assertMatch(ok.stdout, /chain OK · 6 rows: 6 chained, 0 legacy/);
+    await audit.exec("DELETE FROM ami_audit WHERE id = 6");
+    const truncated = await runCli([
+      "audit-query",
+      "--db",
+      db,
+      "--verify",
+      "--key-file",
+      key,
+      "--expect-head",
+      head,
+    ]);
+    assertEquals(truncated.code, 1);
+    assertMatch(
+      truncated.stdout,
+      backend.name === "sqlite"
+        ? /chain BROKEN at row 6: the recorded head row is gone/
+        // PostgreSQL's writers keep the head in the database: that tells first.
+        : /chain BROKEN at row 6: the writers' chain head is 6:.* rows were deleted from the end/,
+    );
+    await audit.exec("UPDATE ami_audit SET outcome = 'ok' WHERE id = 3");
+    const changed = await runCli(["audit-query", "--db", db, "--verify"], {
+      ASTRIX_AUDIT_KEY_FILE: key,
+    });
+    assertEquals(changed.code, 1);
+    assertMatch(changed.stdout, /chain BROKEN at row 3: its content does not match its hash/);
+  });
+}
 
 /** `audit-query --db <db> --verify <args>`. */
 function verifyCli(db: string, args: string[] = [], env: Record<string, string> = {}) {
@@ -270,21 +299,46 @@ function tamper(db: string, sql: string): void {
   handle.close();
 }
 
-Deno.test("audit-query --verify with another key says so, names the key it used and how to give the right one", async () => {
+for (const backend of AUDIT_BACKENDS) {
+  Deno.test(`[${backend.name}] audit-query --verify with another key says so, names the key it used and how to give the right one`, async () => {
+    await using audit = await fixtureOn(backend);
+    const other = `${audit.dir}/other.key`;
+    loadKey(other, { create: true });
+    const wrong = await verifyCli(audit.db, ["--key-file", other]);
+    assertEquals(wrong.code, 1);
+    assertEquals(
+      wrong.stdout,
+      "chain NOT VERIFIED at row 1: neither it nor the next chained row (row 2) matches the key: " +
+        "the key is probably not the one the audit was written with\n" +
+        `key used: ${other} (from --key-file)\n` +
+        "give the key the audit was written with: --key-file <file> or ASTRIX_AUDIT_KEY_FILE=<file>\n",
+    );
+    const fromEnv = await verifyCli(audit.db, [], { ASTRIX_AUDIT_KEY_FILE: other });
+    assertMatch(fromEnv.stdout, /\nkey used: .*other\.key \(from ASTRIX_AUDIT_KEY_FILE\)\n/);
+  });
+
+  Deno.test(`[${backend.name}] audit-query --verify counts what holds before the broken row`, async () => {
+    await using one = await fixtureOn(backend);
+    await one.exec("UPDATE ami_audit SET outcome = 'denied' WHERE id = 2");
+    const first = await verifyCli(one.db, ["--key-file", one.keyFile]);
+    assertEquals([first.code, first.stdout], [
+      1,
+      "chain BROKEN at row 2: its content does not match its hash: the row was changed after it was written\n" +
+      "before it: 1 row holds (1 chained, 0 legacy)\n",
+    ]);
+    await using many = await fixtureOn(backend);
+    await many.exec("UPDATE ami_audit SET outcome = 'ok' WHERE id = 5");
+    assertMatch(
+      (await verifyCli(many.db, ["--key-file", many.keyFile])).stdout,
+      /\nbefore it: 4 rows hold \(4 chained, 0 legacy\)\n$/,
+    );
+  });
+}
+
+Deno.test("[sqlite] audit-query --verify names the default key it used, and a wrong key is not a legacy change", async () => {
   const { dir, db, key } = fixture();
   const other = `${dir}/other.key`;
   loadKey(other, { create: true });
-  const wrong = await verifyCli(db, ["--key-file", other]);
-  assertEquals(wrong.code, 1);
-  assertEquals(
-    wrong.stdout,
-    "chain NOT VERIFIED at row 1: neither it nor the next chained row (row 2) matches the key: " +
-      "the key is probably not the one the audit was written with\n" +
-      `key used: ${other} (from --key-file)\n` +
-      "give the key the audit was written with: --key-file <file> or ASTRIX_AUDIT_KEY_FILE=<file>\n",
-  );
-  const fromEnv = await verifyCli(db, [], { ASTRIX_AUDIT_KEY_FILE: other });
-  assertMatch(fromEnv.stdout, /\nkey used: .*other\.key \(from ASTRIX_AUDIT_KEY_FILE\)\n/);
   Deno.renameSync(key, `${dir}/kept.key`);
   Deno.copyFileSync(other, key);
   const byDefault = await verifyCli(db);
@@ -303,22 +357,7 @@ Deno.test("audit-query --verify with another key says so, names the key it used 
   assert(!/legacy rows/.test(legacy.stdout), legacy.stdout);
 });
 
-Deno.test("audit-query --verify counts what holds before the broken row, and agrees in number", async () => {
-  const one = fixture();
-  tamper(one.db, "UPDATE ami_audit SET outcome = 'denied' WHERE id = 2");
-  const first = await verifyCli(one.db, ["--key-file", one.key]);
-  assertEquals([first.code, first.stdout], [
-    1,
-    "chain BROKEN at row 2: its content does not match its hash: the row was changed after it was written\n" +
-    "before it: 1 row holds (1 chained, 0 legacy)\n",
-  ]);
-  const many = fixture();
-  tamper(many.db, "UPDATE ami_audit SET outcome = 'ok' WHERE id = 5");
-  assertMatch(
-    (await verifyCli(many.db, ["--key-file", many.key])).stdout,
-    /\nbefore it: 4 rows hold \(4 chained, 0 legacy\)\n$/,
-  );
-
+Deno.test("[sqlite] audit-query --verify counts a single row, and legacy rows before the break", async () => {
   const dir = Deno.makeTempDirSync({ prefix: "astrix-audit-cli-" });
   const single = `${dir}/single.db`;
   appendRows(single, `${single}.key`, 1);
@@ -336,7 +375,7 @@ Deno.test("audit-query --verify counts what holds before the broken row, and agr
   );
 });
 
-Deno.test("audit-query --verify reports a row the chain links past as inserted", async () => {
+Deno.test("[sqlite] audit-query --verify reports a row the chain links past as inserted", async () => {
   const { db, key } = fixture();
   // Someone with write access to the file adds a row; the running proxy's next row chains past it.
   const log = AuditLog.open(db, { keyFile: key });
@@ -360,7 +399,7 @@ Deno.test("audit-query --verify reports a row the chain links past as inserted",
   ]);
 });
 
-Deno.test("audit-query --verify on the seed's own database: legacy rows, no chain yet, no key needed", async () => {
+Deno.test("[sqlite] audit-query --verify on the seed's own database: legacy rows, no chain yet, no key needed", async () => {
   const dir = Deno.makeTempDirSync({ prefix: "astrix-audit-cli-" });
   const db = `${dir}/ami_audit.db`;
   seedDatabase(db);
@@ -384,7 +423,7 @@ Deno.test("audit-query --verify on the seed's own database: legacy rows, no chai
   assertEquals((await verifyCli(db, ["--key-file", `${dir}/audit.key`])).code, 0);
 });
 
-Deno.test("audit-query on a file that is not an audit database: exit 2 naming --db", async () => {
+Deno.test("[sqlite] audit-query on a file that is not an audit database: exit 2 naming --db", async () => {
   const dir = Deno.makeTempDirSync();
   try {
     Deno.writeTextFileSync(`${dir}/notes.db`, "not sqlite at all, just some text ".repeat(100));
@@ -400,7 +439,7 @@ Deno.test("audit-query on a file that is not an audit database: exit 2 naming --
   }
 });
 
-Deno.test("audit-query never creates a file and explains a missing one", async () => {
+Deno.test("[sqlite] audit-query never creates a file and explains a missing one", async () => {
   const dir = Deno.makeTempDirSync();
   const { code, stderr } = await runCli(["audit-query", "--db", `${dir}/nope.db`]);
   assertEquals(code, 2);
@@ -436,7 +475,7 @@ function spawnFollower(db: string, format: "ndjson" | "table", ...args: string[]
   }).spawn();
 }
 
-Deno.test("audit-query --follow prints the last rows, then each new one", async () => {
+Deno.test("[sqlite] audit-query --follow prints the last rows, then each new one", async () => {
   const { db, key } = fixture();
   const follower = spawnFollower(db, "ndjson", "--limit", "2", "--utc");
   const deadline = setTimeout(() => follower.kill("SIGTERM"), 20_000);
@@ -469,7 +508,7 @@ function assertAligned(lines: string[]): void {
   }
 }
 
-Deno.test("audit-query tables fit their widest cells: the listing, --follow's first rows and a wider later one", async () => {
+Deno.test("[sqlite] audit-query tables fit their widest cells: the listing, --follow's first rows and a wider later one", async () => {
   const { db, key } = fixture();
   const log = AuditLog.open(db, { keyFile: key });
   const append = (userId: string, hours: number) =>
@@ -508,7 +547,7 @@ Deno.test("audit-query tables fit their widest cells: the listing, --follow's fi
   assertMatch(later[1], /\snight-shift-supervisor-02\s+supervisor\s/, "nothing cut");
 });
 
-Deno.test("two writers, a follower and a verifier on one file: no lock errors, exact count, chain holds", async () => {
+Deno.test("[sqlite] two writers, a follower and a verifier on one file: no lock errors, exact count, chain holds", async () => {
   const { db, key } = fixture();
   // --limit 1000: the rows written before it started are printed first, none missed.
   const follower = spawnFollower(db, "ndjson", "--limit", "1000");
@@ -555,7 +594,7 @@ Deno.test("two writers, a follower and a verifier on one file: no lock errors, e
   ]);
 });
 
-Deno.test("a writer killed with SIGKILL mid-stream loses nothing it reported committed", async () => {
+Deno.test("[sqlite] a writer killed with SIGKILL mid-stream loses nothing it reported committed", async () => {
   const { db, key } = fixture();
   const writer = startWriter(db, key, 1_000_000, "doomed");
   const reader = writer.stdout.pipeThrough(new TextDecoderStream()).getReader();
