@@ -129,3 +129,15 @@ for (const backend of AUDIT_BACKENDS) {
     await follower.stderr.cancel();
   });
 }
+
+Deno.test("[postgres] audit-query --verify without --key-file says the proxies' key is needed", async () => {
+  const backend = AUDIT_BACKENDS.find((b) => b.name === "postgres")!;
+  await using audit = await backend.create();
+  await fixture(audit);
+  const result = await runCli(["audit-query", "--db", audit.db, "--verify"]);
+  assertEquals(result.code, 2);
+  assertMatch(
+    result.stderr,
+    /--verify on a postgres:\/\/ --db needs --key-file .*--audit-key-file/,
+  );
+});
