@@ -171,13 +171,16 @@ export class JobStore {
    * Takes in the state another proxy wrote of a job: a job not known here
    * is added, a known one moves to it if its timeline is longer (further on:
    * the same events seen here give the same moves, which are not announced
-   * twice). The job object stays the same, so trackers holding it follow.
-   * Returns whether anything changed.
+   * twice) and, once the job has ended here, only to another end. The job
+   * object stays the same, so trackers holding it follow. Returns whether
+   * anything changed.
    */
   adopt(state: Job): boolean {
     this.#sweep();
     const known = this.#jobs.get(state.id);
     if (known && known.timeline.length >= state.timeline.length) return false;
+    // An end seen here stands: a longer story that has not reached it yet is behind, not ahead.
+    if (known && isFinal(known.status) && !isFinal(state.status)) return false;
     const job = known ?? state;
     if (known) {
       if (known.uniqueId !== null && known.uniqueId !== state.uniqueId) {
