@@ -8,13 +8,11 @@ import { createHash } from "node:crypto";
 import { DatabaseSync } from "node:sqlite";
 import { assert, assertEquals, assertMatch, assertRejects } from "../_support/assert.ts";
 import { AUDIT_BACKENDS, type TestAudit } from "../_support/audit_backends.ts";
+import { writeSeedAudit } from "../_support/seed_audit.ts";
 import { anchorFile, readAnchor } from "../../src/audit/anchor.ts";
 import { type AuditEntry, canonical, toAuditRow } from "../../src/audit/chain.ts";
 import { AuditTamperedError, AuditUnavailableError } from "../../src/audit/errors.ts";
 import { loadKey } from "../../src/audit/key.ts";
-import SEED_TABLE from "../../src/audit/migrations/001_create_audit_table.sql" with {
-  type: "text",
-};
 import { copyToPostgres } from "../../src/audit/pg/copy.ts";
 import { PgAuditLog } from "../../src/audit/pg/log.ts";
 import type { BreakKind, RecordedHead } from "../../src/audit/verify.ts";
@@ -356,27 +354,14 @@ Deno.test("[postgres] an id beyond 2^53 - 1, put there with the CHECK dropped, i
   assertMatch(error.message, /id 9007199254740993/);
 });
 
-/** The seed's table and three rows of it, as a SQLite file at `path` (astrix has not written it). */
-function seedFile(path: string): void {
-  const seed = new DatabaseSync(path);
-  seed.exec(SEED_TABLE);
-  const insert = seed.prepare(
-    "INSERT INTO ami_audit (user_id, action, target, job_id, timestamp) VALUES (?, ?, ?, ?, ?)",
-  );
-  insert.run("u1", "listen", "SIP/202", null, 1_700_000_000);
-  insert.run("u2", "playback", "rec-17", "job-9", 1_700_000_100);
-  insert.run("u1", "hangup", "SIP/202", null, 1_700_000_200);
-  seed.close();
-}
-
 for (const backend of AUDIT_BACKENDS) {
   Deno.test(`[${backend.name}] the seed's legacy rows are covered by the chain's anchor`, async () => {
     await using audit = await backend.create();
     if (backend.name === "sqlite") {
-      seedFile(audit.db); // upgraded in place by the writer
+      writeSeedAudit(audit.db); // upgraded in place by the writer
     } else {
       const file = `${audit.dir}/seed.db`;
-      seedFile(file); // moved over as audit-migrate does
+      writeSeedAudit(file); // moved over as audit-migrate does
       const source = new DatabaseSync(file, { readOnly: true });
       await copyToPostgres(source, audit.db);
       source.close();

@@ -9,9 +9,9 @@ import { DatabaseSync } from "node:sqlite";
 import { assertEquals, assertMatch } from "../_support/assert.ts";
 import { runCli } from "../_support/cli.ts";
 import { testDatabase } from "../_support/postgres.ts";
+import { writeSeedAudit } from "../_support/seed_audit.ts";
 import { AuditLog } from "../../src/audit/log.ts";
 import { PgAuditLog } from "../../src/audit/pg/log.ts";
-import m001 from "../../src/audit/migrations/001_create_audit_table.sql" with { type: "text" };
 
 const ROWS = 100_000;
 const CLOCK = Date.UTC(2026, 10, 20, 9, 0, 0);
@@ -20,15 +20,7 @@ const CLOCK = Date.UTC(2026, 10, 20, 9, 0, 0);
 function sqliteAudit(dir: string, chained: number): { db: string; keyFile: string } {
   const db = `${dir}/ami_audit.db`;
   const keyFile = `${dir}/audit.key`;
-  const seed = new DatabaseSync(db);
-  seed.exec(m001);
-  const insert = seed.prepare(
-    "INSERT INTO ami_audit (user_id, action, target, job_id, timestamp) VALUES (?, ?, ?, ?, ?)",
-  );
-  insert.run("u1", "listen", "SIP/202", null, 1_700_000_000);
-  insert.run("u2", "playback", "rec-17", "job-9", 1_700_000_100);
-  insert.run("u1", "hangup", "SIP/202", null, 1_700_000_200);
-  seed.close();
+  writeSeedAudit(db);
   const log = AuditLog.open(db, { keyFile });
   for (let done = 0; done < chained; done += 1_000) {
     log.appendAll(Array.from({ length: Math.min(1_000, chained - done) }, (_, i) => ({

@@ -228,29 +228,12 @@ for (const backend of AUDIT_BACKENDS) {
     const { db, keyFile: key } = audit;
     const head = (await runCli(["audit-query", "--db", db, "--head"])).stdout.trim();
     assertMatch(head, /^6:[0-9a-f]{64} 1:[0-9a-f]{64}$/, "the head, then where the chain starts");
-    const ok = await runCli([
-      "audit-query",
-      "--db",
-      db,
-      "--verify",
-      "--key-file",
-      key,
-      "--expect-head",
-      head,
-    ]);
+    const verifyHead = () => verifyCli(db, ["--key-file", key, "--expect-head", head]);
+    const ok = await verifyHead();
     assertEquals(ok.code, 0, ok.stdout);
     assertMatch(ok.stdout, /chain OK · 6 rows: 6 chained, 0 legacy/);
     await audit.exec("DELETE FROM ami_audit WHERE id = 6");
-    const truncated = await runCli([
-      "audit-query",
-      "--db",
-      db,
-      "--verify",
-      "--key-file",
-      key,
-      "--expect-head",
-      head,
-    ]);
+    const truncated = await verifyHead();
     assertEquals(truncated.code, 1);
     assertMatch(
       truncated.stdout,
