@@ -63,6 +63,10 @@ export const CANONICAL_FIELDS = ROW_COLUMNS.length - 2;
 /** The next chained row after an id, if any (the walk asks it only to tell what broke). */
 export type NextChained = (id: number) => SqlRow | undefined;
 
+/** SQL of the last chained row, whole (a writer checks its key against it). */
+export const LAST_CHAINED_SQL = `SELECT ${ROW_COLUMNS.join(", ")} FROM ami_audit
+  WHERE hash IS NOT NULL ORDER BY id DESC LIMIT 1`;
+
 /** SQL (one parameter, the id) of {@linkcode NextChained}; `?` placeholder. */
 export const NEXT_CHAINED_SQL = `SELECT ${ROW_COLUMNS.join(", ")} FROM ami_audit
   WHERE id > ? AND hash IS NOT NULL ORDER BY id LIMIT 1`;
@@ -313,7 +317,7 @@ export function broken(id: number, kind: BreakKind, reason: string): Bad {
 }
 
 /** Does `row`'s hash match its own `prev_hash` and content under `key`? */
-function holds(key: ChainKey, row: SqlRow): boolean {
+export function holds(key: ChainKey, row: SqlRow): boolean {
   return typeof row.prev_hash === "string" && typeof row.hash === "string" &&
     key.matches(row.prev_hash, canonicalStored(row), row.hash);
 }

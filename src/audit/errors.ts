@@ -96,3 +96,19 @@ export class AuditDatabaseUnreachableError extends AuditError {
     );
   }
 }
+
+/**
+ * The audit's last chained row does not match the writer's key: the chain was written with
+ * another key (proxies writing one database must share one key file), or that row was changed.
+ */
+export class AuditKeyMismatchError extends AuditUnavailableError {
+  override name = "AuditKeyMismatchError";
+  constructor(database: string, keyFile: string, rowId: number) {
+    super(
+      `The audit ${database}'s last chained row (row ${rowId}) does not match the key ` +
+        `${keyFile}: the chain was written with another key (every proxy writing one audit must ` +
+        "use the same --audit-key-file: copy the first proxy's), or that row was changed. astrix " +
+        "will not append to it; check it with `astrix audit-query --verify --key-file <key>`",
+    );
+  }
+}

@@ -32,10 +32,12 @@ import {
   canonical,
   ChainKey,
   rowFields,
+  type SqlRow,
   toAuditRow,
 } from "./chain.ts";
+import { holds, LAST_CHAINED_SQL } from "./chain_walk.ts";
 import { storedRow } from "./entry.ts";
-import { AuditTamperedError, AuditUnavailableError } from "./errors.ts";
+import { AuditKeyMismatchError, AuditTamperedError, AuditUnavailableError } from "./errors.ts";
 import { openForWriting } from "./schema.ts";
 import { firstChained, tampering } from "./tamper.ts";
 
@@ -113,6 +115,10 @@ export class AuditLog {
     try {
       const problem = tampering(db, recorded);
       if (problem) throw new AuditTamperedError(path, problem);
+      const last = db.prepare(LAST_CHAINED_SQL).get() as SqlRow | undefined;
+      if (last && !holds(new ChainKey(key), last)) {
+        throw new AuditKeyMismatchError(path, options.keyFile, Number(last.id));
+      }
       const start = recorded ?? firstChained(db);
       if (start && !recorded) recordAnchor(anchor, start);
       return new AuditLog(path, db, key, {

@@ -11,7 +11,12 @@ import { AUDIT_BACKENDS, type TestAudit } from "../_support/audit_backends.ts";
 import { writeSeedAudit } from "../_support/seed_audit.ts";
 import { anchorFile, readAnchor } from "../../src/audit/anchor.ts";
 import { type AuditEntry, canonical, toAuditRow } from "../../src/audit/chain.ts";
-import { AuditTamperedError, AuditUnavailableError } from "../../src/audit/errors.ts";
+import {
+  AuditKeyMismatchError,
+  AuditTamperedError,
+  AuditUnavailableError,
+} from "../../src/audit/errors.ts";
+import { AuditLog } from "../../src/audit/log.ts";
 import { loadKey } from "../../src/audit/key.ts";
 import { copyToPostgres } from "../../src/audit/pg/copy.ts";
 import { PgAuditLog } from "../../src/audit/pg/log.ts";
@@ -409,3 +414,22 @@ Deno.test("[postgres] a row inserted by hand at the head's next id stops the wri
   const result = await verify(audit);
   assertEquals([result.ok, result.firstBad?.id, result.firstBad?.kind], [false, 7, "unhashed"]);
 });
+
+for (const backend of AUDIT_BACKENDS) {
+  Deno.test(`[${backend.name}] a writer given another key than the chain's refuses to append, naming both`, async () => {
+    await using audit = await backend.create();
+    await written(audit, 3);
+    const other = `${audit.dir}/other.key`;
+    const error = await assertRejects(
+      () =>
+        backend.name === "sqlite"
+          ? Promise.resolve(AuditLog.open(audit.db, { keyFile: other }).close())
+          : PgAuditLog.open(audit.db, { keyFile: other }).then((log) => log.close()),
+      AuditKeyMismatchError,
+    );
+    assertMatch(error.message, /last chained row \(row 3\) does not match the key .*other\.key/);
+    assertMatch(error.message, /the same --audit-key-file/);
+    const result = await verify(audit);
+    assertEquals([result.ok, result.chained], [true, 3], "nothing was appended with it");
+  });
+}

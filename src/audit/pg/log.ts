@@ -38,7 +38,8 @@ import {
   toAuditRow,
 } from "../chain.ts";
 import { storedRow } from "../entry.ts";
-import { AuditTamperedError, AuditUnavailableError } from "../errors.ts";
+import { holds, LAST_CHAINED_SQL } from "../chain_walk.ts";
+import { AuditKeyMismatchError, AuditTamperedError, AuditUnavailableError } from "../errors.ts";
 import type { Appended } from "../log.ts";
 import { judgeTampering, missingColumns } from "../tamper.ts";
 import { connect, describeUrl, type Queries, type Sql } from "./connect.ts";
@@ -103,6 +104,10 @@ export class PgAuditLog {
       }
       const problem = judgeTampering(await pgChainFacts(sql, recorded), recorded);
       if (problem) throw new AuditTamperedError(description, problem);
+      const [last] = await sql.unsafe(LAST_CHAINED_SQL);
+      if (last && !holds(new ChainKey(key), last as unknown as SqlRow)) {
+        throw new AuditKeyMismatchError(description, options.keyFile, Number(last.id));
+      }
       const start = recorded ?? await pgFirstChained(sql);
       if (start && !recorded) recordAnchor(anchor, start);
       return new PgAuditLog(description, sql, key, {
