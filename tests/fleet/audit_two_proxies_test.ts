@@ -5,7 +5,8 @@
  * follow each other without a gap (verify names any gap as a deleted row).
  */
 
-import { assert, assertEquals } from "../_support/assert.ts";
+import { assert, assertEquals, assertMatch } from "../_support/assert.ts";
+import { runCli } from "../_support/cli.ts";
 import { startFleet } from "../_support/fleet.ts";
 import { anchorFile, loadKey, openAuditSource, readAnchor } from "../../src/audit/mod.ts";
 
@@ -98,4 +99,36 @@ Deno.test("either proxy's GET /audit shows every proxy's rows, and /audit/verify
     assertEquals(verification.ok, true, JSON.stringify(verification));
     assert(verification.chained >= 3, "the rows of both proxies, reads included");
   }
+});
+
+Deno.test("a second proxy given another key for the same PostgreSQL audit refuses to start, and writes nothing", async () => {
+  await using fleet = await startFleet(1);
+  const token = await fleet.token("supervisor", "sup-201", "201");
+  const answer = await fetch(`${fleet.proxies[0].url}/ami/jobs`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  await answer.body?.cancel();
+  const dir = Deno.makeTempDirSync({ prefix: "astrix-fleet-key-" });
+  const refused = await runCli([
+    "proxy",
+    "--port",
+    "0",
+    "--dev-token",
+    "--audit-db",
+    fleet.db,
+    "--audit-key-file",
+    `${dir}/another.key`,
+  ]);
+  assertEquals(refused.code, 2, refused.stderr);
+  assertMatch(
+    refused.stderr,
+    /does not match the key .*another\.key: the chain was written with another key/,
+  );
+  const source = await openAuditSource(fleet.db);
+  const result = await source.verify(loadKey(fleet.keyFile, { create: false }), {
+    start: readAnchor(anchorFile(fleet.keyFile)),
+  });
+  await source.close();
+  assertEquals([result.ok, result.chained], [true, 1]);
+  Deno.removeSync(dir, { recursive: true });
 });
