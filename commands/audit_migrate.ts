@@ -74,10 +74,11 @@ export function auditMigrateCommand(ctx: CliContext): Command {
       const keyFile = flags.keyFile ?? defaultKeyFile(flags.from);
       const target = describeUrl(flags.to);
       try {
-        const key = loadKey(keyFile, { create: false });
-        const start = readAnchor(anchorFile(keyFile));
+        // The file first: a missing one is the mistake to name, not its missing key.
         const source = openForReading(flags.from);
         try {
+          const key = loadKey(keyFile, { create: false });
+          const start = readAnchor(anchorFile(keyFile));
           const before = verifyChain(source, key, { start });
           if (!before.ok) {
             ctx.err(
@@ -111,8 +112,16 @@ export function auditMigrateCommand(ctx: CliContext): Command {
           source.close();
         }
       } catch (error) {
+        if (error instanceof AuditFileMissingError) {
+          // Its message names audit-query's --db; here the file is --from.
+          ctx.err(
+            `astrix audit-migrate: no audit database at ${flags.from}: --from takes the proxy's ` +
+              "--audit-db file",
+          );
+          return ctx.exit(2);
+        }
         if (
-          error instanceof AuditKeyError || error instanceof AuditFileMissingError ||
+          error instanceof AuditKeyError ||
           error instanceof AuditFileInvalidError || error instanceof AuditTargetNotEmptyError ||
           error instanceof AuditDatabaseUnreachableError
         ) {

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { CHECK_POSTGRES } from "./pg/advice.ts";
+
 /** Base class of every error raised by the audit layer. */
 export class AuditError extends Error {
   override name = "AuditError";
@@ -89,11 +91,7 @@ export class AuditAnchorError extends AuditError {
 export class AuditDatabaseUnreachableError extends AuditError {
   override name = "AuditDatabaseUnreachableError";
   constructor(url: string, reason: string, options?: ErrorOptions) {
-    super(
-      `Cannot reach the audit database ${url}: ${reason}. Check that PostgreSQL runs there ` +
-        "(pg_isready -h HOST -p PORT) and that the URL's user, host, port and database are right",
-      options,
-    );
+    super(`Cannot reach the audit database ${url}: ${reason}. ${CHECK_POSTGRES}`, options);
   }
 }
 

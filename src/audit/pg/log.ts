@@ -40,6 +40,7 @@ import {
 import { storedRow } from "../entry.ts";
 import { holds, LAST_CHAINED_SQL } from "../chain_walk.ts";
 import { AuditKeyMismatchError, AuditTamperedError, AuditUnavailableError } from "../errors.ts";
+import { CHECK_POSTGRES } from "./advice.ts";
 import type { Appended } from "../log.ts";
 import { judgeTampering, missingColumns } from "../tamper.ts";
 import { connect, describeUrl, type Queries, type Sql } from "./connect.ts";
@@ -119,7 +120,8 @@ export class PgAuditLog {
       await sql.end({ timeout: 1 });
       if (error instanceof AuditUnavailableError) throw error;
       throw new AuditUnavailableError(
-        `Cannot open the audit database ${description}: ${(error as Error).message}`,
+        `Cannot open the audit database ${description}: ${(error as Error).message}. ` +
+          CHECK_POSTGRES,
         { cause: error },
       );
     }
