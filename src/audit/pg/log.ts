@@ -103,13 +103,14 @@ export class PgAuditLog {
       if (dropped.length > 0) {
         throw new AuditTamperedError(description, `its columns ${dropped.join(", ")} were dropped`);
       }
-      const problem = judgeTampering(await pgChainFacts(sql, recorded), recorded);
+      const facts = await pgChainFacts(sql, recorded);
+      const problem = judgeTampering(facts, recorded);
       if (problem) throw new AuditTamperedError(description, problem);
       const [last] = await sql.unsafe(LAST_CHAINED_SQL);
       if (last && !holds(new ChainKey(key), last as unknown as SqlRow)) {
         throw new AuditKeyMismatchError(description, options.keyFile, Number(last.id));
       }
-      const start = recorded ?? await pgFirstChained(sql);
+      const start = recorded ?? facts.first;
       if (start && !recorded) recordAnchor(anchor, start);
       return new PgAuditLog(description, sql, key, {
         now: options.now ?? Date.now,
@@ -181,6 +182,27 @@ export class PgAuditLog {
     if (starting) this.#recordStart(appended[0]);
     else if (!this.#start) await this.#adoptStart();
     return appended;
+  }
+
+  /**
+   * Could a row be written now? A row is inserted after the locked head and
+   * rolled back (so nothing stays, and ids are untouched): the server, the
+   * lock (2 s at most), the grants and whatever refuses inserts all answer.
+   */
+  async writable(): Promise<boolean> {
+    const rolledBack = new Error("probe rolled back");
+    try {
+      await this.#sql.begin(async (tx) => {
+        await tx`SET LOCAL lock_timeout = 2000`;
+        const [head] = await tx`SELECT id FROM ami_audit_head FOR UPDATE`;
+        await tx`INSERT INTO ami_audit (id, user_id, action, timestamp, outcome)
+          VALUES (${Number(head.id) + 1}, 'astrix-probe', 'probe', ${this.#now()}, 'attempt')`;
+        throw rolledBack;
+      });
+    } catch (error) {
+      return error === rolledBack;
+    }
+    return false;
   }
 
   /** Closes the connection once the batch in flight (if any) has committed. */

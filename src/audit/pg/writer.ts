@@ -10,8 +10,8 @@
  * It fails closed: a failed batch, or one not committed within
  * `answerTimeoutMs`, rejects each of its rows with
  * {@linkcode AuditUnavailableError}. After a failure `problem` says what is
- * wrong (for `/readyz`) until a write, or a probe of the head every
- * `probeIntervalMs`, succeeds again.
+ * wrong (for `/readyz`) until a write, or a probe every `probeIntervalMs`
+ * (a row inserted and rolled back), succeeds again.
  *
  * @module
  */
@@ -20,7 +20,6 @@ import { type AuditProblem, databaseWriteFailed } from "../audit_problems.ts";
 import type { AuditEntry, AuditRow } from "../chain.ts";
 import { AuditUnavailableError } from "../errors.ts";
 import type { AuditWriterEvent } from "../worker_writer.ts";
-import { connect } from "./connect.ts";
 import { PgAuditLog } from "./log.ts";
 
 /** Options of {@linkcode PgAuditWriter.open}. */
@@ -50,7 +49,6 @@ interface Pending {
 export class PgAuditWriter {
   readonly description: string;
   readonly #log: PgAuditLog;
-  readonly #url: string;
   readonly #options: PgAuditWriterOptions;
   readonly #answerTimeoutMs: number;
   #queue: Pending[] = [];
@@ -61,8 +59,7 @@ export class PgAuditWriter {
   #closed = false;
   #batches = 0;
 
-  private constructor(url: string, log: PgAuditLog, options: PgAuditWriterOptions) {
-    this.#url = url;
+  private constructor(log: PgAuditLog, options: PgAuditWriterOptions) {
     this.description = log.description;
     this.#log = log;
     this.#options = options;
@@ -72,7 +69,7 @@ export class PgAuditWriter {
   /** Connects, migrates and checks the audit; rejects with the open's own error. */
   static async open(url: string, options: PgAuditWriterOptions): Promise<PgAuditWriter> {
     const log = await PgAuditLog.open(url, options);
-    return new PgAuditWriter(url, log, options);
+    return new PgAuditWriter(log, options);
   }
 
   /** Resolves once the row is committed; rejects with AuditUnavailableError if it was not. */
@@ -84,10 +81,7 @@ export class PgAuditWriter {
     }
     let row: AuditRow;
     try {
-      row = this.#log.row({
-        ...entry,
-        timestamp: entry.timestamp ?? (this.#options.now ?? Date.now)(),
-      });
+      row = this.#log.row(entry); // stamped now, when queued, if it has no timestamp
     } catch (error) {
       done.reject(error);
       return done.promise;
@@ -168,20 +162,10 @@ export class PgAuditWriter {
     this.#probe = undefined;
   }
 
-  /** Can the chain's head be locked now? Then the audit can be written again. */
+  /** Could a row be written now? Then the audit is ready again. */
   async #tryHead(): Promise<void> {
     if (this.#inFlight) return;
-    const sql = connect(this.#url, { connectTimeoutS: 2, lockTimeoutMs: 2_000 });
-    try {
-      await sql.begin(async (tx) => {
-        await tx`SELECT id FROM ami_audit_head FOR UPDATE`;
-      });
-      if (!this.#inFlight) this.#recovered();
-    } catch {
-      // Still failing: the problem stands.
-    } finally {
-      await sql.end({ timeout: 1 });
-    }
+    if ((await this.#log.writable()) && !this.#inFlight) this.#recovered();
   }
 
   #settle(pending: Pending, error?: Error): void {
