@@ -7,7 +7,8 @@
  * @module
  */
 
-import type { AuditFilter } from "./query.ts";
+import { type AuditRow, type SqlRow, toAuditRow } from "./chain.ts";
+import type { AuditFilter, AuditPage, PageOptions } from "./query.ts";
 
 /** Timestamps below this are seconds (a legacy row), not milliseconds. */
 export const SECONDS_BEFORE = 100_000_000_000;
@@ -108,4 +109,38 @@ export class Conditions {
     }
     return this;
   }
+}
+
+/**
+ * One page of rows: the query (`select`ed columns, `where`'s conditions and
+ * the keyset cursor, ordered by time then id, one row more than the page
+ * holds to tell whether another follows), and the page its rows make.
+ */
+export function pageQuery(
+  select: string,
+  where: Conditions,
+  page: PageOptions,
+): { sql: string; params: (string | number)[]; toPage(rows: SqlRow[]): AuditPage } {
+  const limit = page.limit ?? 100;
+  const desc = (page.order ?? "desc") === "desc";
+  if (page.cursor) {
+    const [timestamp, id] = page.cursor.split(".").map(Number);
+    where.where.push(
+      `(timestamp, id) ${desc ? "<" : ">"} (${where.param(timestamp)}, ${where.param(id)})`,
+    );
+  }
+  const dir = desc ? "DESC" : "ASC";
+  const sql = `SELECT ${select} FROM ami_audit ${where.clause()}
+    ORDER BY timestamp ${dir}, id ${dir} LIMIT ${where.param(limit + 1)}`;
+  return {
+    sql,
+    params: where.params,
+    toPage(stored) {
+      const rows: AuditRow[] = stored.map(toAuditRow);
+      const more = rows.length > limit;
+      if (more) rows.pop();
+      const last = rows.at(-1);
+      return { rows, nextCursor: more && last ? `${last.timestamp}.${last.id}` : undefined };
+    },
+  };
 }

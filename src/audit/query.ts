@@ -8,7 +8,7 @@
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { type AuditRow, type Outcome, ROW_COLUMNS, type SqlRow, toAuditRow } from "./chain.ts";
-import { Conditions, SECONDS_BEFORE, SQLITE } from "./filter_sql.ts";
+import { Conditions, pageQuery, SECONDS_BEFORE, SQLITE } from "./filter_sql.ts";
 import { auditColumns, openForReading } from "./schema.ts";
 import { firstChained } from "./tamper.ts";
 
@@ -72,22 +72,8 @@ export class AuditReader {
 
   /** Rows matching `filter`, ordered by time (then id), one page at a time. */
   query(filter: AuditFilter, page: PageOptions = {}): AuditPage {
-    const limit = page.limit ?? 100;
-    const desc = (page.order ?? "desc") === "desc";
-    const where = this.#where(filter);
-    if (page.cursor) {
-      const [timestamp, id] = page.cursor.split(".").map(Number);
-      where.where.push(`(timestamp, id) ${desc ? "<" : ">"} (?, ?)`);
-      where.params.push(timestamp, id);
-    }
-    const dir = desc ? "DESC" : "ASC";
-    const sql = `SELECT ${this.#select} FROM ami_audit ${where.clause()}
-      ORDER BY timestamp ${dir}, id ${dir} LIMIT ?`;
-    const rows = (this.#prepare(sql).all(...where.params, limit + 1) as SqlRow[]).map(toAuditRow);
-    const more = rows.length > limit;
-    if (more) rows.pop();
-    const last = rows.at(-1);
-    return { rows, nextCursor: more && last ? `${last.timestamp}.${last.id}` : undefined };
+    const query = pageQuery(this.#select, this.#where(filter), page);
+    return query.toPage(this.#prepare(query.sql).all(...query.params) as SqlRow[]);
   }
 
   /** Counts of matching rows per user, action, outcome or day (UTC or local). */

@@ -156,6 +156,11 @@ export class AuditWriter {
     return fileProblem(this.path, this.#file);
   }
 
+  /** The file, as messages and the startup banner name the audit. */
+  get description(): string {
+    return this.path;
+  }
+
   /** How many batches were sent to the worker so far: each one is one transaction. */
   get batches(): number {
     return this.#batches;

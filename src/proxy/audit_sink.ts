@@ -41,11 +41,10 @@ export async function openAuditWriter(config: AuditWriterConfig): Promise<ProxyA
     });
   }
   // Written by its worker thread: a held lock or a slow disk never stalls this one.
-  const writer = await AuditWriter.open(config.db, {
+  return await AuditWriter.open(config.db, {
     keyFile: config.keyFile,
     busyTimeoutMs: config.busyTimeoutMs,
     checkpointIntervalMs: config.checkpointIntervalMs,
     onEvent: config.onEvent,
   });
-  return Object.assign(writer, { description: writer.path });
 }

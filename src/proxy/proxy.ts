@@ -70,11 +70,6 @@ export interface ProxyConfig {
   /** How long ended jobs stay readable, in ms. */
   jobRetentionMs?: number;
   /**
-   * With a PostgreSQL audit, share jobs and console sessions with the other proxies writing to
-   * it (default true): a job started through one is read, controlled and hung up through any.
-   */
-  shareJobs?: boolean;
-  /**
    * How long a silent proxy's live jobs wait before another takes them over, in ms; default
    * 10,000. Each proxy says it is alive five times in that time.
    */
@@ -140,9 +135,7 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
     cleanup.push(() => auditReader.close());
     // The proxies writing one PostgreSQL audit share their jobs and console sessions through its
     // database: they act as one.
-    const fleetDb = isPostgresUrl(config.auditDb) && config.shareJobs !== false
-      ? await openFleetDb(config.auditDb)
-      : undefined;
+    const fleetDb = isPostgresUrl(config.auditDb) ? await openFleetDb(config.auditDb) : undefined;
     if (fleetDb) cleanup.push(() => fleetDb.end({ timeout: 5 }));
     // Event ids: from the start time, or, in a fleet, from a block no other proxy's ids reach (a
     // stream resumed on another proxy with this one's Last-Event-ID gets a reset, not a replay).

@@ -41,8 +41,6 @@ export function describeUrl(db: string): string {
 export interface ConnectOptions {
   /** Connections in the pool; default 1 (one writer serialises its batches anyway). */
   max?: number;
-  /** Seconds to wait for a connection; default 10. */
-  connectTimeoutS?: number;
   /** How long a statement may wait for a lock (the chain head), in ms; default 10,000. */
   lockTimeoutMs?: number;
 }
@@ -51,7 +49,7 @@ export interface ConnectOptions {
 export function connect(url: string, options: ConnectOptions = {}): Sql {
   return postgres(url, {
     max: options.max ?? 1,
-    connect_timeout: options.connectTimeoutS ?? 10,
+    connect_timeout: 10,
     onnotice: () => {},
     // Statements are prepared once per connection: the same few repeat.
     prepare: true,

@@ -27,13 +27,6 @@ export class AuditTargetNotEmptyError extends AuditError {
   }
 }
 
-/** What {@linkcode copyToPostgres} did. */
-export interface CopyReport {
-  rows: number;
-  /** The last row copied (the new head), if any. */
-  last?: { id: number; hash: string | null };
-}
-
 /**
  * Copies every row of `source` (a SQLite audit, read-only) into the audit
  * at `url`; `onProgress` is told the rows copied so far, after each page.
@@ -44,7 +37,7 @@ export async function copyToPostgres(
   source: DatabaseSync,
   url: string,
   onProgress: (rows: number) => void = () => {},
-): Promise<CopyReport> {
+): Promise<{ rows: number }> {
   const columns = auditColumns(source);
   const select = ROW_COLUMNS.map((c) => columns.has(c) ? c : `NULL AS ${c}`).join(", ");
   const page = source.prepare(
@@ -65,22 +58,23 @@ export async function copyToPostgres(
       await tx`SELECT id FROM ami_audit_head FOR UPDATE`;
       const [present] = await tx`SELECT count(*) AS n FROM ami_audit`;
       if (Number(present.n) > 0) throw new AuditTargetNotEmptyError(describeUrl(url), present.n);
+      // The head: the last row's id, and the last chained row's hash (legacy rows have none).
       let copied = 0;
-      let last: { id: number; hash: string | null } | undefined;
+      let lastId = 0;
       let lastHash: string | null = null;
-      for (let after = 0;;) {
-        const rows = page.all(after) as SqlRow[];
-        if (rows.length === 0) break;
+      for (
+        let rows = page.all(0) as SqlRow[];
+        rows.length > 0;
+        rows = page.all(lastId) as SqlRow[]
+      ) {
         await tx`INSERT INTO ami_audit ${tx(rows, ...ROW_COLUMNS)}`;
         for (const row of rows) if (row.hash !== null) lastHash = String(row.hash);
-        const end = rows[rows.length - 1];
-        after = Number(end.id);
-        last = { id: after, hash: end.hash === null ? null : String(end.hash) };
+        lastId = Number(rows[rows.length - 1].id);
         copied += rows.length;
         onProgress(copied);
       }
-      await tx`UPDATE ami_audit_head SET id = ${last?.id ?? 0}, hash = ${lastHash}`;
-      return { rows: copied, last };
+      await tx`UPDATE ami_audit_head SET id = ${lastId}, hash = ${lastHash}`;
+      return { rows: copied };
     });
   } finally {
     await sql.end({ timeout: 5 });

@@ -11,7 +11,7 @@
 import type { ChainPoint } from "../anchor.ts";
 import { type AuditRow, ROW_COLUMNS, type SqlRow, toAuditRow } from "../chain.ts";
 import { AuditDatabaseUnreachableError, AuditFileInvalidError } from "../errors.ts";
-import { Conditions, POSTGRES, SECONDS_BEFORE } from "../filter_sql.ts";
+import { Conditions, pageQuery, POSTGRES, SECONDS_BEFORE } from "../filter_sql.ts";
 import type { AuditFilter, AuditPage, PageOptions, StatsKey } from "../query.ts";
 import type { AuditSource } from "../source.ts";
 import type { VerifyOptions, VerifyResult } from "../verify.ts";
@@ -147,29 +147,13 @@ export class PgAuditSource implements AuditSource {
   }
 }
 
-/** One page of rows matching `where`, ordered by time then id (a keyset cursor). */
+/** One page of rows matching `where` (see `pageQuery`). */
 async function pageOf(
   sql: Queries,
   select: string,
   where: Conditions,
   page: PageOptions,
 ): Promise<AuditPage> {
-  const limit = page.limit ?? 100;
-  const desc = (page.order ?? "desc") === "desc";
-  if (page.cursor) {
-    const [timestamp, id] = page.cursor.split(".").map(Number);
-    where.where.push(
-      `(timestamp, id) ${desc ? "<" : ">"} (${where.param(timestamp)}, ${where.param(id)})`,
-    );
-  }
-  const dir = desc ? "DESC" : "ASC";
-  const rows = (await sql.unsafe(
-    `SELECT ${select} FROM ami_audit ${where.clause()} ORDER BY timestamp ${dir}, id ${dir}
-      LIMIT ${where.param(limit + 1)}`,
-    where.params,
-  )).map((r) => toAuditRow(r as unknown as SqlRow));
-  const more = rows.length > limit;
-  if (more) rows.pop();
-  const last = rows.at(-1);
-  return { rows, nextCursor: more && last ? `${last.timestamp}.${last.id}` : undefined };
+  const query = pageQuery(select, where, page);
+  return query.toPage(await sql.unsafe(query.sql, query.params) as unknown as SqlRow[]);
 }

@@ -55,7 +55,7 @@ export interface JobSharingOptions {
 export class JobSharing {
   readonly #sql: Sql;
   readonly #options: JobSharingOptions;
-  /** The newest state of each job waiting to be written, in order of first change. */
+  /** The newest state of each job waiting to be written, in order of last change. */
   readonly #dirty = new Map<string, Job>();
   #writing: Promise<void> | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -173,11 +173,18 @@ export class JobSharing {
 
   /** Every job of the fleet still readable (at start, and when the listening link comes back). */
   async #loadAll(): Promise<void> {
-    const rows = await this.#sql`SELECT job FROM astrix_jobs
-      WHERE ended_at IS NULL
-        OR ended_at > now() - ${this.#options.retentionMs} * interval '1 millisecond'
-      ORDER BY updated_at`;
-    for (const row of rows) this.#options.store.adopt(JSON.parse(row.job));
+    try {
+      const rows = await this.#sql`SELECT job FROM astrix_jobs
+        WHERE ended_at IS NULL
+          OR ended_at > now() - ${this.#options.retentionMs} * interval '1 millisecond'
+        ORDER BY updated_at`;
+      for (const row of rows) this.#options.store.adopt(JSON.parse(row.job));
+    } catch (error) {
+      // The next (re)connection of the listening link loads them again.
+      this.#options.logger.warn("the fleet's shared jobs could not be loaded", {
+        error: (error as Error).message,
+      });
+    }
   }
 
   async #beat(): Promise<void> {
