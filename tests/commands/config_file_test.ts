@@ -123,3 +123,24 @@ Deno.test("every subcommand's --help offers --config and ASTRIX_CONFIG", () => {
     assertMatch(help, /env ASTRIX_CONFIG/, command.name());
   }
 });
+
+Deno.test("astrix proxy: the seed's AMI_PROXY_PORT, an environment variable, wins over the config file", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "astrix-config-seed-env-" });
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const filePort = (taken.addr as Deno.NetAddr).port; // in use: the file's port would fail
+  try {
+    const path = await configFile(
+      "seed.toml",
+      `[proxy]\nport = ${filePort}\ndev-token = true\naudit-db = "${dir}/audit.db"\n`,
+    );
+    const proxy = await startCli(["proxy", "--config", path], { AMI_PROXY_PORT: "0" });
+    try {
+      assert(proxy.port > 0 && proxy.port !== filePort, proxy.firstLine);
+    } finally {
+      assertEquals((await proxy.stop()).code, 0);
+    }
+  } finally {
+    taken.close();
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
