@@ -370,6 +370,7 @@ async function follow(
   recent: number,
 ): Promise<void> {
   const style = { utc: flags.utc, iso: flags.format !== "table" };
+  const stopping = ctx.stopSignal(); // before the first row: Ctrl-C then always stops cleanly
   // The recent rows and the last id from one snapshot: no row shown twice or missed.
   const snapshot = await reader.recent(filter, recent);
   let last = snapshot.lastId;
@@ -414,7 +415,7 @@ async function follow(
   };
   const unwatch = await reader.watch(wake);
   wake(); // rows committed between the snapshot and the watch
-  await ctx.stopSignal();
+  await stopping;
   await unwatch();
   await reading;
   ctx.exit(0);

@@ -141,8 +141,9 @@ async function runStack(ctx: CliContext, flags: DevFlags, parentGone: Promise<st
     "",
     `Ctrl-C stops everything (from another shell: kill $(cat ${pidFile.path})).`,
   ];
+  const stopping = ctx.stopSignal(); // before the banner: a SIGTERM right after it stops cleanly
   for (const line of lines) ctx.out(line);
-  const reason = await Promise.race([ctx.stopSignal(), parentGone]);
+  const reason = await Promise.race([stopping, parentGone]);
   ctx.err(`astrix dev: ${reason}, stopping`);
   await stack.close();
   ctx.exit(0);

@@ -180,6 +180,8 @@ export function mockAmiCommand(ctx: CliContext): Command {
         return ctx.exit(2);
       }
       const exts = flags.extensions;
+      // Listening before it says so: a SIGTERM right after the banner still stops it cleanly.
+      const stopping = ctx.stopSignal();
       ctx.out(
         `mock-ami listening on ${addr.hostname}:${addr.port} (AMI, Asterisk ${
           asteriskProfile(flags.asterisk).version
@@ -190,7 +192,7 @@ export function mockAmiCommand(ctx: CliContext): Command {
         } · ` +
           `${flags.calls} live calls${flags.churn > 0 ? ` · churn ${flags.churn}/s` : ""}`,
       );
-      const signal = await ctx.stopSignal();
+      const signal = await stopping;
       ctx.err(`astrix mock-ami: ${signal}, stopping`);
       await mock.close();
       ctx.exit(0);

@@ -102,13 +102,15 @@ export function mockRecordingsCommand(ctx: CliContext): Command {
         return ctx.exit(2);
       }
       const { recordings } = await catalog.list({ limit: 1 });
+      // Listening before it says so: a SIGTERM right after the banner still stops it cleanly.
+      const stopping = ctx.stopSignal();
       ctx.out(`mock-recordings listening on ${server.url} · ${source}`);
       ctx.out(
         recordings.length > 0
           ? `  try: ${server.url}/recordings/${encodeURIComponent(recordings[0].id)}/stream`
           : `  no recordings yet: ${server.url}/recordings will list them as they appear`,
       );
-      const signal = await ctx.stopSignal();
+      const signal = await stopping;
       ctx.err(`astrix mock-recordings: ${signal}, stopping`);
       await server.close();
       catalog.close();

@@ -363,8 +363,10 @@ export function proxyCommand(ctx: CliContext): Command {
         }
         throw error;
       }
+      // Listening before it says so: a SIGTERM right after the banner still stops it cleanly.
+      const stopping = ctx.stopSignal();
       for (const fact of proxy.facts) ctx.out(fact);
-      const signal = await ctx.stopSignal();
+      const signal = await stopping;
       ctx.err(`astrix proxy: ${signal}, stopping`);
       await proxy.close();
       ctx.exit(0);
